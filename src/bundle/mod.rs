@@ -1,0 +1,1 @@
+//! Reading bundles: directories, zip and tar.gz archives, read-only and bounded.

@@ -1,0 +1,29 @@
+//! Parsers: pure functions from the text of one source to typed data.
+//! No paths, no model, no I/O. Each file documents the format it reads with a
+//! sample, and tolerates the version drift listed in `research/formats.md`.
+
+use std::fmt;
+
+/// Why a source could not be parsed. `line` is 1-based when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(line: Option<usize>, message: impl Into<String>) -> Self {
+        ParseError { line, message: message.into() }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "line {l}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
