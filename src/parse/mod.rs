@@ -27,3 +27,4 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+pub mod engine_version;
