@@ -28,3 +28,4 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 pub mod engine_version;
+pub mod log;
