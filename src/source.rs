@@ -13,7 +13,10 @@ pub struct Source {
 
 impl Source {
     pub fn new(file: impl Into<String>, line: usize) -> Self {
-        Source { file: file.into(), line }
+        Source {
+            file: file.into(),
+            line,
+        }
     }
 }
 
