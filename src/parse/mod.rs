@@ -13,7 +13,10 @@ pub struct ParseError {
 
 impl ParseError {
     pub fn new(line: Option<usize>, message: impl Into<String>) -> Self {
-        ParseError { line, message: message.into() }
+        ParseError {
+            line,
+            message: message.into(),
+        }
     }
 }
 
@@ -27,4 +30,12 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+pub mod bridge_fdb;
 pub mod engine_version;
+pub mod ip_addr;
+pub mod ip_neigh;
+pub mod ip_route;
+mod lines;
+pub mod lsmod;
+pub mod sockets;
+pub mod sysctl;
