@@ -35,6 +35,7 @@ pub mod engine_version;
 pub mod ip_addr;
 pub mod ip_neigh;
 pub mod ip_route;
+pub mod iptables;
 pub mod ipvsadm;
 mod lines;
 pub mod lsmod;
