@@ -440,7 +440,8 @@ fn parse_json(text: &str) -> Result<Vec<Interface>, ParseError> {
         };
         if let Some(li) = v.get("linkinfo") {
             iface.kind = jstr(li, "info_kind");
-            iface.slave_kind = jstr(li, "info_slave_kind");
+            // Text prints `bridge_slave` for `"info_slave_kind":"bridge"`.
+            iface.slave_kind = jstr(li, "info_slave_kind").map(|k| format!("{k}_slave"));
             if iface.kind.as_deref() == Some("vxlan") {
                 iface.vxlan = li.get("info_data").and_then(json_vxlan);
             }
@@ -719,7 +720,61 @@ root@net-2:/var/run/docker# ip netns exec 8805e22ad6e2 ip -d link show
         let v = vx.vxlan.as_ref().unwrap();
         assert_eq!((v.id, v.dstport), (4097, Some(4789)));
         assert!(v.flags.iter().any(|f| f == "l2miss"));
-        assert_eq!(vx.slave_kind.as_deref(), Some("bridge"));
+        assert_eq!(vx.slave_kind.as_deref(), Some("bridge_slave"));
+    }
+
+    /// Captured from iproute2 6.1 `ip -d addr show` in a lab namespace
+    /// (bridge_slave details cut after `cost 100`).
+    const REAL_IPROUTE2_6_1: &str = "3: vxlan0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master br0 state UNKNOWN group default qlen 1000
+    link/ether 8e:22:99:56:60:7c brd ff:ff:ff:ff:ff:ff promiscuity 1  allmulti 1 minmtu 68 maxmtu 65535 
+    vxlan id 4097 srcport 0 0 dstport 4789 proxy l2miss l3miss ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx 
+    bridge_slave state forwarding priority 32 cost 100 
+    inet6 fe80::8c22:99ff:fe56:607c/64 scope link tentative 
+       valid_lft forever preferred_lft forever
+4: eth0@veth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000
+    link/ether de:37:51:e3:f8:86 brd ff:ff:ff:ff:ff:ff promiscuity 0  allmulti 0 minmtu 68 maxmtu 65535 
+    veth numtxqueues 2 numrxqueues 2 gso_max_size 65536 gso_max_segs 65535 tso_max_size 524280 tso_max_segs 65535 gro_max_size 65536 
+    inet 10.0.1.6/24 scope global eth0
+       valid_lft forever preferred_lft forever
+    inet 10.0.1.2/32 scope global eth0
+       valid_lft forever preferred_lft forever
+    inet 10.0.1.9/24 scope global secondary eth0
+       valid_lft forever preferred_lft forever
+    inet6 fe80::dc37:51ff:fee3:f886/64 scope link tentative 
+       valid_lft forever preferred_lft forever
+";
+
+    #[test]
+    fn real_iproute2_6_1_detail_output() {
+        let ifs = parse(REAL_IPROUTE2_6_1).unwrap();
+        assert_eq!(ifs.len(), 2);
+        let vx = &ifs[0];
+        assert_eq!(vx.kind.as_deref(), Some("vxlan"));
+        assert_eq!(vx.slave_kind.as_deref(), Some("bridge_slave"));
+        let v = vx.vxlan.as_ref().unwrap();
+        assert_eq!((v.id, v.dstport), (4097, Some(4789)));
+        assert_eq!(
+            v.flags,
+            [
+                "proxy",
+                "l2miss",
+                "l3miss",
+                "udpcsum",
+                "noudp6zerocsumtx",
+                "noudp6zerocsumrx"
+            ]
+        );
+        let eth0 = &ifs[1];
+        assert_eq!(
+            (eth0.name.as_str(), eth0.peer.as_deref()),
+            ("eth0", Some("veth0"))
+        );
+        assert_eq!(eth0.kind.as_deref(), Some("veth"));
+        assert_eq!(eth0.addrs.len(), 4);
+        assert!(eth0.addrs[2].secondary);
+        assert_eq!(eth0.addrs[3].flags, ["tentative"]);
+        let vips: Vec<_> = eth0.host_aliases().map(|a| a.ip).collect();
+        assert_eq!(vips, [v4("10.0.1.2")]);
     }
 
     #[test]
