@@ -207,9 +207,9 @@ fn link_header(tail: &str, iface: &mut Interface) {
     }
     let toks: Vec<&str> = rest.split_whitespace().collect();
     let mut i = 0;
-    while i < toks.len() {
+    while let Some(&tok) = toks.get(i) {
         let val = toks.get(i + 1).copied();
-        match toks[i] {
+        match tok {
             "mtu" => iface.mtu = val.and_then(|v| v.parse().ok()),
             "master" => iface.master = val.map(str::to_string),
             "state" => iface.state = val.map(str::to_string),
@@ -333,8 +333,7 @@ fn parse_addr(toks: &[&str], n: usize) -> Option<IfAddr> {
         flags: Vec::new(),
     };
     let mut i = 2;
-    while i < toks.len() {
-        let tok = toks[i];
+    while let Some(&tok) = toks.get(i) {
         let val = toks.get(i + 1).copied();
         match tok {
             "scope" => a.scope = val.map(str::to_string),
@@ -372,9 +371,9 @@ fn parse_vxlan(toks: &[&str]) -> Option<Vxlan> {
     let mut v = Vxlan::default();
     let mut id = None;
     let mut i = 1;
-    while i < toks.len() {
+    while let Some(&tok) = toks.get(i) {
         let val = toks.get(i + 1).copied();
-        let step = match toks[i] {
+        let step = match tok {
             "id" => {
                 id = val.and_then(|x| x.parse().ok());
                 2

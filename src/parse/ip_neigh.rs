@@ -56,8 +56,7 @@ pub fn parse(text: &str) -> Result<Vec<Neigh>, ParseError> {
             flags: Vec::new(),
         };
         let mut i = 1;
-        while i < toks.len() {
-            let tok = toks[i];
+        while let Some(&tok) = toks.get(i) {
             let val = toks.get(i + 1).copied();
             match tok {
                 "dev" => e.dev = val.map(str::to_string),

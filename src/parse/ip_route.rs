@@ -161,8 +161,7 @@ fn route(toks: &[&str], n: usize) -> Option<Route> {
     };
     let mut v6_only_key = false;
     i += 1;
-    while i < toks.len() {
-        let tok = toks[i];
+    while let Some(&tok) = toks.get(i) {
         let mut val = toks.get(i + 1).copied();
         match tok {
             "via" => {

@@ -303,8 +303,7 @@ fn save_rule(line: &str, n: usize, table: &str) -> Option<Rule> {
     };
     let mut neg = false;
     let mut i = 0;
-    while i < toks.len() {
-        let tok = toks[i].as_str();
+    while let Some(tok) = toks.get(i).map(String::as_str) {
         let mut val = toks.get(i + 1).map(String::as_str);
         let mut step = 2;
         // Old syntax put `!` after the option: `-d ! 10.0.0.0/8`.
@@ -1043,6 +1042,36 @@ ACCEPT     tcp  --  0.0.0.0/0            0.0.0.0/0            /* swarm  ingress 
         assert_eq!(c.rules[1].dport.as_deref(), Some("8000:8100"));
         assert_eq!(c.rules[1].ctstate.as_deref(), Some("RELATED,ESTABLISHED"));
         assert_eq!(c.rules[2].target, None);
+    }
+
+    #[test]
+    fn support_sh_headers_name_the_tables() {
+        // libnetwork support.sh echoes `# <cmd>` and strips blank lines.
+        let text = "\
+# iptables -w1 -n -v -L -t nat
+Chain PREROUTING (policy ACCEPT 0 packets, 0 bytes)
+ pkts bytes target     prot opt in     out     source               destination
+Chain POSTROUTING (policy ACCEPT 0 packets, 0 bytes)
+ pkts bytes target     prot opt in     out     source               destination
+    0     0 SNAT       all  --  *      *       0.0.0.0/0            10.255.0.0/16        ipvs to:10.255.0.2
+# iptables -w1 -n -v -L -t mangle
+Chain PREROUTING (policy ACCEPT 0 packets, 0 bytes)
+ pkts bytes target     prot opt in     out     source               destination
+    7   420 MARK       tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:80 MARK set 0x10d
+    0     0 MARK       tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:443 MARK set 0x10d
+    0     0 MARK       all  --  *      *       0.0.0.0/0            0.0.0.0/0            MARK and 0xffff00ff
+# Warning: iptables-legacy tables present, use iptables-legacy to see them
+";
+        let rs = parse_list(text).unwrap();
+        assert_eq!(rs.tables.keys().collect::<Vec<_>>(), ["mangle", "nat"]);
+        assert_eq!(rs.backend.as_deref(), Some("nf_tables"));
+        assert_eq!(rs.warnings.len(), 1);
+        let pre = rs.rules("mangle", "PREROUTING");
+        // libnetwork#2227: two published ports of one service share one mark.
+        assert_eq!(pre[0].set_mark, Some(0x10d));
+        assert_eq!(pre[1].set_mark, Some(269));
+        assert_eq!(pre[2].set_mark, None);
+        assert!(rs.rules("nat", "POSTROUTING")[0].ipvs_match);
     }
 
     #[test]

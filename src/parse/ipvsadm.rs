@@ -330,8 +330,7 @@ fn rule_line(toks: &[&str], n: usize, services: &mut Vec<IpvsService>) -> bool {
     let mut ipv6 = false;
     let mut flags = Vec::new();
     let mut i = 1;
-    while i < toks.len() {
-        let tok = toks[i];
+    while let Some(&tok) = toks.get(i) {
         let val = toks.get(i + 1).copied();
         match tok {
             "-f" | "-t" | "-u" | "--fwmark-service" | "--tcp-service" | "--udp-service"
@@ -554,12 +553,21 @@ Prot LocalAddress:Port Scheduler Flags
   -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
 TCP  web.example.internal:http rr
   -> ip-10-0-62-92.ec2.internal:9 Masq    1      0          0
+TCP  a-very-long-service-hostname.exa rr
+  -> ip-10-0-62-92.ec2.internal:9 Masq    1      0          0
 ";
         let t = parse(text).unwrap();
         let b = &t.services[0].backends[0];
         assert_eq!(b.addr, "ip-10-0-62-92.ec2.internal");
         assert_eq!(b.ip, None);
         assert_eq!(b.port, Some(9));
+        assert_eq!(
+            t.services[0].kind,
+            ServiceKey::Tcp("web.example.internal:http".into())
+        );
+        // `svc_name[33]` cut the port off; the service survives.
+        assert_eq!(t.services[1].backends.len(), 1);
+        assert_eq!(t.services[1].scheduler.as_deref(), Some("rr"));
     }
 
     proptest::proptest! {

@@ -112,13 +112,15 @@ fn element_lines(body: &str, first_line: usize) -> Vec<usize> {
 /// Reads `123`, `661K`, `15M`, `2G`, `1T` (powers of 1000, as printed by
 /// iptables `-v` and ipvsadm `--stats`). The value is approximate when suffixed.
 pub(crate) fn parse_scaled(s: &str) -> Option<u64> {
-    let (digits, mult) = match s.as_bytes().last()? {
-        b'K' => (&s[..s.len() - 1], 1_000),
-        b'M' => (&s[..s.len() - 1], 1_000_000),
-        b'G' => (&s[..s.len() - 1], 1_000_000_000),
-        b'T' => (&s[..s.len() - 1], 1_000_000_000_000),
-        _ => (s, 1),
-    };
+    let (digits, mult) = [
+        ('K', 1_000),
+        ('M', 1_000_000),
+        ('G', 1_000_000_000),
+        ('T', 1_000_000_000_000),
+    ]
+    .iter()
+    .find_map(|&(suffix, mult)| Some((s.strip_suffix(suffix)?, mult)))
+    .unwrap_or((s, 1));
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -159,7 +161,7 @@ pub(crate) fn nothing_recognized(text: &str, what: &str) -> Option<ParseError> {
 
 fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
+        Some((i, _)) => s.get(..i).unwrap_or(s),
         None => s,
     }
 }
