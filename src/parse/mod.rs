@@ -30,5 +30,15 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+pub mod bridge_fdb;
 pub mod engine_version;
 pub mod log;
+pub mod ip_addr;
+pub mod ip_neigh;
+pub mod ip_route;
+pub mod iptables;
+pub mod ipvsadm;
+mod lines;
+pub mod lsmod;
+pub mod sockets;
+pub mod sysctl;
