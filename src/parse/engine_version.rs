@@ -49,7 +49,10 @@ mod tests {
     fn reads_vendor_suffixes_and_leading_zeros() {
         assert_eq!(parse_lenient("17.06.2-ee-15"), Some(Version::new(17, 6, 2)));
         assert_eq!(parse_lenient("17.06.0-ce"), Some(Version::new(17, 6, 0)));
-        assert_eq!(parse_lenient("20.10.24+dfsg1"), Some(Version::new(20, 10, 24)));
+        assert_eq!(
+            parse_lenient("20.10.24+dfsg1"),
+            Some(Version::new(20, 10, 24))
+        );
         assert_eq!(parse_lenient("28.5.1"), Some(Version::new(28, 5, 1)));
         assert_eq!(parse_lenient("v1.7.25"), Some(Version::new(1, 7, 25)));
         assert_eq!(parse_lenient("1.8+"), Some(Version::new(1, 8, 0)));

@@ -13,7 +13,10 @@ pub struct ParseError {
 
 impl ParseError {
     pub fn new(line: Option<usize>, message: impl Into<String>) -> Self {
-        ParseError { line, message: message.into() }
+        ParseError {
+            line,
+            message: message.into(),
+        }
     }
 }
 
@@ -28,3 +31,4 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 pub mod engine_version;
+pub mod json;
