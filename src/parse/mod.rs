@@ -32,3 +32,6 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 pub mod engine_version;
 pub mod json;
+pub mod node;
+pub mod service;
+pub mod task;
