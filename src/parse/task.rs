@@ -26,6 +26,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::json::{api_time, parse_batch, Batch};
+use super::network::parse_vxlan_ids;
 use super::service::{PublishedPort, WirePort};
 use super::ParseError;
 
@@ -79,14 +80,6 @@ pub struct Attachment {
 /// Parses task inspect output: an array, or a bare object from the raw API.
 pub fn parse(text: &str) -> Result<Batch<Task>, ParseError> {
     parse_batch(text, convert)
-}
-
-/// Reads a `vxlanid_list` option: comma-separated decimal VNIs. Items that
-/// are not numbers are skipped.
-pub fn parse_vxlan_ids(list: &str) -> Vec<u32> {
-    list.split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect()
 }
 
 fn convert(line: usize, w: Wire) -> Task {
@@ -415,13 +408,5 @@ mod tests {
         assert_eq!(b.items.len(), 2);
         assert!(b.truncated);
         assert_eq!(b.problems[0].line, Some(33));
-    }
-
-    #[test]
-    fn vxlan_lists() {
-        assert_eq!(parse_vxlan_ids("256"), [256]);
-        assert_eq!(parse_vxlan_ids("4097, 4098"), [4097, 4098]);
-        assert!(parse_vxlan_ids("").is_empty());
-        assert_eq!(parse_vxlan_ids("x,5"), [5]);
     }
 }
