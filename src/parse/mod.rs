@@ -32,8 +32,10 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 pub mod container;
 pub mod engine_version;
+pub mod info;
 pub mod json;
 pub mod network;
 pub mod node;
 pub mod service;
 pub mod task;
+pub mod version;
