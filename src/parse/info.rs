@@ -100,9 +100,10 @@ impl SwarmInfo {
 
 /// Parses the output of `docker info --format '{{json .}}'`.
 pub fn parse(text: &str) -> Result<Info, ParseError> {
-    let (_, w, noise) = parse_single::<Wire>(text)?;
-    let mut info = convert(w);
-    let stray = noise
+    let single = parse_single::<Wire>(text)?;
+    let mut info = convert(single.value);
+    let stray = single
+        .noise
         .into_iter()
         .map(|(_, l)| l)
         .filter(|l| l.starts_with("WARNING:"));

@@ -183,12 +183,19 @@ where
     Ok(batch)
 }
 
+/// The one object of a single-object output, with where it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Single<W> {
+    /// 1-based line where the object starts.
+    pub line: usize,
+    pub value: W,
+    /// Stray non-JSON lines around it.
+    pub noise: Vec<(usize, String)>,
+}
+
 /// Deserializes the first top-level object of `text` as `W`, for outputs
-/// that hold a single object (`docker info`, `docker version`). Returns it
-/// with its line and the stray lines around it.
-pub fn parse_single<W: DeserializeOwned>(
-    text: &str,
-) -> Result<(usize, W, Vec<(usize, String)>), ParseError> {
+/// that hold a single object (`docker info`, `docker version`).
+pub fn parse_single<W: DeserializeOwned>(text: &str) -> Result<Single<W>, ParseError> {
     let top = top_level_items(text)?;
     let noise = top.noise.iter().map(|&(l, s)| (l, s.to_string())).collect();
     let Some(&(line, item)) = top.items.first() else {
@@ -199,7 +206,7 @@ pub fn parse_single<W: DeserializeOwned>(
             .unwrap_or_else(|| ParseError::new(None, "no JSON object found (empty output)")));
     };
     match serde_json::from_str::<W>(item) {
-        Ok(w) => Ok((line, w, noise)),
+        Ok(value) => Ok(Single { line, value, noise }),
         Err(e) => Err(ParseError::new(
             Some(line + e.line().saturating_sub(1)),
             e.to_string(),
@@ -456,9 +463,9 @@ mod tests {
 
     #[test]
     fn parse_single_reports_cut_and_empty() {
-        let (line, w, noise) = parse_single::<Id>("WARNING: x\n{\"ID\":\"EKHL:QDUU\"}\n").unwrap();
-        assert_eq!((line, w.id.as_deref()), (2, Some("EKHL:QDUU")));
-        assert_eq!(noise, [(1, "WARNING: x".to_string())]);
+        let one = parse_single::<Id>("WARNING: x\n{\"ID\":\"EKHL:QDUU\"}\n").unwrap();
+        assert_eq!((one.line, one.value.id.as_deref()), (2, Some("EKHL:QDUU")));
+        assert_eq!(one.noise, [(1, "WARNING: x".to_string())]);
         let err = parse_single::<Id>("{\"ID\":\"EKHL").unwrap_err();
         assert!(err.message.contains("cut short"));
         assert!(parse_single::<Id>("").is_err());

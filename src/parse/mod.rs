@@ -37,5 +37,6 @@ pub mod json;
 pub mod network;
 pub mod node;
 pub mod service;
+pub mod service_ps;
 pub mod task;
 pub mod version;

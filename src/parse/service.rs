@@ -431,8 +431,8 @@ mod tests {
             published: Some(30001),
             publish_mode: "ingress".into(),
         };
-        assert_eq!(s.ports, [expected.clone()]);
-        assert_eq!(s.spec_ports, [expected]);
+        assert_eq!(s.spec_ports, s.ports);
+        assert_eq!(s.ports, [expected]);
         assert_eq!(
             s.vips,
             [Vip {

@@ -62,7 +62,7 @@ impl ServerVersion {
 
 /// Parses the output of `docker version --format '{{json .}}'`.
 pub fn parse(text: &str) -> Result<Version, ParseError> {
-    let (_, w, _) = parse_single::<Wire>(text)?;
+    let w = parse_single::<Wire>(text)?.value;
     let client = w.client.unwrap_or_default();
     let server = w.server.map(|s| ServerVersion {
         version: s.version.unwrap_or_default(),
