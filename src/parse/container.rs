@@ -358,4 +358,233 @@ mod tests {
         assert_eq!(b.items.len(), 1);
         assert!(b.truncated);
     }
+
+    /// Real output: a one-node Docker 20.10.24 swarm in a lab namespace, printed by the 28.2.2 CLI: a plain container on an attachable overlay.
+    const LAB_PLAIN: &str = r##"[
+    {
+        "Id": "2e74232baad7284550814b9387c58a0897306f645b182e0def2ba0898bb602ac",
+        "Created": "2026-11-22T00:29:28.988502873Z",
+        "Path": "sleep",
+        "Args": [
+            "100000"
+        ],
+        "State": {
+            "Status": "running",
+            "Running": true,
+            "Paused": false,
+            "Restarting": false,
+            "OOMKilled": false,
+            "Dead": false,
+            "Pid": 24175,
+            "ExitCode": 0,
+            "Error": "",
+            "StartedAt": "2026-11-22T00:29:30.479781962Z",
+            "FinishedAt": "0001-01-01T00:00:00Z"
+        },
+        "Image": "sha256:7451958530a9d8aa2fbf754f8e0186b2a5a140d1e9248d0913b81db54f102512",
+        "ResolvConfPath": "/var/lib/pdk/n1/containers/2e74232baad7284550814b9387c58a0897306f645b182e0def2ba0898bb602ac/resolv.conf",
+        "HostnamePath": "/var/lib/pdk/n1/containers/2e74232baad7284550814b9387c58a0897306f645b182e0def2ba0898bb602ac/hostname",
+        "HostsPath": "/var/lib/pdk/n1/containers/2e74232baad7284550814b9387c58a0897306f645b182e0def2ba0898bb602ac/hosts",
+        "LogPath": "/var/lib/pdk/n1/containers/2e74232baad7284550814b9387c58a0897306f645b182e0def2ba0898bb602ac/2e74232baad7284550814b9387c58a0897306f645b182e0def2ba0898bb602ac-json.log",
+        "Name": "/plain",
+        "RestartCount": 0,
+        "Driver": "overlay2",
+        "Platform": "linux",
+        "MountLabel": "",
+        "ProcessLabel": "",
+        "AppArmorProfile": "",
+        "ExecIDs": null,
+        "HostConfig": {
+            "Binds": null,
+            "ContainerIDFile": "",
+            "LogConfig": {
+                "Type": "json-file",
+                "Config": {}
+            },
+            "NetworkMode": "attach",
+            "PortBindings": {},
+            "RestartPolicy": {
+                "Name": "no",
+                "MaximumRetryCount": 0
+            },
+            "AutoRemove": false,
+            "VolumeDriver": "",
+            "VolumesFrom": null,
+            "CapAdd": null,
+            "CapDrop": null,
+            "CgroupnsMode": "host",
+            "Dns": [],
+            "DnsOptions": [],
+            "DnsSearch": [],
+            "ExtraHosts": null,
+            "GroupAdd": null,
+            "IpcMode": "private",
+            "Cgroup": "",
+            "Links": null,
+            "OomScoreAdj": 0,
+            "PidMode": "",
+            "Privileged": false,
+            "PublishAllPorts": false,
+            "ReadonlyRootfs": false,
+            "SecurityOpt": null,
+            "UTSMode": "",
+            "UsernsMode": "",
+            "ShmSize": 67108864,
+            "Runtime": "runc",
+            "ConsoleSize": [
+                0,
+                0
+            ],
+            "Isolation": "",
+            "CpuShares": 0,
+            "Memory": 0,
+            "NanoCpus": 0,
+            "CgroupParent": "",
+            "BlkioWeight": 0,
+            "BlkioWeightDevice": [],
+            "BlkioDeviceReadBps": [],
+            "BlkioDeviceWriteBps": [],
+            "BlkioDeviceReadIOps": [],
+            "BlkioDeviceWriteIOps": [],
+            "CpuPeriod": 0,
+            "CpuQuota": 0,
+            "CpuRealtimePeriod": 0,
+            "CpuRealtimeRuntime": 0,
+            "CpusetCpus": "",
+            "CpusetMems": "",
+            "Devices": [],
+            "DeviceCgroupRules": null,
+            "DeviceRequests": null,
+            "KernelMemory": 0,
+            "KernelMemoryTCP": 0,
+            "MemoryReservation": 0,
+            "MemorySwap": 0,
+            "MemorySwappiness": null,
+            "OomKillDisable": false,
+            "PidsLimit": null,
+            "Ulimits": [],
+            "CpuCount": 0,
+            "CpuPercent": 0,
+            "IOMaximumIOps": 0,
+            "IOMaximumBandwidth": 0,
+            "MaskedPaths": [
+                "/proc/asound",
+                "/proc/acpi",
+                "/proc/kcore",
+                "/proc/keys",
+                "/proc/latency_stats",
+                "/proc/timer_list",
+                "/proc/timer_stats",
+                "/proc/sched_debug",
+                "/proc/scsi",
+                "/sys/firmware"
+            ],
+            "ReadonlyPaths": [
+                "/proc/bus",
+                "/proc/fs",
+                "/proc/irq",
+                "/proc/sys",
+                "/proc/sysrq-trigger"
+            ]
+        },
+        "GraphDriver": {
+            "Data": {
+                "LowerDir": "/var/lib/pdk/n1/overlay2/ce033be8f8b0c73dbd57d21606ea6c649212f3b2fa2611159cd040d9a6bdd17a-init/diff:/var/lib/pdk/n1/overlay2/0b86c5144de504b38c8fc13626d4eedeb984e8a47fda227f2e8ccb76b04ed94a/diff",
+                "MergedDir": "/var/lib/pdk/n1/overlay2/ce033be8f8b0c73dbd57d21606ea6c649212f3b2fa2611159cd040d9a6bdd17a/merged",
+                "UpperDir": "/var/lib/pdk/n1/overlay2/ce033be8f8b0c73dbd57d21606ea6c649212f3b2fa2611159cd040d9a6bdd17a/diff",
+                "WorkDir": "/var/lib/pdk/n1/overlay2/ce033be8f8b0c73dbd57d21606ea6c649212f3b2fa2611159cd040d9a6bdd17a/work"
+            },
+            "Name": "overlay2"
+        },
+        "Mounts": [],
+        "Config": {
+            "Hostname": "2e74232baad7",
+            "Domainname": "",
+            "User": "",
+            "AttachStdin": false,
+            "AttachStdout": false,
+            "AttachStderr": false,
+            "Tty": false,
+            "OpenStdin": false,
+            "StdinOnce": false,
+            "Env": null,
+            "Cmd": [
+                "sleep",
+                "100000"
+            ],
+            "Image": "lab/busybox:1",
+            "Volumes": null,
+            "WorkingDir": "",
+            "Entrypoint": null,
+            "OnBuild": null,
+            "Labels": {}
+        },
+        "NetworkSettings": {
+            "Bridge": "",
+            "SandboxID": "b90d17a5ad035bec4c24018b42364fcccf0d52f0a38b1b915bd46a7559cf4c74",
+            "HairpinMode": false,
+            "LinkLocalIPv6Address": "",
+            "LinkLocalIPv6PrefixLen": 0,
+            "Ports": {},
+            "SandboxKey": "/run/pdk/n1/netns/b90d17a5ad03",
+            "SecondaryIPAddresses": null,
+            "SecondaryIPv6Addresses": null,
+            "EndpointID": "",
+            "Gateway": "",
+            "GlobalIPv6Address": "",
+            "GlobalIPv6PrefixLen": 0,
+            "IPAddress": "",
+            "IPPrefixLen": 0,
+            "IPv6Gateway": "",
+            "MacAddress": "",
+            "Networks": {
+                "attach": {
+                    "IPAMConfig": {
+                        "IPv4Address": "10.62.0.2"
+                    },
+                    "Links": null,
+                    "Aliases": [
+                        "2e74232baad7"
+                    ],
+                    "NetworkID": "gt0p14de1l0sjbvuny8c960ox",
+                    "EndpointID": "7eef15ca61652f73e3bdf0fadf1fb78e16e7b7448e07d678f649f15c65b26518",
+                    "Gateway": "",
+                    "IPAddress": "10.62.0.2",
+                    "IPPrefixLen": 24,
+                    "IPv6Gateway": "",
+                    "GlobalIPv6Address": "",
+                    "GlobalIPv6PrefixLen": 0,
+                    "MacAddress": "02:42:0a:3e:00:02",
+                    "DriverOpts": null
+                }
+            }
+        }
+    }
+]
+"##;
+
+    #[test]
+    fn reads_a_real_plain_container() {
+        let b = parse(LAB_PLAIN).unwrap();
+        assert!(b.problems.is_empty());
+        let c = &b.items[0];
+        assert_eq!(
+            (c.name.as_str(), c.status.as_str(), c.running),
+            ("plain", "running", true)
+        );
+        assert_eq!(c.image, "lab/busybox:1");
+        assert_eq!(c.sandbox_key, "/run/pdk/n1/netns/b90d17a5ad03");
+        assert!(c.service_id.is_empty() && c.task_id.is_empty());
+        let net = &c.networks["attach"];
+        assert_eq!(
+            (
+                net.network_id.as_str(),
+                net.ip_address.as_str(),
+                net.prefix_len
+            ),
+            ("gt0p14de1l0sjbvuny8c960ox", "10.62.0.2", 24)
+        );
+        assert_eq!(net.mac, "02:42:0a:3e:00:02");
+        assert!(c.started_at.is_some() && c.finished_at.is_none());
+    }
 }

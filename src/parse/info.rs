@@ -369,4 +369,41 @@ mod tests {
         assert_eq!(e.line, Some(1));
         assert!(parse("{\"NCPU\":\"two\"}").is_err());
     }
+
+    /// Real output: a one-node Docker 20.10.24 swarm in a lab namespace, printed by the 28.2.2 CLI.
+    const LAB_INFO: &str = r##"{"ID":"KHI3:W4HX:46LM:23IE:HDNN:ZSKE:MR4R:D3ZK:DGFN:NQNZ:OYK6:Y5BY","Containers":11,"ContainersRunning":6,"ContainersPaused":0,"ContainersStopped":5,"Images":1,"Driver":"overlay2","DriverStatus":[["Backing Filesystem","extfs"],["Supports d_type","true"],["Native Overlay Diff","true"],["userxattr","false"]],"Plugins":{"Volume":["local"],"Network":["bridge","host","ipvlan","macvlan","null","overlay"],"Authorization":null,"Log":["awslogs","fluentd","gcplogs","gelf","journald","json-file","local","logentries","splunk","syslog"]},"MemoryLimit":true,"SwapLimit":true,"KernelMemory":true,"KernelMemoryTCP":true,"CpuCfsPeriod":true,"CpuCfsQuota":true,"CPUShares":true,"CPUSet":true,"PidsLimit":true,"IPv4Forwarding":true,"Debug":false,"NFd":107,"OomKillDisable":true,"NGoroutines":259,"SystemTime":"2026-11-22T00:29:44.471960354Z","LoggingDriver":"json-file","CgroupDriver":"cgroupfs","CgroupVersion":"1","NEventsListener":5,"KernelVersion":"6.18.44-fc-v669","OperatingSystem":"Debian GNU/Linux 12 (bookworm)","OSVersion":"12","OSType":"linux","Architecture":"x86_64","IndexServerAddress":"https://index.docker.io/v1/","RegistryConfig":{"IndexConfigs":{"docker.io":{"Mirrors":[],"Name":"docker.io","Official":true,"Secure":true}},"InsecureRegistryCIDRs":["127.0.0.0/8"],"Mirrors":[]},"NCPU":2,"MemTotal":25276502016,"GenericResources":null,"DockerRootDir":"/var/lib/pdk/n1","HttpProxy":"http://127.0.0.1:9","HttpsProxy":"http://127.0.0.1:9","NoProxy":"","Name":"pdnode1","Labels":[],"ExperimentalBuild":false,"ServerVersion":"20.10.24+dfsg1","Runtimes":{"io.containerd.runc.v2":{"path":"runc"},"io.containerd.runtime.v1.linux":{"path":"runc"},"runc":{"path":"runc"}},"DefaultRuntime":"runc","Swarm":{"NodeID":"izexcgmb7m1srrlo951hmgg75","NodeAddr":"198.18.77.1","LocalNodeState":"active","ControlAvailable":true,"Error":"","RemoteManagers":[{"NodeID":"izexcgmb7m1srrlo951hmgg75","Addr":"198.18.77.1:2377"}],"Nodes":1,"Managers":1,"Cluster":{"ID":"uqctdth2lg0gaox28g475i8mh","Version":{"Index":10},"CreatedAt":"2026-11-22T00:29:06.252964292Z","UpdatedAt":"2026-11-22T00:29:06.763723624Z","Spec":{"Name":"default","Labels":{},"Orchestration":{"TaskHistoryRetentionLimit":5},"Raft":{"SnapshotInterval":10000,"KeepOldSnapshots":0,"LogEntriesForSlowFollowers":500,"ElectionTick":10,"HeartbeatTick":1},"Dispatcher":{"HeartbeatPeriod":5000000000},"CAConfig":{"NodeCertExpiry":7776000000000000},"TaskDefaults":{},"EncryptionConfig":{"AutoLockManagers":false}},"TLSInfo":{"TrustRoot":"-----BEGIN CERTIFICATE-----\nMIIBajCCARCgAwIBAgIUZkfUsWfXnktrTJBlJchON8IvBTAwCgYIKoZIzj0EAwIw\nEzERMA8GA1UEAxMIc3dhcm0tY2EwHhcNMjYxMTIyMDAyNDAwWhcNNDYxMTE3MDAy\nNDAwWjATMREwDwYDVQQDEwhzd2FybS1jYTBZMBMGByqGSM49AgEGCCqGSM49AwEH\nA0IABLX3BI4oarNNZL//biaHOyKYSNNouiFlcR++mQkzjmYyItDcnu1HRzOhLVz/\nbdF+AfTACxphwOg4Z1noQNf6TbujQjBAMA4GA1UdDwEB/wQEAwIBBjAPBgNVHRMB\nAf8EBTADAQH/MB0GA1UdDgQWBBSM1/OQHlU33IhmG53vEev8FBJ3WTAKBggqhkjO\nPQQDAgNIADBFAiB4A6rMwdEfJ0EU6ouNU0C8BWj/15EWqmpTo5EvuywJKwIhAJ7+\nJYBneAxclpBUO8fGXMe7MwAWPGhk5aVNe8DFWMl6\n-----END CERTIFICATE-----\n","CertIssuerSubject":"MBMxETAPBgNVBAMTCHN3YXJtLWNh","CertIssuerPublicKey":"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEtfcEjihqs01kv/9uJoc7IphI02i6IWVxH76ZCTOOZjIi0Nye7UdHM6EtXP9t0X4B9MALGmHA6DhnWehA1/pNuw=="},"RootRotationInProgress":false,"DefaultAddrPool":null,"SubnetSize":24,"DataPathPort":4789}},"LiveRestoreEnabled":false,"Isolation":"","InitBinary":"docker-init","ContainerdCommit":{"ID":"1.6.20~ds1-1+deb12u3","Expected":"1.6.20~ds1-1+deb12u3"},"RuncCommit":{"ID":"1.1.5+ds1-1+deb12u1","Expected":"1.1.5+ds1-1+deb12u1"},"InitCommit":{"ID":""},"SecurityOptions":["name=seccomp,profile=default"],"CDISpecDirs":null,"Warnings":null,"ClientInfo":{"Debug":false,"Version":"28.2.2","DefaultAPIVersion":"1.50","GitCommit":"e6534b4","GoVersion":"go1.24.3","Os":"linux","Arch":"amd64","BuildTime":"Fri May 30 12:07:14 2025","Context":"default","Plugins":[],"Warnings":null}}
+"##;
+
+    #[test]
+    fn reads_real_20_10_info() {
+        let i = parse(LAB_INFO).unwrap();
+        assert!(i.daemon_reachable());
+        assert_eq!(
+            (i.name.as_str(), i.server_version.as_str()),
+            ("pdnode1", "20.10.24+dfsg1")
+        );
+        assert_eq!(i.ipv4_forwarding, Some(true));
+        assert_eq!(
+            i.bridge_nf_iptables, None,
+            "the 28.x CLI no longer prints it"
+        );
+        let s = &i.swarm;
+        assert_eq!(
+            (
+                s.node_id.as_str(),
+                s.node_addr.as_str(),
+                s.control_available
+            ),
+            ("izexcgmb7m1srrlo951hmgg75", "198.18.77.1", true)
+        );
+        assert_eq!(
+            (s.cluster_id.as_str(), s.data_path_port, s.vxlan_port()),
+            ("uqctdth2lg0gaox28g475i8mh", Some(4789), 4789)
+        );
+        assert_eq!(
+            (s.nodes, s.managers, s.subnet_size),
+            (Some(1), Some(1), Some(24))
+        );
+        assert_eq!(s.remote_managers[0].addr, "198.18.77.1:2377");
+    }
 }

@@ -568,4 +568,220 @@ mod tests {
             [(2, "Error: No such network: app_net".to_string())]
         );
     }
+
+    /// Real output: a one-node Docker 20.10.24 swarm in a lab namespace, printed by the 28.2.2 CLI (`--verbose`): an attachable overlay with a plain container, and ingress.
+    const LAB_NETWORKS: &str = r##"[
+    {
+        "Name": "attach",
+        "Id": "gt0p14de1l0sjbvuny8c960ox",
+        "Created": "2026-11-22T00:29:29.27250071Z",
+        "Scope": "swarm",
+        "Driver": "overlay",
+        "EnableIPv6": false,
+        "IPAM": {
+            "Driver": "default",
+            "Options": null,
+            "Config": [
+                {
+                    "Subnet": "10.62.0.0/24",
+                    "Gateway": "10.62.0.1"
+                }
+            ]
+        },
+        "Internal": false,
+        "Attachable": true,
+        "Ingress": false,
+        "ConfigFrom": {
+            "Network": ""
+        },
+        "ConfigOnly": false,
+        "Containers": {
+            "2e74232baad7284550814b9387c58a0897306f645b182e0def2ba0898bb602ac": {
+                "Name": "plain",
+                "EndpointID": "7eef15ca61652f73e3bdf0fadf1fb78e16e7b7448e07d678f649f15c65b26518",
+                "MacAddress": "02:42:0a:3e:00:02",
+                "IPv4Address": "10.62.0.2/24",
+                "IPv6Address": ""
+            },
+            "lb-attach": {
+                "Name": "attach-endpoint",
+                "EndpointID": "835bf3d54a74fa130a5d81be57a420e38c2fe9965832e70efebe688e4ae7bca7",
+                "MacAddress": "02:42:0a:3e:00:03",
+                "IPv4Address": "10.62.0.3/24",
+                "IPv6Address": ""
+            }
+        },
+        "Options": {
+            "com.docker.network.driver.overlay.vxlanid_list": "4099"
+        },
+        "Labels": {},
+        "Peers": [
+            {
+                "Name": "b59190872d30",
+                "IP": "198.18.77.1"
+            }
+        ],
+        "Services": {
+            "": {
+                "VIP": "<nil>",
+                "Ports": [],
+                "LocalLBIndex": 0,
+                "Tasks": [
+                    {
+                        "Name": "plain",
+                        "EndpointID": "7eef15ca61652f73e3bdf0fadf1fb78e16e7b7448e07d678f649f15c65b26518",
+                        "EndpointIP": "10.62.0.2",
+                        "Info": {
+                            "Host IP": "198.18.77.1"
+                        }
+                    }
+                ]
+            }
+        }
+    },
+    {
+        "Name": "ingress",
+        "Id": "kblvvd8ewmdkg4wkwckny7vhx",
+        "Created": "2026-11-22T00:29:06.761126239Z",
+        "Scope": "swarm",
+        "Driver": "overlay",
+        "EnableIPv6": false,
+        "IPAM": {
+            "Driver": "default",
+            "Options": null,
+            "Config": [
+                {
+                    "Subnet": "10.0.0.0/24",
+                    "Gateway": "10.0.0.1"
+                }
+            ]
+        },
+        "Internal": false,
+        "Attachable": false,
+        "Ingress": true,
+        "ConfigFrom": {
+            "Network": ""
+        },
+        "ConfigOnly": false,
+        "Containers": {
+            "27f6d79645c2170d57b93feaa49f49b61748606453200310a7e031ec5d120b90": {
+                "Name": "web.1.mt4kmcujr6yrobvcse3s3bh2a",
+                "EndpointID": "cdfcadf6c20533bef4ce40178b4c32f0581ab890cb34e8947babc7c4bebde9ca",
+                "MacAddress": "02:42:0a:00:00:06",
+                "IPv4Address": "10.0.0.6/24",
+                "IPv6Address": ""
+            },
+            "7d1b783b46da2a0ea421e2de43b5352543a3a3aad2fe279b8fca3444a71ea59f": {
+                "Name": "web.2.vchd4b86gvhlnoxs67hi2p1v0",
+                "EndpointID": "7b90889abb1eb1c8a188f90ddc626ed741f55e2f573785d2fcd85a31727536c4",
+                "MacAddress": "02:42:0a:00:00:05",
+                "IPv4Address": "10.0.0.5/24",
+                "IPv6Address": ""
+            },
+            "ingress-sbox": {
+                "Name": "ingress-endpoint",
+                "EndpointID": "69cbb7cf1ddd2d4a61c03d2dba7f5e37e5229a29ac29b788d87316ccb63ba8dc",
+                "MacAddress": "02:42:0a:00:00:02",
+                "IPv4Address": "10.0.0.2/24",
+                "IPv6Address": ""
+            }
+        },
+        "Options": {
+            "com.docker.network.driver.overlay.vxlanid_list": "4096"
+        },
+        "Labels": {},
+        "Peers": [
+            {
+                "Name": "b59190872d30",
+                "IP": "198.18.77.1"
+            }
+        ],
+        "Services": {
+            "": {
+                "VIP": "<nil>",
+                "Ports": [],
+                "LocalLBIndex": 0,
+                "Tasks": [
+                    {
+                        "Name": "ingress-endpoint",
+                        "EndpointID": "69cbb7cf1ddd2d4a61c03d2dba7f5e37e5229a29ac29b788d87316ccb63ba8dc",
+                        "EndpointIP": "10.0.0.2",
+                        "Info": {
+                            "Host IP": "198.18.77.1"
+                        }
+                    }
+                ]
+            },
+            "web": {
+                "VIP": "10.0.0.3",
+                "Ports": [
+                    "Target: 80, Publish: 8080"
+                ],
+                "LocalLBIndex": 257,
+                "Tasks": [
+                    {
+                        "Name": "web.2.vchd4b86gvhlnoxs67hi2p1v0",
+                        "EndpointID": "7b90889abb1eb1c8a188f90ddc626ed741f55e2f573785d2fcd85a31727536c4",
+                        "EndpointIP": "10.0.0.5",
+                        "Info": {
+                            "Host IP": "198.18.77.1"
+                        }
+                    },
+                    {
+                        "Name": "web.1.mt4kmcujr6yrobvcse3s3bh2a",
+                        "EndpointID": "cdfcadf6c20533bef4ce40178b4c32f0581ab890cb34e8947babc7c4bebde9ca",
+                        "EndpointIP": "10.0.0.6",
+                        "Info": {
+                            "Host IP": "198.18.77.1"
+                        }
+                    }
+                ]
+            }
+        }
+    }
+]
+"##;
+
+    #[test]
+    fn reads_real_verbose_networks() {
+        let b = parse(LAB_NETWORKS).unwrap();
+        assert!(b.problems.is_empty());
+        let (attach, ingress) = (&b.items[0], &b.items[1]);
+        assert_eq!(
+            (attach.name.as_str(), attach.attachable, attach.ingress),
+            ("attach", true, false)
+        );
+        assert_eq!(attach.containers["lb-attach"].name, "attach-endpoint");
+        assert_eq!(attach.containers["lb-attach"].ipv4, "10.62.0.3/24");
+        let plain = &attach.services[""];
+        assert_eq!(
+            (plain.vip.as_deref(), plain.local_lb_index),
+            (None, 0),
+            "VIP <nil>"
+        );
+        assert_eq!(plain.tasks[0].host_ip, "198.18.77.1");
+        assert_eq!(
+            attach.peers,
+            [Peer {
+                name: "b59190872d30".into(),
+                ip: "198.18.77.1".into()
+            }]
+        );
+        assert!(ingress.ingress);
+        assert_eq!(ingress.vxlan_ids, [4096]);
+        let web = &ingress.services["web"];
+        assert_eq!(
+            (web.vip.as_deref(), web.local_lb_index),
+            (Some("10.0.0.3"), 257)
+        );
+        assert_eq!(
+            web.ports
+                .iter()
+                .filter_map(|p| parse_lb_port(p))
+                .collect::<Vec<_>>(),
+            [(80, 8080)]
+        );
+        assert_eq!(web.tasks.len(), 2);
+        assert_eq!(ingress.containers["ingress-sbox"].ipv4, "10.0.0.2/24");
+    }
 }

@@ -335,4 +335,142 @@ mod tests {
         let err = parse("Error response from daemon: This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.\n").unwrap_err();
         assert!(err.message.contains("not a swarm manager"));
     }
+
+    /// Real output: a one-node Docker 20.10.24 swarm in a lab namespace, printed by the 28.2.2 CLI.
+    const LAB_NODE: &str = r##"[
+    {
+        "ID": "izexcgmb7m1srrlo951hmgg75",
+        "Version": {
+            "Index": 113
+        },
+        "CreatedAt": "2026-11-22T00:29:06.253005102Z",
+        "UpdatedAt": "2026-11-22T00:29:37.46045595Z",
+        "Spec": {
+            "Labels": {},
+            "Role": "manager",
+            "Availability": "active"
+        },
+        "Description": {
+            "Hostname": "pdnode1",
+            "Platform": {
+                "Architecture": "x86_64",
+                "OS": "linux"
+            },
+            "Resources": {
+                "NanoCPUs": 2000000000,
+                "MemoryBytes": 25276502016
+            },
+            "Engine": {
+                "EngineVersion": "20.10.24+dfsg1",
+                "Plugins": [
+                    {
+                        "Type": "Log",
+                        "Name": "awslogs"
+                    },
+                    {
+                        "Type": "Log",
+                        "Name": "fluentd"
+                    },
+                    {
+                        "Type": "Log",
+                        "Name": "gcplogs"
+                    },
+                    {
+                        "Type": "Log",
+                        "Name": "gelf"
+                    },
+                    {
+                        "Type": "Log",
+                        "Name": "journald"
+                    },
+                    {
+                        "Type": "Log",
+                        "Name": "json-file"
+                    },
+                    {
+                        "Type": "Log",
+                        "Name": "local"
+                    },
+                    {
+                        "Type": "Log",
+                        "Name": "logentries"
+                    },
+                    {
+                        "Type": "Log",
+                        "Name": "splunk"
+                    },
+                    {
+                        "Type": "Log",
+                        "Name": "syslog"
+                    },
+                    {
+                        "Type": "Network",
+                        "Name": "bridge"
+                    },
+                    {
+                        "Type": "Network",
+                        "Name": "host"
+                    },
+                    {
+                        "Type": "Network",
+                        "Name": "ipvlan"
+                    },
+                    {
+                        "Type": "Network",
+                        "Name": "macvlan"
+                    },
+                    {
+                        "Type": "Network",
+                        "Name": "null"
+                    },
+                    {
+                        "Type": "Network",
+                        "Name": "overlay"
+                    },
+                    {
+                        "Type": "Volume",
+                        "Name": "local"
+                    }
+                ]
+            },
+            "TLSInfo": {
+                "TrustRoot": "-----BEGIN CERTIFICATE-----\nMIIBajCCARCgAwIBAgIUZkfUsWfXnktrTJBlJchON8IvBTAwCgYIKoZIzj0EAwIw\nEzERMA8GA1UEAxMIc3dhcm0tY2EwHhcNMjYxMTIyMDAyNDAwWhcNNDYxMTE3MDAy\nNDAwWjATMREwDwYDVQQDEwhzd2FybS1jYTBZMBMGByqGSM49AgEGCCqGSM49AwEH\nA0IABLX3BI4oarNNZL//biaHOyKYSNNouiFlcR++mQkzjmYyItDcnu1HRzOhLVz/\nbdF+AfTACxphwOg4Z1noQNf6TbujQjBAMA4GA1UdDwEB/wQEAwIBBjAPBgNVHRMB\nAf8EBTADAQH/MB0GA1UdDgQWBBSM1/OQHlU33IhmG53vEev8FBJ3WTAKBggqhkjO\nPQQDAgNIADBFAiB4A6rMwdEfJ0EU6ouNU0C8BWj/15EWqmpTo5EvuywJKwIhAJ7+\nJYBneAxclpBUO8fGXMe7MwAWPGhk5aVNe8DFWMl6\n-----END CERTIFICATE-----\n",
+                "CertIssuerSubject": "MBMxETAPBgNVBAMTCHN3YXJtLWNh",
+                "CertIssuerPublicKey": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEtfcEjihqs01kv/9uJoc7IphI02i6IWVxH76ZCTOOZjIi0Nye7UdHM6EtXP9t0X4B9MALGmHA6DhnWehA1/pNuw=="
+            }
+        },
+        "Status": {
+            "State": "ready",
+            "Addr": "198.18.77.1"
+        },
+        "ManagerStatus": {
+            "Leader": true,
+            "Reachability": "reachable",
+            "Addr": "198.18.77.1:2377"
+        }
+    }
+]
+"##;
+
+    #[test]
+    fn reads_a_real_20_10_node() {
+        let b = parse(LAB_NODE).unwrap();
+        assert!(b.problems.is_empty() && b.noise.is_empty());
+        let n = &b.items[0];
+        assert_eq!(
+            (n.line, n.id.as_str(), n.hostname.as_str()),
+            (2, "izexcgmb7m1srrlo951hmgg75", "pdnode1")
+        );
+        assert_eq!(
+            (n.role.as_str(), n.availability.as_str(), n.state.as_str()),
+            ("manager", "active", "ready")
+        );
+        assert_eq!(n.engine_version, "20.10.24+dfsg1");
+        assert_eq!(
+            n.manager.as_ref().map(|m| (m.leader, m.addr.as_str())),
+            Some((true, "198.18.77.1:2377"))
+        );
+        assert_eq!(n.advertise_ip().as_deref(), Some("198.18.77.1"));
+        assert_eq!(n.created_at.map(|t| t.nanosecond()), Some(253_005_102));
+    }
 }

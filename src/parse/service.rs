@@ -546,4 +546,124 @@ mod tests {
         assert_eq!(split_cidr("10.0.1.2"), ("10.0.1.2".into(), None));
         assert_eq!(split_cidr("10.0.1.2/x"), ("10.0.1.2".into(), None));
     }
+
+    /// Real output: a one-node Docker 20.10.24 swarm in a lab namespace, printed by the 28.2.2 CLI: a global dnsrr service with a host-mode port.
+    const LAB_GLOBAL_DNSRR: &str = r##"[
+    {
+        "ID": "qffp79iczwrmljamauhppb410",
+        "Version": {
+            "Index": 20
+        },
+        "CreatedAt": "2026-11-22T00:29:07.148310538Z",
+        "UpdatedAt": "2026-11-22T00:29:07.14988628Z",
+        "Spec": {
+            "Name": "agent",
+            "Labels": {},
+            "TaskTemplate": {
+                "ContainerSpec": {
+                    "Image": "lab/busybox:1",
+                    "Args": [
+                        "sleep",
+                        "100000"
+                    ],
+                    "Init": false,
+                    "StopGracePeriod": 10000000000,
+                    "DNSConfig": {},
+                    "Isolation": "default"
+                },
+                "Resources": {
+                    "Limits": {},
+                    "Reservations": {}
+                },
+                "RestartPolicy": {
+                    "Condition": "any",
+                    "Delay": 5000000000,
+                    "MaxAttempts": 0
+                },
+                "Placement": {},
+                "Networks": [
+                    {
+                        "Target": "ozf20rnm5gj96zvjzsv1hpcsf"
+                    }
+                ],
+                "ForceUpdate": 0,
+                "Runtime": "container"
+            },
+            "Mode": {
+                "Global": {}
+            },
+            "UpdateConfig": {
+                "Parallelism": 1,
+                "FailureAction": "pause",
+                "Monitor": 5000000000,
+                "MaxFailureRatio": 0,
+                "Order": "stop-first"
+            },
+            "RollbackConfig": {
+                "Parallelism": 1,
+                "FailureAction": "pause",
+                "Monitor": 5000000000,
+                "MaxFailureRatio": 0,
+                "Order": "stop-first"
+            },
+            "EndpointSpec": {
+                "Mode": "dnsrr",
+                "Ports": [
+                    {
+                        "Protocol": "tcp",
+                        "TargetPort": 9100,
+                        "PublishedPort": 9100,
+                        "PublishMode": "host"
+                    }
+                ]
+            }
+        },
+        "Endpoint": {
+            "Spec": {
+                "Mode": "dnsrr",
+                "Ports": [
+                    {
+                        "Protocol": "tcp",
+                        "TargetPort": 9100,
+                        "PublishedPort": 9100,
+                        "PublishMode": "host"
+                    }
+                ]
+            },
+            "Ports": [
+                {
+                    "Protocol": "tcp",
+                    "TargetPort": 9100,
+                    "PublishedPort": 9100,
+                    "PublishMode": "host"
+                }
+            ]
+        }
+    }
+]
+"##;
+
+    #[test]
+    fn reads_a_real_global_dnsrr_service() {
+        let b = parse(LAB_GLOBAL_DNSRR).unwrap();
+        assert!(b.problems.is_empty());
+        let s = &b.items[0];
+        assert_eq!(
+            (s.name.as_str(), s.mode, s.endpoint_mode.as_str()),
+            ("agent", ServiceMode::Global, "dnsrr")
+        );
+        assert_eq!(
+            s.ports,
+            [PublishedPort {
+                protocol: "tcp".into(),
+                target: 9100,
+                published: Some(9100),
+                publish_mode: "host".into()
+            }]
+        );
+        assert!(s.vips.is_empty(), "dnsrr has no VIP");
+        assert_eq!(s.networks, ["ozf20rnm5gj96zvjzsv1hpcsf"]);
+        assert_eq!(s.image, "lab/busybox:1");
+        assert_eq!(s.update_status, None);
+    }
 }

@@ -623,4 +623,67 @@ wn3x4lu9cnln        ex_service          replicated          19/24               
         );
         assert_eq!(clean_error(""), (String::new(), false));
     }
+
+    /// Real output: `docker service ps --no-trunc` per service by the 20.10 CLI (one table each, trailing spaces, empty NODE for unassigned tasks).
+    const LAB_PS_20: &str = r##"ID                          NAME                              IMAGE           NODE      DESIRED STATE   CURRENT STATE            ERROR     PORTS
+owe4yudqdbrrzli1fyq0fyqiy   agent.izexcgmb7m1srrlo951hmgg75   lab/busybox:1   pdnode1   Running         Running 36 seconds ago             *:9100->9100/tcp,*:9100->9100/tcp
+ID                          NAME          IMAGE           NODE      DESIRED STATE   CURRENT STATE            ERROR                                                                  PORTS
+ognjgb74z0lp464lj6557r0uu   crowd.1       lab/busybox:1             Running         New 7 seconds ago                                                                               
+wx4gfhrdjvmtyntbqfs1c8tq8    \_ crowd.1   lab/busybox:1   pdnode1   Shutdown        Rejected 7 seconds ago   "node is missing network attachments, ip addresses may be exhausted"   
+rneg46bgfkw5hiv6eq6b91e5k   crowd.2       lab/busybox:1             Running         New 7 seconds ago                                                                               
+nue1u1ngtqufkp824g9qbn9u1    \_ crowd.2   lab/busybox:1   pdnode1   Shutdown        Rejected 7 seconds ago   "node is missing network attachments, ip addresses may be exhausted"   
+qapi08i4qpiekhfrkcaxk3apd   crowd.3       lab/busybox:1   pdnode1   Running         Running 5 seconds ago                                                                           
+a2q15dsp8hqtgxu1593r22qnk   crowd.4       lab/busybox:1   pdnode1   Running         Running 5 seconds ago                                                                           
+9c9gpksf0vfh1us68rtern0f7   crowd.5       lab/busybox:1   pdnode1   Running         Running 6 seconds ago                                                                           
+sh2qvq68iey70dlwza7re0tu8   crowd.6       lab/busybox:1             Running         New 38 seconds ago                                                                              
+v5pmedy9vfelhxz70u12vt15y   crowd.7       lab/busybox:1             Running         New 7 seconds ago                                                                               
+nrrmrbw9wzxw2xe92qjs2njgx    \_ crowd.7   lab/busybox:1   pdnode1   Shutdown        Rejected 7 seconds ago   "node is missing network attachments, ip addresses may be exhausted"   
+zc1ohhgc4jm9shlomajo3v9cz   crowd.8       lab/busybox:1             Running         New 7 seconds ago                                                                               
+"##;
+
+    /// Real output: `docker service ps web ghost 2>&1` by the 28.2.2 CLI.
+    const LAB_PS_GHOST: &str = r##"ID             NAME        IMAGE           NODE      DESIRED STATE   CURRENT STATE                    ERROR     PORTS
+mt4kmcujr6yr   web.1       lab/busybox:1   pdnode1   Running         Running less than a second ago             
+6mqwzkxjns57    \_ web.1   lab/busybox:1   pdnode1   Shutdown        Shutdown 1 second ago                      
+lh96gl1viguy   web.2       lab/busybox:1   pdnode1   Ready           Ready less than a second ago               
+vchd4b86gvhl    \_ web.2   lab/busybox:1   pdnode1   Shutdown        Running less than a second ago             
+no such service: ghost
+"##;
+
+    #[test]
+    fn reads_real_tables_from_two_clis() {
+        let b = parse(LAB_PS_20).unwrap();
+        assert!(b.noise.is_empty() && b.problems.is_empty());
+        assert_eq!(b.items.len(), 12);
+        let agent = &b.items[0];
+        assert_eq!(agent.name, "agent.izexcgmb7m1srrlo951hmgg75");
+        assert_eq!(
+            (agent.error.as_str(), agent.ports.as_str()),
+            ("", "*:9100->9100/tcp,*:9100->9100/tcp")
+        );
+        let new = &b.items[1];
+        assert_eq!(
+            (new.line, new.node.as_str(), new.current_state.as_str()),
+            (4, "", "New")
+        );
+        let rejected = &b.items[2];
+        assert!(rejected.is_history && !rejected.error_truncated);
+        assert_eq!(
+            rejected.error,
+            "node is missing network attachments, ip addresses may be exhausted"
+        );
+        assert_eq!(b.items.iter().filter(|r| r.is_history).count(), 3);
+
+        let g = parse(LAB_PS_GHOST).unwrap();
+        assert_eq!(g.items.len(), 4);
+        assert_eq!(g.noise, [(6, "no such service: ghost".to_string())]);
+        assert_eq!(
+            (
+                g.items[3].id.as_str(),
+                g.items[3].desired_state.as_str(),
+                g.items[3].current_state.as_str()
+            ),
+            ("vchd4b86gvhl", "Shutdown", "Running")
+        );
+    }
 }

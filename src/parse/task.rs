@@ -409,4 +409,185 @@ mod tests {
         assert!(b.truncated);
         assert_eq!(b.problems[0].line, Some(33));
     }
+
+    /// Real output: a one-node Docker 20.10.24 swarm in a lab namespace, printed by the 28.2.2 CLI: an unassigned task and a rejected one of a /29 network.
+    const LAB_TASKS: &str = r##"[
+    {
+        "ID": "ognjgb74z0lp464lj6557r0uu",
+        "Version": {
+            "Index": 135
+        },
+        "CreatedAt": "2026-11-22T00:29:37.566268188Z",
+        "UpdatedAt": "2026-11-22T00:29:42.566922875Z",
+        "Labels": {},
+        "Spec": {
+            "ContainerSpec": {
+                "Image": "lab/busybox:1",
+                "Args": [
+                    "sleep",
+                    "100000"
+                ],
+                "Init": false,
+                "DNSConfig": {},
+                "Isolation": "default"
+            },
+            "Resources": {
+                "Limits": {},
+                "Reservations": {}
+            },
+            "Placement": {},
+            "Networks": [
+                {
+                    "Target": "sgb5miokwdr8r6qdiy3mgt9z5"
+                }
+            ],
+            "ForceUpdate": 0
+        },
+        "ServiceID": "vvwov499gyx04bxtswj1vdf4w",
+        "Slot": 1,
+        "Status": {
+            "Timestamp": "2026-11-22T00:29:37.56623606Z",
+            "State": "new",
+            "Message": "created",
+            "PortStatus": {}
+        },
+        "DesiredState": "running"
+    },
+    {
+        "ID": "wx4gfhrdjvmtyntbqfs1c8tq8",
+        "Version": {
+            "Index": 124
+        },
+        "CreatedAt": "2026-11-22T00:29:07.177744291Z",
+        "UpdatedAt": "2026-11-22T00:29:37.861143359Z",
+        "Labels": {},
+        "Spec": {
+            "ContainerSpec": {
+                "Image": "lab/busybox:1",
+                "Args": [
+                    "sleep",
+                    "100000"
+                ],
+                "Init": false,
+                "DNSConfig": {},
+                "Isolation": "default"
+            },
+            "Resources": {
+                "Limits": {},
+                "Reservations": {}
+            },
+            "Placement": {},
+            "Networks": [
+                {
+                    "Target": "sgb5miokwdr8r6qdiy3mgt9z5"
+                }
+            ],
+            "ForceUpdate": 0
+        },
+        "ServiceID": "vvwov499gyx04bxtswj1vdf4w",
+        "Slot": 1,
+        "NodeID": "izexcgmb7m1srrlo951hmgg75",
+        "Status": {
+            "Timestamp": "2026-11-22T00:29:37.457506825Z",
+            "State": "rejected",
+            "Message": "preparing",
+            "Err": "node is missing network attachments, ip addresses may be exhausted",
+            "ContainerStatus": {
+                "ContainerID": "",
+                "PID": 0,
+                "ExitCode": 0
+            },
+            "PortStatus": {}
+        },
+        "DesiredState": "shutdown",
+        "NetworksAttachments": [
+            {
+                "Network": {
+                    "ID": "sgb5miokwdr8r6qdiy3mgt9z5",
+                    "Version": {
+                        "Index": 12
+                    },
+                    "CreatedAt": "2026-11-22T00:29:07.034635412Z",
+                    "UpdatedAt": "2026-11-22T00:29:07.046433314Z",
+                    "Spec": {
+                        "Name": "tiny",
+                        "Labels": {},
+                        "DriverConfiguration": {
+                            "Name": "overlay"
+                        },
+                        "Attachable": true,
+                        "IPAMOptions": {
+                            "Driver": {
+                                "Name": "default"
+                            },
+                            "Configs": [
+                                {
+                                    "Subnet": "10.60.0.0/29",
+                                    "Gateway": "10.60.0.1"
+                                }
+                            ]
+                        },
+                        "Scope": "swarm"
+                    },
+                    "DriverState": {
+                        "Name": "overlay",
+                        "Options": {
+                            "com.docker.network.driver.overlay.vxlanid_list": "4097"
+                        }
+                    },
+                    "IPAMOptions": {
+                        "Driver": {
+                            "Name": "default"
+                        },
+                        "Configs": [
+                            {
+                                "Subnet": "10.60.0.0/29",
+                                "Gateway": "10.60.0.1"
+                            }
+                        ]
+                    }
+                },
+                "Addresses": [
+                    "10.60.0.5/29"
+                ]
+            }
+        ]
+    }
+]
+"##;
+
+    #[test]
+    fn reads_real_unassigned_and_rejected_tasks() {
+        let b = parse(LAB_TASKS).unwrap();
+        assert!(b.problems.is_empty());
+        let (new, rejected) = (&b.items[0], &b.items[1]);
+        assert_eq!(
+            (new.id.as_str(), new.node_id.as_str(), new.state.as_str()),
+            ("ognjgb74z0lp464lj6557r0uu", "", "new")
+        );
+        assert_eq!(
+            (new.slot, new.exit_code, new.attachments.len()),
+            (Some(1), None, 0)
+        );
+        assert_eq!(rejected.line, 43);
+        assert_eq!(rejected.node_id, "izexcgmb7m1srrlo951hmgg75");
+        assert_eq!(
+            (rejected.state.as_str(), rejected.desired_state.as_str()),
+            ("rejected", "shutdown")
+        );
+        assert_eq!(
+            rejected.err,
+            "node is missing network attachments, ip addresses may be exhausted"
+        );
+        assert_eq!(
+            (rejected.container_id.as_str(), rejected.exit_code),
+            ("", None)
+        );
+        let att = &rejected.attachments[0];
+        assert_eq!(
+            (att.network_name.as_str(), att.vxlan_ids.as_slice()),
+            ("tiny", &[4097][..])
+        );
+        assert_eq!(att.addresses, ["10.60.0.5/29"]);
+    }
 }

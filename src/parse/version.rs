@@ -215,4 +215,24 @@ mod tests {
         assert!(parse(&GOLDEN[..120]).is_err());
         assert!(parse("").is_err());
     }
+
+    /// Real output: a one-node Docker 20.10.24 swarm in a lab namespace, printed by the 28.2.2 CLI.
+    const LAB_VERSION: &str = r##"{"Client":{"Version":"28.2.2","ApiVersion":"1.41","DefaultAPIVersion":"1.50","GitCommit":"e6534b4","GoVersion":"go1.24.3","Os":"linux","Arch":"amd64","BuildTime":"Fri May 30 12:07:14 2025","Context":"default"},"Server":{"Platform":{"Name":""},"Components":[{"Name":"Engine","Version":"20.10.24+dfsg1","Details":{"ApiVersion":"1.41","Arch":"amd64","BuildTime":"Thu May  7 21:09:36 2026","Experimental":"false","GitCommit":"5d6db84","GoVersion":"go1.19.8","KernelVersion":"6.18.44-fc-v669","MinAPIVersion":"1.12","Os":"linux"}},{"Name":"containerd","Version":"1.6.20~ds1","Details":{"GitCommit":"1.6.20~ds1-1+deb12u3"}},{"Name":"runc","Version":"1.1.5+ds1","Details":{"GitCommit":"1.1.5+ds1-1+deb12u1"}},{"Name":"docker-init","Version":"0.19.0","Details":{"GitCommit":""}}],"Version":"20.10.24+dfsg1","ApiVersion":"1.41","MinAPIVersion":"1.12","GitCommit":"5d6db84","GoVersion":"go1.19.8","Os":"linux","Arch":"amd64","KernelVersion":"6.18.44-fc-v669","BuildTime":"2026-05-07T21:09:36.000000000+00:00"}}
+"##;
+
+    #[test]
+    fn reads_real_20_10_version() {
+        let v = parse(LAB_VERSION).unwrap();
+        assert_eq!(
+            (v.client_version.as_str(), v.client_api.as_str()),
+            ("28.2.2", "1.41")
+        );
+        let s = v.server.unwrap();
+        assert_eq!(
+            (s.engine_version(), s.api_version.as_str()),
+            ("20.10.24+dfsg1", "1.41")
+        );
+        let names: Vec<&str> = s.components.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Engine", "containerd", "runc", "docker-init"]);
+    }
 }
