@@ -406,4 +406,19 @@ mod tests {
         );
         assert_eq!(s.remote_managers[0].addr, "198.18.77.1:2377");
     }
+
+    #[test]
+    fn reads_the_real_20_10_daemon_down_shape() {
+        // Printed by the 20.10 CLI when its daemon socket is gone.
+        let text = r##"{"ServerErrors":["Cannot connect to the Docker daemon at unix:///run/pdk/n1.sock. Is the docker daemon running?"],"ClientInfo":{"Debug":false,"Context":"default","Plugins":[],"Warnings":null}}
+"##;
+        let i = parse(text).unwrap();
+        assert!(!i.daemon_reachable());
+        assert_eq!(i.server_errors.len(), 1);
+        assert!(i.server_errors[0].starts_with("Cannot connect to the Docker daemon"));
+        assert_eq!(
+            (i.ipv4_forwarding, i.swarm.local_node_state.as_str()),
+            (None, "")
+        );
+    }
 }

@@ -431,6 +431,18 @@ mod tests {
     }
 
     #[test]
+    fn every_cut_point_keeps_a_prefix_and_is_flagged() {
+        let full = ids(TWO_NODES).items;
+        let last_bracket = TWO_NODES.rfind(']').unwrap();
+        for cut in (1..=last_bracket).filter(|&c| TWO_NODES.is_char_boundary(c)) {
+            let b = ids(&TWO_NODES[..cut]);
+            assert!(b.truncated, "cut at byte {cut} not flagged");
+            assert_eq!(b.items[..], full[..b.items.len()], "cut at byte {cut}");
+        }
+        assert!(!ids(&TWO_NODES[..=last_bracket]).truncated);
+    }
+
+    #[test]
     fn one_bad_element_does_not_lose_the_others() {
         let text = r#"[
     {"ID": "a1"},

@@ -611,6 +611,17 @@ wn3x4lu9cnln        ex_service          replicated          19/24               
         assert!(last.error_truncated, "no closing quote: cut");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_under_a_header(body in "[ a-z0-9\\\\_…\"{}é\r\n]{0,200}") {
+            let text = format!("{}{body}", &DOCS[..DOCS.find('\n').unwrap_or(0) + 1]);
+            let b = parse(&text).unwrap();
+            for r in b.items {
+                proptest::prop_assert!(!r.id.is_empty() && r.line >= 2);
+            }
+        }
+    }
+
     #[test]
     fn error_cleaning() {
         assert_eq!(

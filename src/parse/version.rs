@@ -235,4 +235,15 @@ mod tests {
         let names: Vec<&str> = s.components.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["Engine", "containerd", "runc", "docker-init"]);
     }
+
+    #[test]
+    fn reads_the_real_20_10_daemon_down_output_with_stderr() {
+        // `docker version --format '{{json .}}' 2>&1` by the 20.10 CLI, daemon gone.
+        let text = r##"{"Client":{"Platform":{"Name":""},"Version":"20.10.24+dfsg1","ApiVersion":"1.41","DefaultAPIVersion":"1.41","GitCommit":"297e128","GoVersion":"go1.19.8","Os":"linux","Arch":"amd64","BuildTime":"Thu May  7 21:09:36 2026","Context":"default","Experimental":true},"Server":null}
+Cannot connect to the Docker daemon at unix:///run/pdk/n1.sock. Is the docker daemon running?
+"##;
+        let v = parse(text).unwrap();
+        assert_eq!(v.client_version, "20.10.24+dfsg1");
+        assert_eq!(v.server, None);
+    }
 }
