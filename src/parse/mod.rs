@@ -30,25 +30,25 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
 pub mod bridge_fdb;
+pub mod container;
 pub mod engine_version;
-pub mod log;
+pub mod info;
 pub mod ip_addr;
 pub mod ip_neigh;
 pub mod ip_route;
 pub mod iptables;
 pub mod ipvsadm;
-mod lines;
-pub mod lsmod;
-pub mod sockets;
-pub mod sysctl;
-pub mod container;
-pub mod engine_version;
-pub mod info;
 pub mod json;
+mod lines;
+pub mod log;
+pub mod lsmod;
 pub mod network;
 pub mod node;
 pub mod service;
 pub mod service_ps;
+pub mod sockets;
+pub mod sysctl;
 pub mod task;
 pub mod version;
