@@ -998,3 +998,57 @@ fn inputs_can_be_read_in_parallel() {
     assert_eq!(nodes, sequential.nodes);
     assert_eq!(lines, seq_lines);
 }
+
+#[test]
+fn tar_long_names_are_read_and_oversized_name_headers_refused() {
+    let tmp = TempDir::new().unwrap();
+    // A root name past the 100-byte ustar field: the tar crate writes a GNU
+    // long-name entry for it.
+    let long_root = format!("swarmdiag-{}-20261122T101500Z", "h".repeat(120));
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in node_files(&long_root, "node1") {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, &name, data.as_slice()).unwrap();
+    }
+    let mut entries = vec![
+        // An old-style directory entry: regular type, trailing slash.
+        file("node2/netns/", b""),
+        file("node2/logs/dockerd.log", DOCKERD_LOG.as_bytes()),
+        // A hostile 1 MiB long name for the next entry.
+        TarEntry {
+            name: b"././@LongLink".to_vec(),
+            kind: tar::EntryType::GNULongName,
+            link: vec![],
+            data: vec![b'n'; 1 << 20],
+        },
+    ];
+    entries.push(file("node2/docker/info.json", b"{}"));
+    let tail = tar_bytes(&entries, false);
+    let mut tar = b.into_inner().unwrap();
+    // Drop the first archive's end-of-archive blocks before appending.
+    while tar.len() >= 512 && tar[tar.len() - 512..].iter().all(|&c| c == 0) {
+        tar.truncate(tar.len() - 512);
+    }
+    tar.extend_from_slice(&tail);
+    let path = tmp.path().join("long.tar");
+    fs::write(&path, &tar).unwrap();
+
+    let (b, lines) = read(&[&path]).unwrap();
+    assert_eq!(
+        labels(&b),
+        vec!["node2", long_root.as_str()],
+        "roots sort by path"
+    );
+    assert_eq!(node(&b, &long_root).files.len(), 6);
+    let n2 = node(&b, "node2");
+    assert!(has_note(
+        &n2.notes,
+        "docker/info.json",
+        "tar extension header larger than 64 KiB"
+    ));
+    assert_eq!(n2.notes.len(), 1, "{:?}", n2.notes);
+    assert!(n2.files.is_empty());
+    assert_eq!(lines.len(), 8);
+}

@@ -90,6 +90,11 @@ pub(crate) fn walk(reader: &mut dyn Read, v: &mut dyn Visit) -> Result<Walked, S
                 .map(trim_nul)
                 .or_else(|| entry.link_name_bytes().map(|l| l.into_owned()))
                 .unwrap_or_default();
+            // Old tar writers mark directories only by a trailing slash.
+            let kind = match kind {
+                EntryKind::File if name.ends_with(b"/") => EntryKind::Dir,
+                kind => kind,
+            };
             let kind = match (kind, pending.bad.take()) {
                 // The name may be wrong: report the entry, never read it.
                 (_, Some(why)) => EntryKind::Unreadable(why),
