@@ -1052,3 +1052,132 @@ fn tar_long_names_are_read_and_oversized_name_headers_refused() {
     assert!(n2.files.is_empty());
     assert_eq!(lines.len(), 8);
 }
+
+#[test]
+fn duplicate_entries_are_read_once() {
+    let tmp = TempDir::new().unwrap();
+    let inner = tmp.path().join("node1.zip");
+    write_zip(&inner, &node_files("", "node1"));
+    let inner = fs::read(&inner).unwrap();
+    let mut entries = tar_files(&node_files("node2", "node2"));
+    entries.push(file("node2/logs/dockerd.log", b"appended later\n"));
+    entries.push(file("node1.zip", &inner));
+    entries.push(file("node1.zip", &inner));
+    let tgz = tmp.path().join("dups.tgz");
+    fs::write(&tgz, tar_bytes(&entries, true)).unwrap();
+    let (b, lines) = read(&[&tgz]).unwrap();
+    assert_eq!(labels(&b), vec!["node2", "node1"]);
+    assert_eq!(lines.len(), 10);
+    assert!(lines.iter().all(|l| l.3 != "appended later"));
+    let n2 = node(&b, "node2");
+    assert!(has_note(
+        &n2.notes,
+        "logs/dockerd.log",
+        "duplicate entry; the first one was used"
+    ));
+    let dup = format!("{}!node1.zip", tgz.display());
+    assert!(has_note(&b.notes, &dup, "duplicate entry"));
+}
+
+#[test]
+fn total_cap_keeps_the_head_of_a_huge_tar_log_then_stops() {
+    let tmp = TempDir::new().unwrap();
+    let mut files = node_files("node1", "node1");
+    files.retain(|(n, _)| n != "node1/logs/dockerd.log");
+    files.push(("node1/logs/dockerd.log".into(), noisy_log(2_000)));
+    files.extend(node_files("node2", "node2"));
+    let tgz = tmp.path().join("big.tgz");
+    fs::write(&tgz, tar_bytes(&tar_files(&files), true)).unwrap();
+    let log_len = noisy_log(2_000).len() as u64;
+    // The log's head fits under the caps, its whole size does not.
+    let limits = Limits {
+        max_log_bytes: 4096,
+        max_total_bytes: 8192,
+        ..Limits::default()
+    };
+    assert!(log_len > 8192);
+    let (b, lines) = read_with(&[&tgz], &limits).unwrap();
+    assert_eq!(labels(&b), vec!["node1"], "node2 lies past the cap");
+    let n = node(&b, "node1");
+    let log = &n.logs["logs/dockerd.log"];
+    assert_eq!((log.bytes, log.complete), (4096, false));
+    assert!(lines.iter().any(|l| l.1 == "logs/dockerd.log"));
+    assert!(has_note(
+        &n.notes,
+        "",
+        "stopped after 8 KiB of data (max_total_bytes)"
+    ));
+}
+
+mod corrupted {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn samples() -> Vec<(&'static str, Vec<u8>)> {
+        let tmp = TempDir::new().unwrap();
+        let zip = tmp.path().join("n.zip");
+        write_zip(&zip, &node_files("node1", "node1"));
+        let files = node_files("node1", "node1");
+        vec![
+            ("n.zip", fs::read(&zip).unwrap()),
+            ("n.tar.gz", tar_bytes(&tar_files(&files), true)),
+            ("n.tar", tar_bytes(&tar_files(&files), false)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Damaged archives give a bundle or an error, never a panic.
+        #[test]
+        fn damaged_archives_never_panic(
+            which in 0usize..3,
+            flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in any::<prop::sample::Index>(),
+            do_cut in any::<bool>(),
+        ) {
+            let (name, mut bytes) = samples().swap_remove(which);
+            for (at, value) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] ^= value;
+            }
+            if do_cut {
+                bytes.truncate(cut.index(bytes.len()));
+            }
+            let tmp = TempDir::new().unwrap();
+            let path = tmp.path().join(name);
+            fs::write(&path, &bytes).unwrap();
+            if let Ok((b, lines)) = read(&[&path]) {
+                prop_assert!(!b.nodes.is_empty());
+                prop_assert!(lines.iter().all(|l| l.3.len() <= 1 << 20));
+            }
+        }
+    }
+}
+
+#[test]
+fn file_caps_skip_big_files_with_notes() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("node1");
+    write_dir(&dir, &node_files("", "node1"));
+    fs::write(dir.join("swarm/tasks.json"), vec![b' '; 5000]).unwrap();
+    let limits = Limits {
+        max_file_bytes: 4096,
+        max_kept_bytes: 500,
+        ..Limits::default()
+    };
+    let (b, _) = read_with(&[&dir], &limits).unwrap();
+    let n = node(&b, "node1");
+    assert!(has_note(
+        &n.notes,
+        "swarm/tasks.json",
+        "larger than 4 KiB (max_file_bytes); skipped"
+    ));
+    // Files are read in path order until 500 bytes are held.
+    let kept: usize = n.files.values().map(Vec::len).sum();
+    assert!(kept <= 500 && !n.files.is_empty());
+    assert!(n
+        .notes
+        .iter()
+        .any(|x| x.message.contains("(max_kept_bytes)")));
+}

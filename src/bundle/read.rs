@@ -344,7 +344,11 @@ impl Visit for Scanner<'_> {
         };
         if e.kind == EntryKind::File {
             if let Some(format) = archive_ext(&path) {
-                if self.current != 0 {
+                let known = self
+                    .containers
+                    .iter()
+                    .any(|c| c.key.as_deref() == Some(&path));
+                if self.current != 0 || known {
                     return flow(self.budget.spend(skip_cost, self.limits));
                 }
                 if !self.budget.spend(e.size, self.limits) {
@@ -426,48 +430,42 @@ impl Visit for Reader<'_> {
             return flow(self.budget.spend(skip_cost, limits));
         }
         let place = root_of(&container.roots, &path);
-        if e.kind == EntryKind::File && archive_ext(&path).is_some() {
-            match place {
-                Some((root, rel)) => {
-                    let node = container.nodes[root];
-                    self.note(node, rel, "archive inside a node bundle; not read".into());
-                }
-                None if self.current != 0 => {
-                    let at = self.origin_of(&path);
-                    self.input_note(at, "archive nested two levels deep; not read".into());
-                }
-                None => return self.nested(e, path),
-            }
-            return flow(self.budget.spend(skip_cost, limits));
-        }
         if !self.seen.insert((self.current, path.clone())) {
+            let why = "duplicate entry; the first one was used".to_string();
             match place {
-                Some((root, rel)) => {
-                    let node = container.nodes[root];
-                    self.note(node, rel, "duplicate entry; the first one was used".into());
-                }
-                None => {
-                    let at = self.origin_of(&path);
-                    self.input_note(at, "duplicate entry; ignored".into());
-                }
+                Some((root, rel)) => self.note(container.nodes[root], rel, why),
+                None => self.input_note(self.origin_of(&path), why),
             }
             return flow(self.budget.spend(skip_cost, limits));
         }
-        let Some((root, rel)) = place else {
-            let at = self.origin_of(&path);
-            self.input_note(at, "outside any node bundle; ignored".into());
-            return flow(self.budget.spend(skip_cost, limits));
+        let message = match &e.kind {
+            EntryKind::File if archive_ext(&path).is_some() => match place {
+                None if self.current == 0 => return self.nested(e, path),
+                None => Some("archive nested two levels deep; not read".to_string()),
+                Some(_) => Some("archive inside a node bundle; not read".to_string()),
+            },
+            EntryKind::File => None,
+            EntryKind::Symlink(target) => Some(format!("symbolic link to {target}; not followed")),
+            EntryKind::Hardlink(target) => Some(format!("hard link to {target}; not followed")),
+            EntryKind::Special(what) => Some(format!("{what}; skipped")),
+            EntryKind::Unreadable(why) => Some(format!("unreadable ({why}); skipped")),
+            EntryKind::Dir | EntryKind::Meta => None,
         };
-        let node = container.nodes[root];
-        let message = match e.kind {
-            EntryKind::File => return self.file(node, rel, e),
-            EntryKind::Symlink(target) => format!("symbolic link to {target}; not followed"),
-            EntryKind::Hardlink(target) => format!("hard link to {target}; not followed"),
-            EntryKind::Special(what) => format!("{what}; skipped"),
-            EntryKind::Unreadable(why) => format!("unreadable ({why}); skipped"),
-            EntryKind::Dir | EntryKind::Meta => return Flow::Continue,
-        };
-        self.note(node, rel, message);
+        match (place, message) {
+            (Some((root, rel)), None) => return self.file(container.nodes[root], rel, e),
+            (Some((root, rel)), Some(why)) => self.note(container.nodes[root], rel, why),
+            (None, None) => {
+                let why = "outside any node bundle; ignored".to_string();
+                self.input_note(self.origin_of(&path), why);
+            }
+            (None, Some(why)) if e.kind == EntryKind::File => {
+                self.input_note(self.origin_of(&path), why)
+            }
+            (None, Some(why)) => {
+                let why = format!("{why} (outside any node bundle)");
+                self.input_note(self.origin_of(&path), why);
+            }
+        }
         flow(self.budget.spend(skip_cost, limits))
     }
 }
@@ -483,16 +481,17 @@ impl Reader<'_> {
             return flow(self.budget.spend(skip_cost, limits));
         }
         if kind.is_log() {
-            let cost = if e.sequential {
-                e.size
-            } else {
-                e.size.min(limits.max_log_bytes)
-            };
-            if !self.budget.spend(cost, limits) {
+            // Read the part under the log cap even if skipping the rest of a
+            // tar entry then passes the total cap.
+            let read_cost = e.size.min(limits.max_log_bytes);
+            if !self.budget.spend(read_cost, limits) {
                 return Flow::Stop;
             }
             self.stream_log(node, rel, e.data);
-            return Flow::Continue;
+            return flow(
+                self.budget
+                    .spend(skip_cost.saturating_sub(read_cost), limits),
+            );
         }
         if e.size > limits.max_file_bytes {
             let why = format!(
@@ -502,26 +501,31 @@ impl Reader<'_> {
             self.note(node, rel, why);
             return flow(self.budget.spend(skip_cost, limits));
         }
+        let kept_full = format!(
+            "skipped: the input already holds {} of files (max_kept_bytes)",
+            human(limits.max_kept_bytes)
+        );
         if self.kept.saturating_add(e.size) > limits.max_kept_bytes {
-            let why = format!(
-                "skipped: the input already holds {} of files (max_kept_bytes)",
-                human(limits.max_kept_bytes)
-            );
-            self.note(node, rel, why);
+            self.note(node, rel, kept_full);
             return flow(self.budget.spend(skip_cost, limits));
         }
         if !self.budget.spend(e.size, limits) {
             return Flow::Stop;
         }
         let cap = limits.max_file_bytes;
-        let mut bytes = Vec::with_capacity(usize::try_from(e.size.min(cap)).unwrap_or(0));
+        // Declared sizes can lie: reserve little up front.
+        let mut bytes = Vec::with_capacity(usize::try_from(e.size.min(1 << 20)).unwrap_or(0));
         match e.data.take(cap.saturating_add(1)).read_to_end(&mut bytes) {
             Err(err) => self.note(node, rel, format!("read error ({err}); skipped")),
             Ok(_) if bytes.len() as u64 > cap => {
                 let why = format!("larger than {} (max_file_bytes); skipped", human(cap));
                 self.note(node, rel, why);
             }
+            Ok(_) if self.kept + bytes.len() as u64 > limits.max_kept_bytes => {
+                self.note(node, rel, kept_full);
+            }
             Ok(_) => {
+                bytes.shrink_to_fit();
                 self.kept += bytes.len() as u64;
                 self.nodes[node].files.insert(rel.to_string(), bytes);
             }
