@@ -223,22 +223,19 @@ impl Input {
 
 /// The input's own name and its parent directory's name, for labels.
 fn names_of(path: &Path) -> (String, String) {
-    let full = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let name = |p: Option<&Path>| {
         p.and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
     };
-    let own = name(Some(&full));
-    let parent = name(full.parent());
-    (
-        if own.is_empty() {
-            "bundle".to_string()
-        } else {
-            own
-        },
-        parent,
-    )
+    // As the user wrote it; `.`, `..` and bare names need the real path.
+    let full = || fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let own = name(Some(path))
+        .or_else(|| name(Some(&full())))
+        .unwrap_or_else(|| "bundle".to_string());
+    let parent = name(path.parent())
+        .or_else(|| name(full().parent()))
+        .unwrap_or_default();
+    (own, parent)
 }
 
 /// Roots per container, in a stable order: the input first, then nested
@@ -652,5 +649,31 @@ impl Reader<'_> {
 
     fn input_note(&mut self, path: String, message: String) {
         self.notes.push(Note { path, message });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_names_come_from_the_path_as_given() {
+        let (own, parent) = names_of(Path::new("/cases/a/node1.zip"));
+        assert_eq!((own.as_str(), parent.as_str()), ("node1.zip", "a"));
+        let cwd = std::env::current_dir().unwrap();
+        let (own, _) = names_of(Path::new("."));
+        assert_eq!(Some(own.as_str()), cwd.file_name().and_then(|n| n.to_str()));
+        let (_, parent) = names_of(Path::new("Cargo.toml"));
+        assert_eq!(
+            Some(parent.as_str()),
+            cwd.file_name().and_then(|n| n.to_str())
+        );
+    }
+
+    #[test]
+    fn entry_origins() {
+        assert_eq!(entry_origin("c.zip", "", false), "c.zip");
+        assert_eq!(entry_origin("c.zip", "node1", false), "c.zip!node1");
+        assert_eq!(entry_origin("/cases/c", "node1", true), "/cases/c/node1");
     }
 }
