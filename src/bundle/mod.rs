@@ -65,7 +65,7 @@ impl NodeBundle {
 }
 
 /// How much of one log file was streamed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LogSummary {
     pub lines: usize,
     /// Bytes read from the (decompressed) file.
@@ -79,7 +79,7 @@ pub struct LogSummary {
 /// A coverage note. In a [`NodeBundle`], `path` is relative to the node root
 /// (`""` for the whole bundle); in [`Bundles::notes`] it is an origin-style
 /// path (`cluster.zip!README.txt`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Note {
     pub path: String,
     pub message: String,
