@@ -1,0 +1,223 @@
+/*!
+Entry path safety. Archive entry names are attacker-controlled: they are
+checked here before anything else looks at them. A name that is absolute,
+climbs with `..`, holds NUL or is not UTF-8 is refused; `.` components,
+empty components and a leading `./` are dropped. Nothing is ever written to
+disk, so a refused name only earns a coverage note.
+*/
+
+use std::fmt;
+
+/// Why an entry name was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unsafe {
+    Absolute,
+    ParentDir,
+    Nul,
+    NotUtf8,
+    /// Nothing left after normalizing (`./`, `/`-only names): not an entry
+    /// worth a note.
+    Empty,
+}
+
+impl fmt::Display for Unsafe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unsafe::Absolute => "unsafe entry name (absolute path); skipped",
+            Unsafe::ParentDir => "unsafe entry name (contains ..); skipped",
+            Unsafe::Nul => "unsafe entry name (contains NUL); skipped",
+            Unsafe::NotUtf8 => "entry name is not UTF-8; skipped",
+            Unsafe::Empty => "empty entry name; skipped",
+        })
+    }
+}
+
+/// Turns a raw entry name into a relative `a/b/c` path, or refuses it.
+pub(crate) fn normalize(raw: &[u8]) -> Result<String, Unsafe> {
+    let name = std::str::from_utf8(raw).map_err(|_| Unsafe::NotUtf8)?;
+    if name.contains('\0') {
+        return Err(Unsafe::Nul);
+    }
+    if name.starts_with('/') || has_drive_prefix(name) {
+        return Err(Unsafe::Absolute);
+    }
+    let mut parts = Vec::new();
+    for part in name.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err(Unsafe::ParentDir),
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        return Err(Unsafe::Empty);
+    }
+    Ok(parts.join("/"))
+}
+
+/// `C:` or `C:\…`: absolute on Windows, where a user may unpack it.
+fn has_drive_prefix(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
+}
+
+/// A raw name made safe to print: lossy UTF-8, control characters escaped
+/// (a name can carry terminal escape sequences).
+pub(crate) fn display(raw: &[u8]) -> String {
+    let lossy = String::from_utf8_lossy(raw);
+    let mut out = String::with_capacity(lossy.len());
+    for c in lossy.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Archive formats a bundle may come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Zip,
+    TarGz,
+    Tar,
+}
+
+/// The archive format a file name claims, if any (case-insensitive).
+pub(crate) fn archive_ext(name: &str) -> Option<Format> {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".zip") {
+        Some(Format::Zip)
+    } else if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
+        Some(Format::TarGz)
+    } else if lower.ends_with(".tar") {
+        Some(Format::Tar)
+    } else {
+        None
+    }
+}
+
+/// The format the first bytes of a file show, if any.
+pub(crate) fn sniff(head: &[u8]) -> Option<Format> {
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        Some(Format::Zip)
+    } else if head.starts_with(&[0x1f, 0x8b]) {
+        Some(Format::TarGz)
+    } else if head.get(257..262) == Some(b"ustar") {
+        Some(Format::Tar)
+    } else {
+        None
+    }
+}
+
+/// Bytes `sniff` needs to see.
+pub(crate) const SNIFF_LEN: usize = 512;
+
+/// A file name without its archive extension: `node1.tar.gz` → `node1`.
+pub(crate) fn stem(file_name: &str) -> &str {
+    let lower = file_name.to_ascii_lowercase();
+    for ext in [".tar.gz", ".tgz", ".zip", ".tar"] {
+        if lower.ends_with(ext) && file_name.len() > ext.len() {
+            return &file_name[..file_name.len() - ext.len()];
+        }
+    }
+    file_name
+}
+
+/// The last component of a normalized path.
+pub(crate) fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The parent of a normalized path (`""` for a top-level name).
+pub(crate) fn parent(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
+}
+
+/// Desktop clutter that is never part of a bundle and not worth a note:
+/// macOS resource forks and Finder/Explorer metadata.
+pub(crate) fn is_clutter(path: &str) -> bool {
+    let name = base_name(path);
+    path == "__MACOSX"
+        || path.starts_with("__MACOSX/")
+        || name == ".DS_Store"
+        || name == "Thumbs.db"
+        || name.starts_with("._")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_keeps_plain_relative_paths() {
+        assert_eq!(
+            normalize(b"node1/logs/dockerd.log").unwrap(),
+            "node1/logs/dockerd.log"
+        );
+        assert_eq!(
+            normalize(b"./node1//host/./ip-addr.txt").unwrap(),
+            "node1/host/ip-addr.txt"
+        );
+        assert_eq!(normalize(b"node1/docker/").unwrap(), "node1/docker");
+    }
+
+    #[test]
+    fn normalize_refuses_escapes() {
+        assert_eq!(normalize(b"../evil"), Err(Unsafe::ParentDir));
+        assert_eq!(normalize(b"node1/../../evil"), Err(Unsafe::ParentDir));
+        assert_eq!(normalize(b"node1/logs/.."), Err(Unsafe::ParentDir));
+        assert_eq!(normalize(b"/etc/passwd"), Err(Unsafe::Absolute));
+        assert_eq!(normalize(b"C:/Windows/win.ini"), Err(Unsafe::Absolute));
+        assert_eq!(normalize(b"a\0b"), Err(Unsafe::Nul));
+        assert_eq!(normalize(b"node1/\xff.log"), Err(Unsafe::NotUtf8));
+        assert_eq!(normalize(b"./"), Err(Unsafe::Empty));
+        assert_eq!(normalize(b""), Err(Unsafe::Empty));
+    }
+
+    #[test]
+    fn names_that_only_look_like_parent_dirs_are_fine() {
+        assert_eq!(normalize(b"node1/..hidden").unwrap(), "node1/..hidden");
+        assert_eq!(normalize(b"node1/a..b").unwrap(), "node1/a..b");
+    }
+
+    #[test]
+    fn display_escapes_control_characters() {
+        assert_eq!(display(b"evil\x1b[31m.log"), "evil\\u{1b}[31m.log");
+        assert_eq!(display(b"bad\xffname"), "bad\u{fffd}name");
+    }
+
+    #[test]
+    fn archive_names_and_stems() {
+        assert_eq!(archive_ext("cluster/node1.ZIP"), Some(Format::Zip));
+        assert_eq!(archive_ext("node1.tar.gz"), Some(Format::TarGz));
+        assert_eq!(archive_ext("node1.tgz"), Some(Format::TarGz));
+        assert_eq!(archive_ext("node1.tar"), Some(Format::Tar));
+        assert_eq!(archive_ext("dockerd.log.gz"), None);
+        assert_eq!(
+            stem("swarmdiag-node1-20261122T101500Z.tar.gz"),
+            "swarmdiag-node1-20261122T101500Z"
+        );
+        assert_eq!(stem("node1.tgz"), "node1");
+        assert_eq!(stem(".zip"), ".zip");
+        assert_eq!(stem("notes"), "notes");
+    }
+
+    #[test]
+    fn sniff_by_magic() {
+        assert_eq!(sniff(b"PK\x03\x04rest"), Some(Format::Zip));
+        assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), Some(Format::TarGz));
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(sniff(&tar), Some(Format::Tar));
+        assert_eq!(sniff(b"garbage"), None);
+    }
+
+    #[test]
+    fn clutter() {
+        assert!(is_clutter("__MACOSX/node1/logs/._dockerd.log"));
+        assert!(is_clutter("node1/.DS_Store"));
+        assert!(!is_clutter("node1/logs/dockerd.log"));
+    }
+}
