@@ -1,0 +1,215 @@
+//! Builds the cluster model from node bundles: parses every file (in parallel,
+//! across nodes and files), then merges the nodes into one cluster.
+
+use super::{Cluster, Manifest, NetState, NodeState};
+use crate::bundle::{classify, NodeBundle, SourceKind};
+use crate::parse::{self, json::parse_api_time};
+use crate::report::CoverageNote;
+use rayon::prelude::*;
+use std::borrow::Cow;
+
+/// One parsed file, before it is put in its place in a `NodeState`.
+enum Parsed {
+    Manifest(Manifest),
+    Version(parse::version::Version),
+    Info(parse::info::Info),
+    Nodes(Vec<parse::node::Node>),
+    Services(Vec<parse::service::Service>),
+    Tasks(Vec<parse::task::Task>),
+    Networks(Vec<parse::network::Network>),
+    Containers(Vec<parse::container::Container>),
+    Addrs(Option<String>, Vec<parse::ip_addr::Interface>),
+    Links(Option<String>, Vec<parse::ip_addr::Interface>),
+    Routes(Option<String>, Vec<parse::ip_route::Route>),
+    Neigh(String, Vec<parse::ip_neigh::Neigh>),
+    Fdb(String, Vec<parse::bridge_fdb::FdbEntry>),
+    Iptables(Option<String>, parse::iptables::Ruleset),
+    Ipvs(String, parse::ipvsadm::Ipvs),
+    Sysctl(Option<String>, std::collections::BTreeMap<String, parse::sysctl::Sysctl>),
+    Modules(Vec<parse::lsmod::Module>),
+    Sockets(Vec<parse::sockets::Socket>),
+    /// Read but not modelled (daemon.json, cmdline, service ps, stderr files).
+    Other,
+}
+
+/// Parses every node bundle and merges them into one cluster.
+pub fn build(bundles: &[NodeBundle]) -> Cluster {
+    let mut nodes: Vec<NodeState> = bundles.par_iter().map(parse_node).collect();
+    nodes.sort_by(|a, b| a.label.cmp(&b.label));
+    merge(nodes)
+}
+
+fn text(bytes: &[u8]) -> Cow<'_, str> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    String::from_utf8_lossy(bytes)
+}
+
+/// Parses the files of one bundle; a file that fails becomes a coverage note.
+fn parse_node(b: &NodeBundle) -> NodeState {
+    let results: Vec<(String, Result<Parsed, String>, Vec<String>)> = b
+        .files
+        .par_iter()
+        .map(|(path, bytes)| {
+            let mut notes = Vec::new();
+            let parsed = parse_file(&classify(path), &text(bytes), &mut notes);
+            (path.clone(), parsed, notes)
+        })
+        .collect();
+
+    let mut n = NodeState {
+        label: b.label.clone(),
+        origin: b.origin.clone(),
+        ..NodeState::default()
+    };
+    n.notes.extend(b.notes.iter().map(|note| CoverageNote {
+        path: note.path.clone(),
+        message: note.message.clone(),
+    }));
+    for (path, result, notes) in results {
+        for message in notes {
+            n.notes.push(CoverageNote { path: path.clone(), message });
+        }
+        match result {
+            Ok(Parsed::Other) => {}
+            Ok(parsed) => {
+                n.present.push(path.clone());
+                place(&mut n, parsed);
+            }
+            Err(message) => n.notes.push(CoverageNote { path, message }),
+        }
+    }
+    n.present.sort();
+    n.notes.sort();
+    n.collected_at = n
+        .manifest
+        .as_ref()
+        .and_then(|m| parse_api_time(&m.collected_at));
+    n.hostname = n
+        .info
+        .as_ref()
+        .map(|i| i.name.clone())
+        .filter(|s| !s.is_empty())
+        .or_else(|| n.manifest.as_ref().map(|m| m.hostname.clone()).filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| n.label.clone());
+    n.node_id = n
+        .info
+        .as_ref()
+        .map(|i| i.swarm.node_id.clone())
+        .unwrap_or_default();
+    n
+}
+
+/// Keeps a batch's items; its problems (bad elements, a cut-off file) become notes.
+fn batch<T>(
+    b: Result<parse::json::Batch<T>, parse::ParseError>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<T>, String> {
+    let b = b.map_err(|e| e.to_string())?;
+    for p in &b.problems {
+        notes.push(format!("skipped: {p}"));
+    }
+    if b.truncated {
+        notes.push(format!("file is cut off; kept the {} complete items before the cut", b.items.len()));
+    }
+    Ok(b.items)
+}
+
+fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<Parsed, String> {
+    use SourceKind as K;
+    let e = |e: parse::ParseError| e.to_string();
+    Ok(match kind {
+        K::Manifest => Parsed::Manifest(serde_json::from_str(text.trim()).map_err(|e| format!("invalid JSON: {e}"))?),
+        K::DockerVersion => Parsed::Version(parse::version::parse(text).map_err(e)?),
+        K::DockerInfo => Parsed::Info(parse::info::parse(text).map_err(e)?),
+        K::SwarmNodes => Parsed::Nodes(batch(parse::node::parse(text), notes)?),
+        K::SwarmServices => Parsed::Services(batch(parse::service::parse(text), notes)?),
+        K::SwarmTasks => Parsed::Tasks(batch(parse::task::parse(text), notes)?),
+        K::SwarmNetworks => Parsed::Networks(batch(parse::network::parse(text), notes)?),
+        K::Containers => Parsed::Containers(batch(parse::container::parse(text), notes)?),
+        K::HostIpAddr => Parsed::Addrs(None, parse::ip_addr::parse(text).map_err(e)?),
+        K::HostIpLink => Parsed::Links(None, parse::ip_addr::parse(text).map_err(e)?),
+        K::HostIpRoute => Parsed::Routes(None, parse::ip_route::parse(text).map_err(e)?),
+        K::HostIptables => Parsed::Iptables(None, parse::iptables::parse_save(text).map_err(e)?),
+        K::HostSysctl => Parsed::Sysctl(None, parse::sysctl::parse(text)),
+        K::HostModules => Parsed::Modules(parse::lsmod::parse(text)),
+        K::HostSockets => Parsed::Sockets(parse::sockets::parse(text)),
+        K::NetnsIpAddr(ns) => Parsed::Addrs(Some(ns.clone()), parse::ip_addr::parse(text).map_err(e)?),
+        K::NetnsIpLink(ns) => Parsed::Links(Some(ns.clone()), parse::ip_addr::parse(text).map_err(e)?),
+        K::NetnsIpRoute(ns) => Parsed::Routes(Some(ns.clone()), parse::ip_route::parse(text).map_err(e)?),
+        K::NetnsIpNeigh(ns) => Parsed::Neigh(ns.clone(), parse::ip_neigh::parse(text).map_err(e)?),
+        K::NetnsBridgeFdb(ns) => Parsed::Fdb(ns.clone(), parse::bridge_fdb::parse(text).map_err(e)?),
+        K::NetnsIptables(ns) => Parsed::Iptables(Some(ns.clone()), parse::iptables::parse_save(text).map_err(e)?),
+        K::NetnsIpvsadm(ns) => Parsed::Ipvs(ns.clone(), parse::ipvsadm::parse(text).map_err(e)?),
+        K::NetnsSysctl(ns) => Parsed::Sysctl(Some(ns.clone()), parse::sysctl::parse(text)),
+        _ => Parsed::Other,
+    })
+}
+
+fn place(n: &mut NodeState, parsed: Parsed) {
+    fn ns<'a>(n: &'a mut NodeState, name: Option<String>) -> &'a mut NetState {
+        match name {
+            Some(name) => n.netns.entry(name).or_default(),
+            None => &mut n.host,
+        }
+    }
+    match parsed {
+        Parsed::Manifest(m) => n.manifest = Some(m),
+        Parsed::Version(v) => n.version = Some(v),
+        Parsed::Info(i) => n.info = Some(i),
+        Parsed::Nodes(v) => n.swarm_nodes = Some(v),
+        Parsed::Services(v) => n.services = Some(v),
+        Parsed::Tasks(v) => n.tasks = Some(v),
+        Parsed::Networks(v) => n.networks = Some(v),
+        Parsed::Containers(v) => n.containers = Some(v),
+        Parsed::Addrs(name, v) => ns(n, name).addrs = Some(v),
+        Parsed::Links(name, v) => ns(n, name).links = Some(v),
+        Parsed::Routes(name, v) => ns(n, name).routes = Some(v),
+        Parsed::Neigh(name, v) => ns(n, Some(name)).neigh = Some(v),
+        Parsed::Fdb(name, v) => ns(n, Some(name)).fdb = Some(v),
+        Parsed::Iptables(name, v) => ns(n, name).iptables = Some(v),
+        Parsed::Ipvs(name, v) => ns(n, Some(name)).ipvs = Some(v),
+        Parsed::Sysctl(None, v) => n.host_sysctl = Some(v),
+        Parsed::Sysctl(Some(name), v) => ns(n, Some(name)).sysctl = Some(v),
+        Parsed::Modules(v) => n.host_modules = Some(v),
+        Parsed::Sockets(v) => n.host_sockets = Some(v),
+        Parsed::Other => {}
+    }
+}
+
+/// Merges node states into a cluster: cluster-wide objects from the freshest
+/// manager bundle (latest `collected_at`, then label, so the pick is stable).
+fn merge(nodes: Vec<NodeState>) -> Cluster {
+    let source = nodes
+        .iter()
+        .filter(|n| n.swarm_nodes.is_some() || n.services.is_some() || n.tasks.is_some())
+        .max_by(|a, b| {
+            a.collected_at
+                .cmp(&b.collected_at)
+                .then_with(|| b.label.cmp(&a.label))
+        })
+        .map(|n| n.label.clone());
+
+    let mut cluster = Cluster {
+        cluster_source: source.clone(),
+        ..Cluster::default()
+    };
+    if let Some(src) = nodes.iter().find(|n| Some(&n.label) == source.as_ref()) {
+        cluster.swarm_nodes = src.swarm_nodes.clone().unwrap_or_default();
+        cluster.services = src.services.clone().unwrap_or_default();
+        cluster.tasks = src.tasks.clone().unwrap_or_default();
+    }
+    // Network definitions: the cluster source's view first, then any network
+    // another node knows that it does not.
+    let mut order: Vec<&NodeState> = nodes.iter().collect();
+    order.sort_by_key(|n| (Some(&n.label) != source.as_ref(), n.label.clone()));
+    for n in order {
+        for net in n.networks.iter().flatten() {
+            if !cluster.networks.iter().any(|c| c.id == net.id) {
+                cluster.networks.push(net.clone());
+            }
+        }
+    }
+    cluster.networks.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    cluster.nodes = nodes;
+    cluster
+}

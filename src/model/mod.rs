@@ -1,0 +1,182 @@
+//! The cluster model: every node bundle parsed and merged into one view.
+//!
+//! Cluster-wide objects (nodes, services, tasks) come from the freshest
+//! manager bundle; everything a node holds locally (its network views,
+//! containers, namespaces, host state) stays with that node. Every parsed item
+//! keeps its 1-based line; `NodeState::file` names the file it came from.
+
+mod build;
+
+pub use build::build;
+
+use crate::parse::{
+    bridge_fdb::FdbEntry, container::Container, info::Info, ip_addr::Interface, ip_neigh::Neigh,
+    ip_route::Route, iptables::Ruleset, ipvsadm::Ipvs, lsmod::Module, network::Network,
+    node::Node, service::Service, sockets::Socket, sysctl::Sysctl, task::Task,
+    version::Version,
+};
+use crate::report::CoverageNote;
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// The merged view of every bundle given to one analysis.
+#[derive(Debug, Default)]
+pub struct Cluster {
+    /// One entry per node bundle, in label order.
+    pub nodes: Vec<NodeState>,
+    /// Swarm node objects from the freshest manager (`swarm/nodes.json`).
+    pub swarm_nodes: Vec<Node>,
+    pub services: Vec<Service>,
+    pub tasks: Vec<Task>,
+    /// Network definitions (`swarm/networks.json`) of the freshest manager, plus
+    /// networks only other nodes know, by id.
+    pub networks: Vec<Network>,
+    /// Label of the bundle that gave `swarm_nodes`, `services` and `tasks`.
+    pub cluster_source: Option<String>,
+}
+
+/// Everything one node bundle says about its node.
+#[derive(Debug, Default)]
+pub struct NodeState {
+    /// Unique bundle label (the root directory name).
+    pub label: String,
+    /// Where the bundle came from, for messages.
+    pub origin: String,
+    /// Hostname (docker info `Name`, else manifest `hostname`, else the label).
+    pub hostname: String,
+    /// Swarm node id from docker info, empty when unknown.
+    pub node_id: String,
+    pub collected_at: Option<OffsetDateTime>,
+    pub manifest: Option<Manifest>,
+    pub version: Option<Version>,
+    pub info: Option<Info>,
+    /// This bundle's own copy of the cluster objects (managers only).
+    pub swarm_nodes: Option<Vec<Node>>,
+    pub services: Option<Vec<Service>>,
+    pub tasks: Option<Vec<Task>>,
+    /// This node's local view of swarm-scope networks.
+    pub networks: Option<Vec<Network>>,
+    pub containers: Option<Vec<Container>>,
+    pub host: NetState,
+    pub host_sysctl: Option<BTreeMap<String, Sysctl>>,
+    pub host_modules: Option<Vec<Module>>,
+    pub host_sockets: Option<Vec<Socket>>,
+    /// Namespaces under the daemon's exec-root `netns/`, by file name.
+    pub netns: BTreeMap<String, NetState>,
+    /// Layout sources that were present and parsed (relative paths).
+    pub present: Vec<String>,
+    /// Unusable or partly usable files.
+    pub notes: Vec<CoverageNote>,
+    /// Dockerd log lines seen (0 when the bundle had no daemon log).
+    pub log_lines: u64,
+}
+
+/// The network state of the host or of one namespace.
+#[derive(Debug, Default)]
+pub struct NetState {
+    pub addrs: Option<Vec<Interface>>,
+    pub links: Option<Vec<Interface>>,
+    pub routes: Option<Vec<Route>>,
+    pub neigh: Option<Vec<Neigh>>,
+    pub fdb: Option<Vec<FdbEntry>>,
+    pub iptables: Option<Ruleset>,
+    pub ipvs: Option<Ipvs>,
+    pub sysctl: Option<BTreeMap<String, Sysctl>>,
+}
+
+/// `manifest.json`, as far as the analysis needs it.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct Manifest {
+    pub format: String,
+    pub version: u32,
+    pub collector_version: String,
+    pub collected_at: String,
+    pub hostname: String,
+    pub since: String,
+    pub exec_root: String,
+    pub daemon_log_source: String,
+    pub absent_tools: Vec<String>,
+    pub commands: Vec<ManifestCommand>,
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct ManifestCommand {
+    pub path: String,
+    pub command: String,
+    pub exit_code: Option<i64>,
+    pub duration_ms: Option<u64>,
+    pub bytes: Option<u64>,
+    pub truncated: bool,
+    pub skipped: Option<String>,
+}
+
+impl NodeState {
+    /// Node-qualified path of a bundle file, as used in evidence.
+    pub fn file(&self, rel: &str) -> String {
+        format!("{}/{}", self.label, rel)
+    }
+
+    /// The engine version this node runs (docker version, else docker info).
+    pub fn engine_version(&self) -> Option<&str> {
+        self.version
+            .as_ref()
+            .and_then(|v| v.server.as_ref())
+            .map(|s| s.version.as_str())
+            .filter(|s| !s.is_empty())
+            .or_else(|| {
+                self.info
+                    .as_ref()
+                    .map(|i| i.server_version.as_str())
+                    .filter(|s| !s.is_empty())
+            })
+    }
+
+    /// True when this bundle comes from a manager (docker info says so, or it
+    /// carries the manager-only swarm objects).
+    pub fn is_manager(&self) -> bool {
+        self.info.as_ref().is_some_and(|i| i.swarm.control_available)
+            || self.swarm_nodes.is_some()
+    }
+}
+
+impl Cluster {
+    /// The bundle of the node with this swarm id or hostname.
+    pub fn node_state(&self, id_or_host: &str) -> Option<&NodeState> {
+        self.nodes
+            .iter()
+            .find(|n| !n.node_id.is_empty() && n.node_id == id_or_host)
+            .or_else(|| self.nodes.iter().find(|n| n.hostname == id_or_host))
+    }
+
+    /// Hostname of a swarm node id, from the manager's node list or a bundle.
+    pub fn hostname_of(&self, node_id: &str) -> Option<&str> {
+        self.swarm_nodes
+            .iter()
+            .find(|n| n.id == node_id)
+            .map(|n| n.hostname.as_str())
+            .or_else(|| {
+                self.nodes
+                    .iter()
+                    .find(|n| n.node_id == node_id)
+                    .map(|n| n.hostname.as_str())
+            })
+    }
+
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    pub fn network(&self, id: &str) -> Option<&Network> {
+        self.networks.iter().find(|n| n.id == id)
+    }
+
+    /// File (node-qualified) holding the cluster-wide objects of `rel`.
+    pub fn cluster_file(&self, rel: &str) -> String {
+        match &self.cluster_source {
+            Some(label) => format!("{label}/{rel}"),
+            None => rel.to_string(),
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Reports: the analysis result and its renderers. One file per format; a
+//! renderer only formats, it never analyzes.
+
+mod json;
+mod markdown;
+mod table;
+
+use crate::finding::{Finding, Severity};
+use serde::Serialize;
+
+/// Version of the JSON report schema (`docs/report-json.md`).
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Markdown,
+}
+
+/// Everything `analyze` found, ready to render.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub schema_version: u32,
+    pub tool: String,
+    pub cluster: ClusterSummary,
+    pub findings: Vec<Finding>,
+    pub coverage: Coverage,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClusterSummary {
+    pub nodes: Vec<NodeSummary>,
+    pub services: usize,
+    pub tasks: usize,
+    pub networks: usize,
+    /// Bundle whose swarm/ files gave the cluster-wide objects (the freshest manager).
+    pub cluster_objects_from: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NodeSummary {
+    /// The bundle this node came from (empty when the node is only known from a manager's view).
+    pub bundle: String,
+    pub hostname: String,
+    pub node_id: String,
+    pub role: String,
+    pub availability: String,
+    pub state: String,
+    pub engine_version: String,
+    pub leader: bool,
+    pub collected_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Coverage {
+    pub nodes: Vec<NodeCoverage>,
+    /// Rules and checks that could not run for lack of input.
+    pub not_run: Vec<NotRun>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NodeCoverage {
+    pub bundle: String,
+    pub origin: String,
+    /// Layout sources present and parsed.
+    pub present: Vec<String>,
+    /// Layout sources absent from the bundle (manager-only sources are not listed for workers).
+    pub missing: Vec<String>,
+    /// Files that were present but unusable or only partly usable.
+    pub notes: Vec<CoverageNote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CoverageNote {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NotRun {
+    pub id: String,
+    pub reason: String,
+}
+
+impl Report {
+    /// The highest severity among the findings.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// Renders `report` in `format`. Output depends only on the report, so the
+/// same input always gives the same bytes.
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Table => table::render(report),
+        Format::Json => json::render(report),
+        Format::Markdown => markdown::render(report),
+    }
+}
+
+/// Formats a finding's time window for humans: `first … last` or `-`.
+pub(crate) fn time_window(f: &Finding) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let fmt = |t: Option<time::OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok());
+    match (fmt(f.first_seen), fmt(f.last_seen)) {
+        (Some(a), Some(b)) if a == b => a,
+        (Some(a), Some(b)) => format!("{a} … {b}"),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => "-".to_string(),
+    }
+}
+
+/// Node list of a finding, comma-joined, or `cluster` when no node is named.
+pub(crate) fn node_list(f: &Finding) -> String {
+    if f.nodes.is_empty() {
+        "cluster".to_string()
+    } else {
+        f.nodes.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Evidence location `file:line` (or `file` for whole-file evidence).
+pub(crate) fn evidence_location(e: &crate::finding::Evidence) -> String {
+    if e.line == 0 {
+        e.file.clone()
+    } else {
+        format!("{}:{}", e.file, e.line)
+    }
+}
