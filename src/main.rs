@@ -1,1 +1,77 @@
-fn main() {}
+//! The `swarmdiag` binary: parse arguments, call the library, write the
+//! output, exit 0 (clean), 1 (findings at or above --fail-on) or 2 (unusable
+//! input or arguments) with a one-line error.
+
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+use swarmdiag::cli::{Cli, Command, RulesAction};
+use swarmdiag::finding::Severity;
+
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("swarmdiag: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Analyze { bundles, out } => {
+            let rules = swarmdiag::load_rules(out.rules.as_deref())?;
+            let analysis = swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())?;
+            let report = analysis.report();
+            write_output(out.output.as_deref(), &swarmdiag::report::render(&report, out.format.into()))?;
+            Ok(exit_for(report.worst(), out.fail_on.into()))
+        }
+        Command::Rules { action } => match action {
+            RulesAction::List { format, rules } => {
+                let rules = swarmdiag::load_rules(rules.as_deref())?;
+                let text = swarmdiag::rules_list(&rules, format.into());
+                write_output(None, &text)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            RulesAction::Explain { id, rules } => {
+                let rules = swarmdiag::load_rules(rules.as_deref())?;
+                match rules.explain(&id) {
+                    Some(text) => {
+                        write_output(None, &text)?;
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    None => anyhow::bail!("no rule or check with id {id:?} (see `swarmdiag rules list`)"),
+                }
+            }
+        },
+        Command::Diff { .. } | Command::Timeline { .. } | Command::Collect { .. } | Command::CollectorScript => {
+            anyhow::bail!("this subcommand is not built yet")
+        }
+    }
+}
+
+fn exit_for(worst: Option<Severity>, fail_on: Severity) -> ExitCode {
+    match worst {
+        Some(w) if w >= fail_on => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+/// Writes to `path`, or to standard output. Only `path` is ever written.
+fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|e| anyhow::anyhow!("{}: cannot write report: {e}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+

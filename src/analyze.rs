@@ -1,0 +1,387 @@
+//! The analysis pipeline: read every input (in parallel, streaming logs through
+//! the log rules), build the cluster model, run task, version and info rules
+//! and the cross-source checks, and account for coverage.
+
+use crate::bundle::{self, Input, Limits, LogLine, NodeBundle};
+use crate::error::Result;
+use crate::finding::{consolidate, Finding};
+use crate::model::{self, Cluster};
+use crate::parse::log::{parse_line, LogContext};
+use crate::report::{ClusterSummary, Coverage, NodeCoverage, NodeSummary, NotRun, Report};
+use crate::rules::{EngineFact, LogEvent, LogMatcher, LogSource, RuleSet, TaskEvent};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Everything one analysis produced, before rendering.
+pub struct Analysis {
+    pub cluster: Cluster,
+    pub findings: Vec<Finding>,
+    pub coverage: Coverage,
+}
+
+/// Programs whose lines in a daemon log are the daemon's own; journald mixes
+/// in container output (journald log driver) under other identifiers.
+const DAEMON_PROGRAMS: &[&str] = &["dockerd", "docker", "containerd", "systemd", "firewalld", "kernel"];
+
+/// Per-input log state: the rule matcher plus what is needed to date lines.
+struct LogScan<'r> {
+    matcher: LogMatcher,
+    /// Last year seen in a full timestamp, per node: dates year-less lines.
+    year: BTreeMap<String, i32>,
+    rules: &'r RuleSet,
+}
+
+impl<'r> LogScan<'r> {
+    fn new(rules: &'r RuleSet) -> Self {
+        LogScan { matcher: rules.log_matcher(), year: BTreeMap::new(), rules }
+    }
+
+    fn line(&mut self, l: &LogLine<'_>) {
+        let source = match l.path {
+            "logs/dockerd.log" => LogSource::Dockerd,
+            "logs/kernel.log" => LogSource::Kernel,
+            _ => return,
+        };
+        let year = self.year.get(l.node).copied().unwrap_or(1970);
+        let ctx = LogContext { year, collected_at: None };
+        let Some(rec) = parse_line(l.text, &ctx) else { return };
+        if let Some(p) = rec.program.as_deref() {
+            if source == LogSource::Dockerd && !DAEMON_PROGRAMS.iter().any(|d| p.starts_with(d)) {
+                return;
+            }
+        }
+        if let Some(t) = rec.time {
+            self.year.insert(l.node.to_string(), t.year());
+        }
+        let haystack = rec.haystack();
+        let file = format!("{}/{}", l.node, l.path);
+        self.matcher.observe(&LogEvent {
+            node: l.node,
+            file: &file,
+            line: l.line,
+            time: rec.time,
+            level: rec.level.map(|lv| lv.as_str()),
+            source,
+            haystack: &haystack,
+            raw: l.text,
+            engine_version: None,
+        });
+        let _ = self.rules;
+    }
+}
+
+/// Reads, models and checks `paths` (one node bundle each, or archives holding several).
+pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<Analysis> {
+    let mut inputs: Vec<Input> = paths
+        .iter()
+        .map(|p| bundle::open(p, limits))
+        .collect::<Result<_>>()?;
+    bundle::label_uniquely(&mut inputs);
+
+    let read: Vec<Result<(bundle::Bundles, LogMatcher)>> = inputs
+        .par_iter()
+        .map(|input| {
+            let mut scan = LogScan::new(rules);
+            let bundles = input.read(&mut |l| scan.line(l))?;
+            Ok((bundles, scan.matcher))
+        })
+        .collect();
+
+    let mut node_bundles: Vec<NodeBundle> = Vec::new();
+    let mut input_notes = Vec::new();
+    let mut matcher = rules.log_matcher();
+    for r in read {
+        let (b, m) = r?;
+        node_bundles.extend(b.nodes);
+        input_notes.extend(b.notes);
+        matcher.merge(m);
+    }
+
+    let cluster = model::build(&node_bundles);
+    let mut findings = matcher.finish();
+    findings.extend(info_findings(&cluster, rules));
+    let tasks_file = cluster.cluster_file("swarm/tasks.json");
+    findings.extend(rules.match_tasks(&task_events(&cluster, &tasks_file)));
+    findings.extend(version_findings(&cluster, rules));
+    drop_out_of_range(&mut findings, &cluster, rules);
+    name_nodes(&mut findings, &cluster);
+
+    let mut coverage = coverage(&cluster, &node_bundles, rules);
+    if !input_notes.is_empty() {
+        coverage.nodes.push(NodeCoverage {
+            bundle: "(input)".into(),
+            origin: paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            notes: input_notes
+                .into_iter()
+                .map(|n| crate::report::CoverageNote { path: n.path, message: n.message })
+                .collect(),
+            ..NodeCoverage::default()
+        });
+    }
+    Ok(Analysis { findings: consolidate(findings), cluster, coverage })
+}
+
+/// docker info `Swarm.Error` and `Warnings`, and containers' `State.Error`,
+/// matched by the rules whose source is `info`.
+fn info_findings(cluster: &Cluster, rules: &RuleSet) -> Vec<Finding> {
+    let mut m = rules.log_matcher();
+    for n in &cluster.nodes {
+        let version = n.engine_version();
+        if let Some(info) = &n.info {
+            let file = n.file("docker/info.json");
+            let lines = std::iter::once(info.swarm.error.as_str())
+                .chain(info.warnings.iter().map(String::as_str))
+                .chain(info.swarm.warnings.iter().map(String::as_str))
+                .chain(info.server_errors.iter().map(String::as_str));
+            for text in lines.filter(|t| !t.is_empty()) {
+                m.observe(&LogEvent {
+                    node: &n.label,
+                    file: &file,
+                    line: 0,
+                    time: n.collected_at,
+                    level: None,
+                    source: LogSource::Info,
+                    haystack: text,
+                    raw: text,
+                    engine_version: version,
+                });
+            }
+        }
+        let file = n.file("containers/inspect.json");
+        for c in n.containers.iter().flatten().filter(|c| !c.error.is_empty()) {
+            m.observe(&LogEvent {
+                node: &n.label,
+                file: &file,
+                line: c.line,
+                time: c.finished_at.or(c.started_at),
+                level: None,
+                source: LogSource::Info,
+                haystack: &c.error,
+                raw: &c.error,
+                engine_version: version,
+            });
+        }
+    }
+    m.finish()
+}
+
+fn task_events<'a>(cluster: &'a Cluster, file: &'a str) -> Vec<TaskEvent<'a>> {
+    cluster
+        .tasks
+        .iter()
+        .map(|t| {
+            let node = cluster.hostname_of(&t.node_id).unwrap_or("");
+            let service = cluster.service(&t.service_id).map(|s| s.name.as_str()).unwrap_or(&t.service_id);
+            let engine_version = cluster
+                .swarm_nodes
+                .iter()
+                .find(|n| n.id == t.node_id)
+                .map(|n| n.engine_version.as_str());
+            TaskEvent {
+                node,
+                file,
+                line: t.line,
+                task_id: &t.id,
+                service,
+                state: &t.state,
+                desired_state: &t.desired_state,
+                message: &t.message,
+                err: &t.err,
+                time: t.timestamp,
+                engine_version,
+            }
+        })
+        .collect()
+}
+
+fn version_findings(cluster: &Cluster, rules: &RuleSet) -> Vec<Finding> {
+    let nodes_file = cluster.cluster_file("swarm/nodes.json");
+    let mut facts: Vec<(String, String, String, String, usize)> = cluster
+        .swarm_nodes
+        .iter()
+        .map(|n| (n.hostname.clone(), n.role.clone(), n.engine_version.clone(), nodes_file.clone(), n.line))
+        .collect();
+    // Nodes with a bundle but absent from the manager's list still count.
+    for n in &cluster.nodes {
+        if facts.iter().any(|f| f.0 == n.hostname) {
+            continue;
+        }
+        if let Some(v) = n.engine_version() {
+            let role = if n.is_manager() { "manager" } else { "" };
+            facts.push((n.hostname.clone(), role.into(), v.to_string(), n.file("docker/version.json"), 0));
+        }
+    }
+    let events: Vec<EngineFact<'_>> = facts
+        .iter()
+        .map(|(node, role, version, file, line)| EngineFact { node, role, version, file, line: *line })
+        .collect();
+    rules.match_versions(&events)
+}
+
+/// Log findings of rules limited to an engine range are dropped for nodes
+/// whose engine version is known and outside it (the log is streamed before
+/// the version is read, so the range is applied here).
+fn drop_out_of_range(findings: &mut Vec<Finding>, cluster: &Cluster, rules: &RuleSet) {
+    findings.retain(|f| {
+        let Some(range) = rules.get(&f.id).and_then(|r| r.log.as_ref()).and_then(|l| l.engine.as_ref())
+        else {
+            return true;
+        };
+        f.nodes.iter().all(|label| {
+            let version = cluster.nodes.iter().find(|n| &n.label == label).and_then(|n| n.engine_version());
+            range.admits(version)
+        })
+    });
+}
+
+/// Findings name nodes by hostname; log findings were keyed by bundle label.
+fn name_nodes(findings: &mut [Finding], cluster: &Cluster) {
+    let names: BTreeMap<&str, &str> =
+        cluster.nodes.iter().map(|n| (n.label.as_str(), n.hostname.as_str())).collect();
+    for f in findings {
+        f.nodes = f
+            .nodes
+            .iter()
+            .map(|n| names.get(n.as_str()).map(|h| h.to_string()).unwrap_or_else(|| n.clone()))
+            .collect();
+    }
+}
+
+/// Layout sources every node bundle should hold, and those only managers hold.
+const NODE_SOURCES: &[&str] = &[
+    "manifest.json",
+    "docker/version.json",
+    "docker/info.json",
+    "swarm/networks.json",
+    "containers/inspect.json",
+    "logs/dockerd.log",
+    "logs/kernel.log",
+    "host/ip-addr.txt",
+    "host/ip-link.txt",
+    "host/ip-route.txt",
+    "host/iptables-save.txt",
+    "host/sysctl.txt",
+    "host/modules.txt",
+    "host/sockets.txt",
+];
+const MANAGER_SOURCES: &[&str] =
+    &["swarm/nodes.json", "swarm/services.json", "swarm/tasks.json", "swarm/service-ps.txt"];
+
+fn coverage(cluster: &Cluster, bundles: &[NodeBundle], rules: &RuleSet) -> Coverage {
+    let mut nodes = Vec::new();
+    // Every source any bundle provided, to tell which rules could run.
+    let mut available: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for n in &cluster.nodes {
+        let b = bundles.iter().find(|b| b.label == n.label);
+        let mut present: Vec<String> = n.present.clone();
+        if let Some(b) = b {
+            present.extend(b.logs.iter().filter(|(_, s)| s.lines > 0).map(|(p, _)| p.clone()));
+            present.extend(
+                b.files.keys().filter(|p| p.as_str() == "swarm/service-ps.txt" || p.as_str() == "docker/daemon.json").cloned(),
+            );
+        }
+        present.sort();
+        present.dedup();
+        let has_netns = present.iter().any(|p| p.starts_with("netns/"));
+        let mut expected: Vec<&str> = NODE_SOURCES.to_vec();
+        if n.is_manager() {
+            expected.extend_from_slice(MANAGER_SOURCES);
+        }
+        let mut missing: Vec<String> = expected
+            .iter()
+            .filter(|e| !present.iter().any(|p| p == *e))
+            .map(|e| e.to_string())
+            .collect();
+        if !has_netns {
+            missing.push("netns/".into());
+        }
+        missing.sort();
+        for p in &present {
+            available.insert(p.clone());
+            if let Some(rest) = p.strip_prefix("netns/") {
+                if let Some((_, file)) = rest.split_once('/') {
+                    available.insert(format!("netns/*/{file}"));
+                }
+            }
+        }
+        nodes.push(NodeCoverage {
+            bundle: n.label.clone(),
+            origin: n.origin.clone(),
+            present,
+            missing,
+            notes: n.notes.clone(),
+        });
+    }
+    let mut not_run = Vec::new();
+    for r in rules.rules() {
+        let inputs = r.inputs();
+        if inputs.is_empty() || inputs.iter().any(|i| available.contains(*i)) {
+            continue;
+        }
+        not_run.push(NotRun { id: r.id.clone(), reason: format!("needs {} (absent from every bundle)", inputs.join(" or ")) });
+    }
+    not_run.sort();
+    Coverage { nodes, not_run }
+}
+
+impl Analysis {
+    /// The report to render.
+    pub fn report(&self) -> Report {
+        Report {
+            schema: "swarmdiag-report",
+            schema_version: crate::report::REPORT_SCHEMA_VERSION,
+            tool: format!("swarmdiag {}", env!("CARGO_PKG_VERSION")),
+            cluster: summary(&self.cluster),
+            findings: self.findings.clone(),
+            coverage: self.coverage.clone(),
+        }
+    }
+}
+
+fn summary(c: &Cluster) -> ClusterSummary {
+    use time::format_description::well_known::Rfc3339;
+    let mut nodes: Vec<NodeSummary> = c
+        .swarm_nodes
+        .iter()
+        .map(|sn| {
+            let bundle = c.nodes.iter().find(|n| n.node_id == sn.id || n.hostname == sn.hostname);
+            NodeSummary {
+                bundle: bundle.map(|b| b.label.clone()).unwrap_or_default(),
+                hostname: sn.hostname.clone(),
+                node_id: sn.id.clone(),
+                role: sn.role.clone(),
+                availability: sn.availability.clone(),
+                state: sn.state.clone(),
+                engine_version: sn.engine_version.clone(),
+                leader: sn.manager.as_ref().is_some_and(|m| m.leader),
+                collected_at: bundle.and_then(|b| b.collected_at).and_then(|t| t.format(&Rfc3339).ok()),
+            }
+        })
+        .collect();
+    for n in &c.nodes {
+        if nodes.iter().any(|s| s.bundle == n.label) {
+            continue;
+        }
+        let swarm = n.info.as_ref().map(|i| &i.swarm);
+        nodes.push(NodeSummary {
+            bundle: n.label.clone(),
+            hostname: n.hostname.clone(),
+            node_id: n.node_id.clone(),
+            role: if n.is_manager() { "manager".into() } else if swarm.is_some_and(|s| s.local_node_state == "active") { "worker".into() } else { String::new() },
+            availability: String::new(),
+            state: swarm.map(|s| s.local_node_state.clone()).unwrap_or_default(),
+            engine_version: n.engine_version().unwrap_or_default().to_string(),
+            leader: false,
+            collected_at: n.collected_at.and_then(|t| t.format(&Rfc3339).ok()),
+        });
+    }
+    nodes.sort_by(|a, b| a.hostname.cmp(&b.hostname).then_with(|| a.bundle.cmp(&b.bundle)));
+    ClusterSummary {
+        nodes,
+        services: c.services.len(),
+        tasks: c.tasks.len(),
+        networks: c.networks.len(),
+        cluster_objects_from: c.cluster_source.clone(),
+    }
+}
