@@ -7,4 +7,5 @@ pub mod bundle;
 pub mod error;
 pub mod finding;
 pub mod parse;
+pub mod rules;
 pub mod source;
