@@ -984,3 +984,60 @@ fn throughput() {
     );
     assert_eq!(found.iter().map(|f| f.count).sum::<u64>(), n as u64);
 }
+
+/// Verbatim lines from this project's lab (dockerd 20.10.24 on a kernel without
+/// IPVS, three nodes, then an overlay /28 with more replicas than addresses).
+const LAB: &[&str] = &[
+    r#"time="2026-11-22T00:40:06.213003597Z" level=info msg="699df0426c93b9e is starting a new election at term 1" module=raft node.id=4bg42x4a1seznqrgjuk4g9chn"#,
+    r#"time="2026-11-22T00:40:06.213079198Z" level=info msg="699df0426c93b9e became leader at term 2" module=raft node.id=4bg42x4a1seznqrgjuk4g9chn"#,
+    r#"time="2026-11-22T00:40:06.213084827Z" level=info msg="raft.node: 699df0426c93b9e elected leader 699df0426c93b9e at term 2" module=raft node.id=4bg42x4a1seznqrgjuk4g9chn"#,
+    r#"time="2026-11-22T00:40:06.735058356Z" level=info msg="Node b87713359800/198.18.0.11, joined gossip cluster""#,
+    r#"time="2026-11-22T00:40:09.769790400Z" level=warning msg="Neighbor entry already present for IP 10.0.1.3, mac 02:42:0a:00:01:03 neighbor:&{dstIP:[0 0 0 0 0 0 0 0 0 0 255 255 10 0 1 3] dstMac:[2 66 10 0 1 3] linkName:vx-001001-oi6ud linkDst:vxlan0 family:0} forceUpdate:false""#,
+    r#"time="2026-11-22T00:40:09.937774796Z" level=warning msg="Running modprobe ip_vs failed with message: ``, error: exec: \"modprobe\": executable file not found in $PATH""#,
+    r#"time="2026-11-22T00:40:09.937887012Z" level=error msg="Could not get ipvs family information from the kernel. It is possible that ipvs is not enabled in your kernel. Native loadbalancing will not work until this is fixed.""#,
+    r#"time="2026-11-22T00:40:11.754562190Z" level=warning msg="rmServiceBinding 27ce35bb9886bcbc8ab4882b896579a9253f0341c35709ffb373e826ee98e374 possible transient state ok:false entries:0 set:false ""#,
+    r#"time="2026-11-22T00:40:11Z" level=error msg="set up rule failed, [-t mangle -D PREROUTING -p tcp --dport 8080 -j MARK --set-mark 256]:  (iptables failed: iptables --wait -t mangle -D PREROUTING -p tcp --dport 8080 -j MARK --set-mark 256: iptables: Bad rule (does a matching rule exist in that chain?).\n (exit status 1))""#,
+    r#"time="2026-11-22T00:40:11.828697169Z" level=error msg="Failed to delete firewall mark rule in sbox ingress (ingress): reexec failed: exit status 8""#,
+    r#"time="2026-11-22T00:40:11.828883926Z" level=error msg="Failed add IP alias 10.0.0.5 to network mtkb7k24u4l7nsx9nframtq44 LB endpoint interface eth0: cannot assign requested address""#,
+    r#"time="2026-11-22T00:29:07.178932290Z" level=error msg="task allocation failure" error="failed to allocate network IP for task qapi08i4qpiekhfrkcaxk3apd network sgb5miokwdr8r6qdiy3mgt9z5: could not find an available IP" module=node node.id=izexcgmb7m1srrlo951hmgg75"#,
+    r#"time="2026-11-22T00:29:07.324977500Z" level=error msg="Failed to allocate network resources for node izexcgmb7m1srrlo951hmgg75" error="could not find an available IP" module=node node.id=izexcgmb7m1srrlo951hmgg75"#,
+    r#"time="2026-11-22T00:29:37.437603287Z" level=error msg="fatal task error" error="node is missing network attachments, ip addresses may be exhausted" module=node/agent/taskmanager node.id=izexcgmb7m1srrlo951hmgg75 service.id=vvwov499gyx04bxtswj1vdf4w task.id=iz54jesy60j8hs42voeqzfv4d"#,
+    r#"time="2026-11-22T00:29:27.381046915Z" level=error msg="Handler for POST /v1.41/containers/8eb04a7e5ff24804a655dc75aba7550193eca5b95b630f9cd755e9694d79fc88/start returned error: attaching to network failed, make sure your network options are correct and check manager logs: context deadline exceeded""#,
+    r#"time="2026-11-22T00:29:22.649320863Z" level=warning msg="underweighting node izexcgmb7m1srrlo951hmgg75 for service u7djn680qtgfngbjn2i52a6o3 because it experienced 5 failures or rejections within 5m0s" module=node node.id=izexcgmb7m1srrlo951hmgg75"#,
+    r#"time="2026-11-22T00:29:29.112438419Z" level=warning msg="skipping nil or malformed node network attachment entry" NetworkAttachment="&api.NetworkAttachment{Network:(*api.Network)(0xc001b0f7c0), Addresses:[]string(nil), Aliases:[]string(nil), DriverAttachmentOpts:map[string]string(nil)}""#,
+    r#"time="2026-11-22T00:29:07.447983670Z" level=error msg="fatal task error" error="No such image: nosuch/image:1" module=node/agent/taskmanager node.id=izexcgmb7m1srrlo951hmgg75 service.id=u7djn680qtgfngbjn2i52a6o3 task.id=13kak61vnpsegs4wfl2um6rp0"#,
+];
+
+#[test]
+fn lab_lines_fire_what_they_show_and_nothing_else() {
+    let set = embedded();
+    let mut m = set.log_matcher();
+    let lines: Vec<Line> = LAB.iter().map(|l| line_for(l, None)).collect();
+    for (i, l) in lines.iter().enumerate() {
+        m.observe(&event(
+            l,
+            "lab",
+            "lab/logs/dockerd.log",
+            i + 1,
+            Some("20.10.24"),
+        ));
+    }
+    let fired: Vec<(String, usize)> = m
+        .finish()
+        .into_iter()
+        .map(|f| (f.id, f.evidence[0].line))
+        .collect();
+    let expect: Vec<(String, usize)> = [
+        ("IPAM-01", 14),
+        ("IPAM-02", 12),
+        ("IPAM-04", 13),
+        ("KMOD-01", 7),
+        ("LB-07", 10),
+        ("NET-03", 15),
+        ("OVL-08", 5),
+    ]
+    .iter()
+    .map(|(id, line)| (id.to_string(), *line))
+    .collect();
+    assert_eq!(fired, expect);
+}
