@@ -1,6 +1,7 @@
 //! Rules as text (`rules explain`) and as JSON (`rules list --format json`).
 
 use super::rule::Rule;
+use super::LogSource;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
@@ -31,7 +32,7 @@ pub(crate) fn explain(r: &Rule) -> String {
             let _ = writeln!(s, "  except lines matching {}", p.as_str());
         }
         let mut filters = Vec::new();
-        if !log.sources.is_empty() {
+        if log.sources != [LogSource::Dockerd, LogSource::Info] {
             let names: Vec<&str> = log.sources.iter().map(|s| s.as_str()).collect();
             filters.push(format!("sources {}", names.join("|")));
         }

@@ -79,11 +79,15 @@ fn range(text: Option<String>) -> Result<Option<EngineRange>, String> {
 }
 
 fn compile_log(raw: RawLog) -> Result<LogSpec, String> {
-    let sources = raw
+    let mut sources = raw
         .sources
         .iter()
         .map(|s| LogSource::parse(s).ok_or_else(|| format!("log source {s:?}")))
         .collect::<Result<Vec<_>, _>>()?;
+    if sources.is_empty() {
+        // Daemon messages also surface in `docker info` and containers' State.Error.
+        sources = vec![LogSource::Dockerd, LogSource::Info];
+    }
     let example = |e: &schema::RawLogExample| LogExample {
         line: e.line().to_string(),
         engine: e.engine().map(String::from),

@@ -72,6 +72,10 @@ impl LogMatcher {
 
     /// Folds another matcher (built from the same rule set) into this one.
     pub fn merge(&mut self, other: LogMatcher) {
+        debug_assert!(
+            Arc::ptr_eq(&self.set, &other.set),
+            "matchers of different rule sets"
+        );
         for (ri, by_node) in other.acc {
             let mine = self.acc.entry(ri).or_default();
             for (node, acc) in by_node {

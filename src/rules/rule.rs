@@ -55,7 +55,7 @@ impl EngineRange {
 pub struct LogSpec {
     pub patterns: Vec<Regex>,
     pub exclude: Vec<Regex>,
-    /// Empty = every source.
+    /// Sources read; `dockerd` and `info` when the rule names none.
     pub sources: Vec<LogSource>,
     /// Empty = every level; a record without a level always passes.
     pub levels: Vec<String>,
@@ -81,7 +81,7 @@ pub struct LogExample {
 impl LogSpec {
     /// Everything but the patterns: source, level, engine range.
     pub fn admits(&self, ev: &LogEvent) -> bool {
-        (self.sources.is_empty() || self.sources.contains(&ev.source))
+        self.sources.contains(&ev.source)
             && match ev.level {
                 Some(level) if !self.levels.is_empty() => self.levels.iter().any(|l| l == level),
                 _ => true,
@@ -220,13 +220,7 @@ impl Rule {
     pub fn inputs(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         if let Some(log) = &self.log {
-            let all = [LogSource::Dockerd, LogSource::Kernel, LogSource::Info];
-            let sources: &[LogSource] = if log.sources.is_empty() {
-                &all
-            } else {
-                &log.sources
-            };
-            for s in sources {
+            for s in &log.sources {
                 out.extend_from_slice(s.inputs());
             }
         }
