@@ -660,6 +660,29 @@ fn levels_and_sources_filter_log_rules() {
         )]
     );
     assert!(ev(LogSource::Dockerd).is_empty());
+
+    // Daemon messages are read from dockerd and info records by default, not the kernel log.
+    let state_error = "cannot create a swarm scoped network when swarm is not active";
+    let by_source = |source| {
+        let l = Line {
+            level: None,
+            haystack: state_error.into(),
+            source,
+            raw: state_error.into(),
+        };
+        let mut m = set.log_matcher();
+        m.observe(&event(
+            &l,
+            "node1",
+            "node1/containers/inspect.json",
+            3,
+            None,
+        ));
+        m.finish().into_iter().map(|f| f.id).collect::<Vec<_>>()
+    };
+    assert_eq!(by_source(LogSource::Info), vec!["NET-01"]);
+    assert_eq!(by_source(LogSource::Dockerd), vec!["NET-01"]);
+    assert!(by_source(LogSource::Kernel).is_empty());
 }
 
 #[test]
@@ -831,6 +854,15 @@ fn inputs_follow_sources() {
         vec!["docker/version.json", "swarm/nodes.json"]
     );
     assert_eq!(set.get("SW603").unwrap().inputs(), vec!["host/sysctl.txt"]);
+    assert_eq!(
+        set.get("IPAM-01").unwrap().inputs(),
+        vec![
+            "logs/dockerd.log",
+            "docker/info.json",
+            "containers/inspect.json",
+            "swarm/tasks.json"
+        ]
+    );
 }
 
 const USER_RULE: &str = r#"
