@@ -22,7 +22,14 @@ pub struct Analysis {
 
 /// Programs whose lines in a daemon log are the daemon's own; journald mixes
 /// in container output (journald log driver) under other identifiers.
-const DAEMON_PROGRAMS: &[&str] = &["dockerd", "docker", "containerd", "systemd", "firewalld", "kernel"];
+const DAEMON_PROGRAMS: &[&str] = &[
+    "dockerd",
+    "docker",
+    "containerd",
+    "systemd",
+    "firewalld",
+    "kernel",
+];
 
 /// Per-input log state: the rule matcher plus what is needed to date lines.
 struct LogScan<'r> {
@@ -34,7 +41,11 @@ struct LogScan<'r> {
 
 impl<'r> LogScan<'r> {
     fn new(rules: &'r RuleSet) -> Self {
-        LogScan { matcher: rules.log_matcher(), year: BTreeMap::new(), rules }
+        LogScan {
+            matcher: rules.log_matcher(),
+            year: BTreeMap::new(),
+            rules,
+        }
     }
 
     fn line(&mut self, l: &LogLine<'_>) {
@@ -44,8 +55,13 @@ impl<'r> LogScan<'r> {
             _ => return,
         };
         let year = self.year.get(l.node).copied().unwrap_or(1970);
-        let ctx = LogContext { year, collected_at: None };
-        let Some(rec) = parse_line(l.text, &ctx) else { return };
+        let ctx = LogContext {
+            year,
+            collected_at: None,
+        };
+        let Some(rec) = parse_line(l.text, &ctx) else {
+            return;
+        };
         if let Some(p) = rec.program.as_deref() {
             if source == LogSource::Dockerd && !DAEMON_PROGRAMS.iter().any(|d| p.starts_with(d)) {
                 return;
@@ -111,15 +127,26 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     if !input_notes.is_empty() {
         coverage.nodes.push(NodeCoverage {
             bundle: "(input)".into(),
-            origin: paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            origin: paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             notes: input_notes
                 .into_iter()
-                .map(|n| crate::report::CoverageNote { path: n.path, message: n.message })
+                .map(|n| crate::report::CoverageNote {
+                    path: n.path,
+                    message: n.message,
+                })
                 .collect(),
             ..NodeCoverage::default()
         });
     }
-    Ok(Analysis { findings: consolidate(findings), cluster, coverage })
+    Ok(Analysis {
+        findings: consolidate(findings),
+        cluster,
+        coverage,
+    })
 }
 
 /// docker info `Swarm.Error` and `Warnings`, and containers' `State.Error`,
@@ -149,7 +176,12 @@ fn info_findings(cluster: &Cluster, rules: &RuleSet) -> Vec<Finding> {
             }
         }
         let file = n.file("containers/inspect.json");
-        for c in n.containers.iter().flatten().filter(|c| !c.error.is_empty()) {
+        for c in n
+            .containers
+            .iter()
+            .flatten()
+            .filter(|c| !c.error.is_empty())
+        {
             m.observe(&LogEvent {
                 node: &n.label,
                 file: &file,
@@ -172,7 +204,10 @@ fn task_events<'a>(cluster: &'a Cluster, file: &'a str) -> Vec<TaskEvent<'a>> {
         .iter()
         .map(|t| {
             let node = cluster.hostname_of(&t.node_id).unwrap_or("");
-            let service = cluster.service(&t.service_id).map(|s| s.name.as_str()).unwrap_or(&t.service_id);
+            let service = cluster
+                .service(&t.service_id)
+                .map(|s| s.name.as_str())
+                .unwrap_or(&t.service_id);
             let engine_version = cluster
                 .swarm_nodes
                 .iter()
@@ -200,7 +235,15 @@ fn version_findings(cluster: &Cluster, rules: &RuleSet) -> Vec<Finding> {
     let mut facts: Vec<(String, String, String, String, usize)> = cluster
         .swarm_nodes
         .iter()
-        .map(|n| (n.hostname.clone(), n.role.clone(), n.engine_version.clone(), nodes_file.clone(), n.line))
+        .map(|n| {
+            (
+                n.hostname.clone(),
+                n.role.clone(),
+                n.engine_version.clone(),
+                nodes_file.clone(),
+                n.line,
+            )
+        })
         .collect();
     // Nodes with a bundle but absent from the manager's list still count.
     for n in &cluster.nodes {
@@ -209,12 +252,24 @@ fn version_findings(cluster: &Cluster, rules: &RuleSet) -> Vec<Finding> {
         }
         if let Some(v) = n.engine_version() {
             let role = if n.is_manager() { "manager" } else { "" };
-            facts.push((n.hostname.clone(), role.into(), v.to_string(), n.file("docker/version.json"), 0));
+            facts.push((
+                n.hostname.clone(),
+                role.into(),
+                v.to_string(),
+                n.file("docker/version.json"),
+                0,
+            ));
         }
     }
     let events: Vec<EngineFact<'_>> = facts
         .iter()
-        .map(|(node, role, version, file, line)| EngineFact { node, role, version, file, line: *line })
+        .map(|(node, role, version, file, line)| EngineFact {
+            node,
+            role,
+            version,
+            file,
+            line: *line,
+        })
         .collect();
     rules.match_versions(&events)
 }
@@ -224,12 +279,19 @@ fn version_findings(cluster: &Cluster, rules: &RuleSet) -> Vec<Finding> {
 /// the version is read, so the range is applied here).
 fn drop_out_of_range(findings: &mut Vec<Finding>, cluster: &Cluster, rules: &RuleSet) {
     findings.retain(|f| {
-        let Some(range) = rules.get(&f.id).and_then(|r| r.log.as_ref()).and_then(|l| l.engine.as_ref())
+        let Some(range) = rules
+            .get(&f.id)
+            .and_then(|r| r.log.as_ref())
+            .and_then(|l| l.engine.as_ref())
         else {
             return true;
         };
         f.nodes.iter().all(|label| {
-            let version = cluster.nodes.iter().find(|n| &n.label == label).and_then(|n| n.engine_version());
+            let version = cluster
+                .nodes
+                .iter()
+                .find(|n| &n.label == label)
+                .and_then(|n| n.engine_version());
             range.admits(version)
         })
     });
@@ -237,13 +299,21 @@ fn drop_out_of_range(findings: &mut Vec<Finding>, cluster: &Cluster, rules: &Rul
 
 /// Findings name nodes by hostname; log findings were keyed by bundle label.
 fn name_nodes(findings: &mut [Finding], cluster: &Cluster) {
-    let names: BTreeMap<&str, &str> =
-        cluster.nodes.iter().map(|n| (n.label.as_str(), n.hostname.as_str())).collect();
+    let names: BTreeMap<&str, &str> = cluster
+        .nodes
+        .iter()
+        .map(|n| (n.label.as_str(), n.hostname.as_str()))
+        .collect();
     for f in findings {
         f.nodes = f
             .nodes
             .iter()
-            .map(|n| names.get(n.as_str()).map(|h| h.to_string()).unwrap_or_else(|| n.clone()))
+            .map(|n| {
+                names
+                    .get(n.as_str())
+                    .map(|h| h.to_string())
+                    .unwrap_or_else(|| n.clone())
+            })
             .collect();
     }
 }
@@ -265,8 +335,12 @@ const NODE_SOURCES: &[&str] = &[
     "host/modules.txt",
     "host/sockets.txt",
 ];
-const MANAGER_SOURCES: &[&str] =
-    &["swarm/nodes.json", "swarm/services.json", "swarm/tasks.json", "swarm/service-ps.txt"];
+const MANAGER_SOURCES: &[&str] = &[
+    "swarm/nodes.json",
+    "swarm/services.json",
+    "swarm/tasks.json",
+    "swarm/service-ps.txt",
+];
 
 fn coverage(cluster: &Cluster, bundles: &[NodeBundle], rules: &RuleSet) -> Coverage {
     let mut nodes = Vec::new();
@@ -276,9 +350,19 @@ fn coverage(cluster: &Cluster, bundles: &[NodeBundle], rules: &RuleSet) -> Cover
         let b = bundles.iter().find(|b| b.label == n.label);
         let mut present: Vec<String> = n.present.clone();
         if let Some(b) = b {
-            present.extend(b.logs.iter().filter(|(_, s)| s.lines > 0).map(|(p, _)| p.clone()));
             present.extend(
-                b.files.keys().filter(|p| p.as_str() == "swarm/service-ps.txt" || p.as_str() == "docker/daemon.json").cloned(),
+                b.logs
+                    .iter()
+                    .filter(|(_, s)| s.lines > 0)
+                    .map(|(p, _)| p.clone()),
+            );
+            present.extend(
+                b.files
+                    .keys()
+                    .filter(|p| {
+                        p.as_str() == "swarm/service-ps.txt" || p.as_str() == "docker/daemon.json"
+                    })
+                    .cloned(),
             );
         }
         present.sort();
@@ -319,7 +403,10 @@ fn coverage(cluster: &Cluster, bundles: &[NodeBundle], rules: &RuleSet) -> Cover
         if inputs.is_empty() || inputs.iter().any(|i| available.contains(*i)) {
             continue;
         }
-        not_run.push(NotRun { id: r.id.clone(), reason: format!("needs {} (absent from every bundle)", inputs.join(" or ")) });
+        not_run.push(NotRun {
+            id: r.id.clone(),
+            reason: format!("needs {} (absent from every bundle)", inputs.join(" or ")),
+        });
     }
     not_run.sort();
     Coverage { nodes, not_run }
@@ -345,7 +432,10 @@ fn summary(c: &Cluster) -> ClusterSummary {
         .swarm_nodes
         .iter()
         .map(|sn| {
-            let bundle = c.nodes.iter().find(|n| n.node_id == sn.id || n.hostname == sn.hostname);
+            let bundle = c
+                .nodes
+                .iter()
+                .find(|n| n.node_id == sn.id || n.hostname == sn.hostname);
             NodeSummary {
                 bundle: bundle.map(|b| b.label.clone()).unwrap_or_default(),
                 hostname: sn.hostname.clone(),
@@ -355,7 +445,9 @@ fn summary(c: &Cluster) -> ClusterSummary {
                 state: sn.state.clone(),
                 engine_version: sn.engine_version.clone(),
                 leader: sn.manager.as_ref().is_some_and(|m| m.leader),
-                collected_at: bundle.and_then(|b| b.collected_at).and_then(|t| t.format(&Rfc3339).ok()),
+                collected_at: bundle
+                    .and_then(|b| b.collected_at)
+                    .and_then(|t| t.format(&Rfc3339).ok()),
             }
         })
         .collect();
@@ -368,15 +460,27 @@ fn summary(c: &Cluster) -> ClusterSummary {
             bundle: n.label.clone(),
             hostname: n.hostname.clone(),
             node_id: n.node_id.clone(),
-            role: if n.is_manager() { "manager".into() } else if swarm.is_some_and(|s| s.local_node_state == "active") { "worker".into() } else { String::new() },
+            role: if n.is_manager() {
+                "manager".into()
+            } else if swarm.is_some_and(|s| s.local_node_state == "active") {
+                "worker".into()
+            } else {
+                String::new()
+            },
             availability: String::new(),
-            state: swarm.map(|s| s.local_node_state.clone()).unwrap_or_default(),
+            state: swarm
+                .map(|s| s.local_node_state.clone())
+                .unwrap_or_default(),
             engine_version: n.engine_version().unwrap_or_default().to_string(),
             leader: false,
             collected_at: n.collected_at.and_then(|t| t.format(&Rfc3339).ok()),
         });
     }
-    nodes.sort_by(|a, b| a.hostname.cmp(&b.hostname).then_with(|| a.bundle.cmp(&b.bundle)));
+    nodes.sort_by(|a, b| {
+        a.hostname
+            .cmp(&b.hostname)
+            .then_with(|| a.bundle.cmp(&b.bundle))
+    });
     ClusterSummary {
         nodes,
         services: c.services.len(),

@@ -3,6 +3,7 @@
 //! The pipeline is bundle → parse → model → rules and checks → report.
 //! `main.rs` is glue over this library; only `cli.rs` knows about clap.
 
+pub mod analyze;
 pub mod bundle;
 pub mod cli;
 pub mod error;
@@ -10,9 +11,8 @@ pub mod finding;
 pub mod model;
 pub mod parse;
 pub mod report;
-pub mod source;
-pub mod analyze;
 pub mod rules;
+pub mod source;
 
 use report::Format;
 use std::path::Path;
@@ -41,7 +41,13 @@ pub fn rules_list(rules: &rules::RuleSet, format: Format) -> String {
                 .set_width(120)
                 .set_header(["id", "kind", "severity", "name", "title"]);
             for r in rules.rules() {
-                t.add_row([r.id.as_str(), r.kind(), r.severity.as_str(), r.name.as_str(), r.title.as_str()]);
+                t.add_row([
+                    r.id.as_str(),
+                    r.kind(),
+                    r.severity.as_str(),
+                    r.name.as_str(),
+                    r.title.as_str(),
+                ]);
             }
             format!("{t}\n{} rules and checks\n", rules.rules().len())
         }

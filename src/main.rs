@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use swarmdiag::cli::{Cli, Command, RulesAction};
 use swarmdiag::finding::Severity;
 
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -26,7 +25,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let rules = swarmdiag::load_rules(out.rules.as_deref())?;
             let analysis = swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())?;
             let report = analysis.report();
-            write_output(out.output.as_deref(), &swarmdiag::report::render(&report, out.format.into()))?;
+            write_output(
+                out.output.as_deref(),
+                &swarmdiag::report::render(&report, out.format.into()),
+            )?;
             Ok(exit_for(report.worst(), out.fail_on.into()))
         }
         Command::Rules { action } => match action {
@@ -43,11 +45,16 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                         write_output(None, &text)?;
                         Ok(ExitCode::SUCCESS)
                     }
-                    None => anyhow::bail!("no rule or check with id {id:?} (see `swarmdiag rules list`)"),
+                    None => anyhow::bail!(
+                        "no rule or check with id {id:?} (see `swarmdiag rules list`)"
+                    ),
                 }
             }
         },
-        Command::Diff { .. } | Command::Timeline { .. } | Command::Collect { .. } | Command::CollectorScript => {
+        Command::Diff { .. }
+        | Command::Timeline { .. }
+        | Command::Collect { .. }
+        | Command::CollectorScript => {
             anyhow::bail!("this subcommand is not built yet")
         }
     }
@@ -63,7 +70,8 @@ fn exit_for(worst: Option<Severity>, fail_on: Severity) -> ExitCode {
 /// Writes to `path`, or to standard output. Only `path` is ever written.
 fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| anyhow::anyhow!("{}: cannot write report: {e}", p.display())),
+        Some(p) => std::fs::write(p, text)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write report: {e}", p.display())),
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth reporting.
@@ -74,4 +82,3 @@ fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()
         }
     }
 }
-

@@ -25,7 +25,10 @@ enum Parsed {
     Fdb(String, Vec<parse::bridge_fdb::FdbEntry>),
     Iptables(Option<String>, parse::iptables::Ruleset),
     Ipvs(String, parse::ipvsadm::Ipvs),
-    Sysctl(Option<String>, std::collections::BTreeMap<String, parse::sysctl::Sysctl>),
+    Sysctl(
+        Option<String>,
+        std::collections::BTreeMap<String, parse::sysctl::Sysctl>,
+    ),
     Modules(Vec<parse::lsmod::Module>),
     Sockets(Vec<parse::sockets::Socket>),
     /// Read but not modelled (daemon.json, cmdline, service ps, stderr files).
@@ -67,7 +70,10 @@ fn parse_node(b: &NodeBundle) -> NodeState {
     }));
     for (path, result, notes) in results {
         for message in notes {
-            n.notes.push(CoverageNote { path: path.clone(), message });
+            n.notes.push(CoverageNote {
+                path: path.clone(),
+                message,
+            });
         }
         match result {
             Ok(Parsed::Other) => {}
@@ -89,7 +95,12 @@ fn parse_node(b: &NodeBundle) -> NodeState {
         .as_ref()
         .map(|i| i.name.clone())
         .filter(|s| !s.is_empty())
-        .or_else(|| n.manifest.as_ref().map(|m| m.hostname.clone()).filter(|s| !s.is_empty()))
+        .or_else(|| {
+            n.manifest
+                .as_ref()
+                .map(|m| m.hostname.clone())
+                .filter(|s| !s.is_empty())
+        })
         .unwrap_or_else(|| n.label.clone());
     n.node_id = n
         .info
@@ -109,7 +120,10 @@ fn batch<T>(
         notes.push(format!("skipped: {p}"));
     }
     if b.truncated {
-        notes.push(format!("file is cut off; kept the {} complete items before the cut", b.items.len()));
+        notes.push(format!(
+            "file is cut off; kept the {} complete items before the cut",
+            b.items.len()
+        ));
     }
     Ok(b.items)
 }
@@ -118,7 +132,9 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
     use SourceKind as K;
     let e = |e: parse::ParseError| e.to_string();
     Ok(match kind {
-        K::Manifest => Parsed::Manifest(serde_json::from_str(text.trim()).map_err(|e| format!("invalid JSON: {e}"))?),
+        K::Manifest => Parsed::Manifest(
+            serde_json::from_str(text.trim()).map_err(|e| format!("invalid JSON: {e}"))?,
+        ),
         K::DockerVersion => Parsed::Version(parse::version::parse(text).map_err(e)?),
         K::DockerInfo => Parsed::Info(parse::info::parse(text).map_err(e)?),
         K::SwarmNodes => Parsed::Nodes(batch(parse::node::parse(text), notes)?),
@@ -133,12 +149,23 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
         K::HostSysctl => Parsed::Sysctl(None, parse::sysctl::parse(text)),
         K::HostModules => Parsed::Modules(parse::lsmod::parse(text)),
         K::HostSockets => Parsed::Sockets(parse::sockets::parse(text)),
-        K::NetnsIpAddr(ns) => Parsed::Addrs(Some(ns.clone()), parse::ip_addr::parse(text).map_err(e)?),
-        K::NetnsIpLink(ns) => Parsed::Links(Some(ns.clone()), parse::ip_addr::parse(text).map_err(e)?),
-        K::NetnsIpRoute(ns) => Parsed::Routes(Some(ns.clone()), parse::ip_route::parse(text).map_err(e)?),
+        K::NetnsIpAddr(ns) => {
+            Parsed::Addrs(Some(ns.clone()), parse::ip_addr::parse(text).map_err(e)?)
+        }
+        K::NetnsIpLink(ns) => {
+            Parsed::Links(Some(ns.clone()), parse::ip_addr::parse(text).map_err(e)?)
+        }
+        K::NetnsIpRoute(ns) => {
+            Parsed::Routes(Some(ns.clone()), parse::ip_route::parse(text).map_err(e)?)
+        }
         K::NetnsIpNeigh(ns) => Parsed::Neigh(ns.clone(), parse::ip_neigh::parse(text).map_err(e)?),
-        K::NetnsBridgeFdb(ns) => Parsed::Fdb(ns.clone(), parse::bridge_fdb::parse(text).map_err(e)?),
-        K::NetnsIptables(ns) => Parsed::Iptables(Some(ns.clone()), parse::iptables::parse_save(text).map_err(e)?),
+        K::NetnsBridgeFdb(ns) => {
+            Parsed::Fdb(ns.clone(), parse::bridge_fdb::parse(text).map_err(e)?)
+        }
+        K::NetnsIptables(ns) => Parsed::Iptables(
+            Some(ns.clone()),
+            parse::iptables::parse_save(text).map_err(e)?,
+        ),
         K::NetnsIpvsadm(ns) => Parsed::Ipvs(ns.clone(), parse::ipvsadm::parse(text).map_err(e)?),
         K::NetnsSysctl(ns) => Parsed::Sysctl(Some(ns.clone()), parse::sysctl::parse(text)),
         _ => Parsed::Other,
@@ -209,7 +236,9 @@ fn merge(nodes: Vec<NodeState>) -> Cluster {
             }
         }
     }
-    cluster.networks.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    cluster
+        .networks
+        .sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     cluster.nodes = nodes;
     cluster
 }

@@ -11,9 +11,8 @@ pub use build::build;
 
 use crate::parse::{
     bridge_fdb::FdbEntry, container::Container, info::Info, ip_addr::Interface, ip_neigh::Neigh,
-    ip_route::Route, iptables::Ruleset, ipvsadm::Ipvs, lsmod::Module, network::Network,
-    node::Node, service::Service, sockets::Socket, sysctl::Sysctl, task::Task,
-    version::Version,
+    ip_route::Route, iptables::Ruleset, ipvsadm::Ipvs, lsmod::Module, network::Network, node::Node,
+    service::Service, sockets::Socket, sysctl::Sysctl, task::Task, version::Version,
 };
 use crate::report::CoverageNote;
 use std::collections::BTreeMap;
@@ -136,7 +135,9 @@ impl NodeState {
     /// True when this bundle comes from a manager (docker info says so, or it
     /// carries the manager-only swarm objects).
     pub fn is_manager(&self) -> bool {
-        self.info.as_ref().is_some_and(|i| i.swarm.control_available)
+        self.info
+            .as_ref()
+            .is_some_and(|i| i.swarm.control_available)
             || self.swarm_nodes.is_some()
     }
 }

@@ -20,7 +20,11 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "| node | role | engine | state | availability |");
         let _ = writeln!(out, "|---|---|---|---|---|");
         for n in &report.cluster.nodes {
-            let role = if n.leader { format!("{} (leader)", n.role) } else { n.role.clone() };
+            let role = if n.leader {
+                format!("{} (leader)", n.role)
+            } else {
+                n.role.clone()
+            };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
@@ -84,8 +88,18 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "| bundle | sources present | missing |");
     let _ = writeln!(out, "|---|---|---|");
     for n in &report.coverage.nodes {
-        let missing = if n.missing.is_empty() { "-".to_string() } else { n.missing.join(", ") };
-        let _ = writeln!(out, "| {} | {} | {} |", cell(&n.bundle), n.present.len(), cell(&missing));
+        let missing = if n.missing.is_empty() {
+            "-".to_string()
+        } else {
+            n.missing.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            cell(&n.bundle),
+            n.present.len(),
+            cell(&missing)
+        );
     }
     out.push('\n');
     for n in &report.coverage.nodes {

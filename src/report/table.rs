@@ -9,7 +9,9 @@ const WIDTH: u16 = 120;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}: {} node bundle(s), {} services, {} tasks, {} networks",
+    let _ = writeln!(
+        out,
+        "{}: {} node bundle(s), {} services, {} tasks, {} networks",
         report.tool,
         report.coverage.nodes.len(),
         report.cluster.services,
@@ -23,14 +25,22 @@ pub fn render(report: &Report) -> String {
         let mut t = new_table();
         t.set_header(["node", "role", "engine", "state", "availability", "bundle"]);
         for n in &report.cluster.nodes {
-            let role = if n.leader { format!("{} (leader)", n.role) } else { n.role.clone() };
+            let role = if n.leader {
+                format!("{} (leader)", n.role)
+            } else {
+                n.role.clone()
+            };
             t.add_row([
                 n.hostname.as_str(),
                 role.as_str(),
                 n.engine_version.as_str(),
                 n.state.as_str(),
                 n.availability.as_str(),
-                if n.bundle.is_empty() { "-" } else { n.bundle.as_str() },
+                if n.bundle.is_empty() {
+                    "-"
+                } else {
+                    n.bundle.as_str()
+                },
             ]);
         }
         let _ = writeln!(out, "\n{t}");
@@ -56,11 +66,23 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out, "\n{t}");
         for f in &report.findings {
-            let _ = writeln!(out, "\n[{}] {} {}", f.severity.as_str().to_uppercase(), f.id, f.title);
+            let _ = writeln!(
+                out,
+                "\n[{}] {} {}",
+                f.severity.as_str().to_uppercase(),
+                f.id,
+                f.title
+            );
             if let Some(s) = &f.subject {
                 let _ = writeln!(out, "  subject: {s}");
             }
-            let _ = writeln!(out, "  nodes: {}   count: {}   seen: {}", node_list(f), f.count, time_window(f));
+            let _ = writeln!(
+                out,
+                "  nodes: {}   count: {}   seen: {}",
+                node_list(f),
+                f.count,
+                time_window(f)
+            );
             for line in f.detail.lines() {
                 let _ = writeln!(out, "  | {line}");
             }
@@ -79,7 +101,11 @@ pub fn render(report: &Report) -> String {
         t.add_row([
             n.bundle.clone(),
             n.present.len().to_string(),
-            if n.missing.is_empty() { "-".to_string() } else { n.missing.join(", ") },
+            if n.missing.is_empty() {
+                "-".to_string()
+            } else {
+                n.missing.join(", ")
+            },
             n.notes.len().to_string(),
         ]);
     }

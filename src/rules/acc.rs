@@ -1,0 +1,230 @@
+//! What a matcher remembers per (rule, node): the count, the time span, the
+//! first and last evidence lines, and the distinct values of named captures.
+//! Accumulators merge, so threads can each keep their own.
+
+use crate::finding::{Evidence, Finding, MAX_EVIDENCE};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// Evidence lines kept from the start; the rest come from the end.
+const FIRST: usize = MAX_EVIDENCE.div_ceil(2);
+const LAST: usize = MAX_EVIDENCE - FIRST;
+/// Evidence text is cut to this many characters.
+pub const MAX_TEXT: usize = 400;
+/// Distinct values tracked per capture; more are only counted.
+const MAX_VALUES: usize = 1024;
+/// Distinct values shown per capture in `detail`.
+const SHOWN_VALUES: usize = 5;
+/// Captured values are cut to this many characters.
+const MAX_VALUE: usize = 120;
+
+/// Evidence ordered by (file, line): within a log file that is time order,
+/// and it does not depend on how lines were split across threads.
+type Key = (String, usize);
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Acc {
+    pub count: u64,
+    pub first_seen: Option<OffsetDateTime>,
+    pub last_seen: Option<OffsetDateTime>,
+    first: Vec<(Key, String)>,
+    last: Vec<(Key, String)>,
+    captures: BTreeMap<String, Values>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Values {
+    counts: BTreeMap<String, u64>,
+    /// Matches whose value was not tracked (beyond `MAX_VALUES`).
+    untracked: u64,
+}
+
+impl Acc {
+    /// Records one occurrence. `text` is only called when the line is kept.
+    pub fn add(
+        &mut self,
+        file: &str,
+        line: usize,
+        time: Option<OffsetDateTime>,
+        text: impl FnOnce() -> String,
+    ) {
+        self.count += 1;
+        if let Some(t) = time {
+            self.first_seen = Some(self.first_seen.map_or(t, |f| f.min(t)));
+            self.last_seen = Some(self.last_seen.map_or(t, |l| l.max(t)));
+        }
+        let wants_first =
+            self.first.len() < FIRST || self.first.last().is_some_and(|(k, _)| less(file, line, k));
+        let wants_last = self.last.len() < LAST
+            || self
+                .last
+                .first()
+                .is_some_and(|(k, _)| less_key(k, file, line));
+        if !(wants_first || wants_last) {
+            return;
+        }
+        let text = cap_text(&text(), MAX_TEXT);
+        let key = (file.to_string(), line);
+        if wants_first {
+            insert_sorted(&mut self.first, (key.clone(), text.clone()));
+            self.first.truncate(FIRST);
+        }
+        if wants_last {
+            insert_sorted(&mut self.last, (key, text));
+            if self.last.len() > LAST {
+                self.last.remove(0);
+            }
+        }
+    }
+
+    /// Counts one captured value.
+    pub fn capture(&mut self, name: &str, value: &str) {
+        let values = match self.captures.get_mut(name) {
+            Some(v) => v,
+            None => self.captures.entry(name.to_string()).or_default(),
+        };
+        if value.len() <= MAX_VALUE {
+            values.add(value, 1);
+        } else {
+            values.add(&cap_text(value, MAX_VALUE), 1);
+        }
+    }
+
+    pub fn merge(&mut self, other: Acc) {
+        self.count += other.count;
+        self.first_seen = min_opt(self.first_seen, other.first_seen);
+        self.last_seen = max_opt(self.last_seen, other.last_seen);
+        for e in other.first {
+            insert_sorted(&mut self.first, e);
+        }
+        self.first.dedup_by(|a, b| a.0 == b.0);
+        self.first.truncate(FIRST);
+        for e in other.last {
+            insert_sorted(&mut self.last, e);
+        }
+        self.last.dedup_by(|a, b| a.0 == b.0);
+        let excess = self.last.len().saturating_sub(LAST);
+        self.last.drain(..excess);
+        for (name, values) in other.captures {
+            let mine = self.captures.entry(name).or_default();
+            for (v, n) in values.counts {
+                mine.add(&v, n);
+            }
+            mine.untracked += values.untracked;
+        }
+    }
+
+    /// The highest count of one value of capture `name` (for `per`).
+    pub fn max_per(&self, name: &str) -> u64 {
+        self.captures
+            .get(name)
+            .and_then(|v| v.counts.values().max().copied())
+            .unwrap_or(0)
+    }
+
+    /// First and last evidence, in (file, line) order, without duplicates.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        let mut all: Vec<&(Key, String)> = self.first.iter().chain(&self.last).collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all.dedup_by(|a, b| a.0 == b.0);
+        all.into_iter()
+            .map(|((file, line), text)| Evidence {
+                file: file.clone(),
+                line: *line,
+                text: text.clone(),
+            })
+            .collect()
+    }
+
+    /// One line per capture: `peer=198.18.0.12 (14×), 198.18.0.13 (2×), +3 more`.
+    pub fn detail(&self) -> String {
+        let mut lines = Vec::new();
+        for (name, values) in &self.captures {
+            let mut sorted: Vec<(&String, &u64)> = values.counts.iter().collect();
+            sorted.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+            let mut parts: Vec<String> = sorted
+                .iter()
+                .take(SHOWN_VALUES)
+                .map(|(v, n)| format!("{v} ({n}×)"))
+                .collect();
+            let hidden = sorted.len().saturating_sub(SHOWN_VALUES);
+            if hidden > 0 {
+                parts.push(format!("+{hidden} more"));
+            }
+            if values.untracked > 0 {
+                parts.push(format!(
+                    "{} matches with untracked values",
+                    values.untracked
+                ));
+            }
+            if !parts.is_empty() {
+                lines.push(format!("{name}={}", parts.join(", ")));
+            }
+        }
+        lines.join("\n")
+    }
+
+    /// The finding for `rule` on `node` from this accumulator.
+    pub fn into_finding(self, rule: &super::Rule, node: &str) -> Finding {
+        let mut f = super::template(rule);
+        if !node.is_empty() {
+            f.nodes.insert(node.to_string());
+        }
+        f.count = self.count;
+        f.first_seen = self.first_seen;
+        f.last_seen = self.last_seen;
+        f.detail = self.detail();
+        f.evidence = self.evidence();
+        f
+    }
+}
+
+impl Values {
+    fn add(&mut self, value: &str, n: u64) {
+        if let Some(c) = self.counts.get_mut(value) {
+            *c += n;
+        } else if self.counts.len() < MAX_VALUES {
+            self.counts.insert(value.to_string(), n);
+        } else {
+            self.untracked += n;
+        }
+    }
+}
+
+fn less(file: &str, line: usize, key: &Key) -> bool {
+    (file, line) < (key.0.as_str(), key.1)
+}
+
+fn less_key(key: &Key, file: &str, line: usize) -> bool {
+    (key.0.as_str(), key.1) < (file, line)
+}
+
+fn insert_sorted(v: &mut Vec<(Key, String)>, e: (Key, String)) {
+    let at = v.partition_point(|x| x.0 < e.0);
+    if v.get(at).is_some_and(|x| x.0 == e.0) {
+        return;
+    }
+    v.insert(at, e);
+}
+
+/// Cuts `s` to `max` characters (on a char boundary), marking the cut.
+pub(crate) fn cap_text(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+fn min_opt(a: Option<OffsetDateTime>, b: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<OffsetDateTime>, b: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}

@@ -1,0 +1,312 @@
+//! The declarative rule engine: failure signatures written as data in
+//! `rules/*.toml` (schema in rules/README.md), matched against log records,
+//! task states and engine versions.
+//!
+//! Inputs are small borrowed structs defined here, so the engine does not
+//! depend on the parsers: whoever reads a bundle fills a [`LogEvent`] per log
+//! record, a [`TaskEvent`] per task and an [`EngineFact`] per node version.
+//! Output is `Vec<Finding>`: one finding per (rule, node);
+//! [`crate::finding::consolidate`] merges them across nodes.
+//!
+//! Checks (`SWxxx`) are metadata only here: their code lives elsewhere and
+//! asks [`RuleSet::finding_template`] for title, severity and text.
+
+mod acc;
+mod describe;
+pub mod example;
+mod load;
+mod matcher;
+mod rule;
+pub mod schema;
+
+#[cfg(test)]
+mod tests;
+
+pub use matcher::LogMatcher;
+pub use rule::{Condition, EngineRange, LogSpec, Rule, TaskSpec, VersionSpec};
+
+use crate::error::Error;
+use crate::finding::Finding;
+use regex::RegexSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use time::OffsetDateTime;
+
+/// Where a log record comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogSource {
+    /// `logs/dockerd.log`.
+    Dockerd,
+    /// `logs/kernel.log`.
+    Kernel,
+    /// `docker info` `Swarm.Error` / `Warnings` lines and container `State.Error`.
+    Info,
+}
+
+impl LogSource {
+    pub fn parse(s: &str) -> Option<LogSource> {
+        match s {
+            "dockerd" => Some(LogSource::Dockerd),
+            "kernel" => Some(LogSource::Kernel),
+            "info" => Some(LogSource::Info),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogSource::Dockerd => "dockerd",
+            LogSource::Kernel => "kernel",
+            LogSource::Info => "info",
+        }
+    }
+
+    /// The bundle files this source is read from.
+    pub fn inputs(self) -> &'static [&'static str] {
+        match self {
+            LogSource::Dockerd => &["logs/dockerd.log"],
+            LogSource::Kernel => &["logs/kernel.log"],
+            LogSource::Info => &["docker/info.json", "containers/inspect.json"],
+        }
+    }
+}
+
+/// One log record, as the log parser produced it.
+#[derive(Debug, Clone, Copy)]
+pub struct LogEvent<'a> {
+    pub node: &'a str,
+    /// Node-qualified path, e.g. `node1/logs/dockerd.log`.
+    pub file: &'a str,
+    /// 1-based line number in `file`.
+    pub line: usize,
+    pub time: Option<OffsetDateTime>,
+    /// Lowercase logrus level (`warning`, `error` …); `None` when the line has none.
+    pub level: Option<&'a str>,
+    pub source: LogSource,
+    /// `msg`, then ` key=value` per field with values unescaped (so a
+    /// signature matches in `msg=` and `error=` alike); for non-logrus lines
+    /// the text after any transport prefix.
+    pub haystack: &'a str,
+    /// The line as in the file, quoted as evidence.
+    pub raw: &'a str,
+    pub engine_version: Option<&'a str>,
+}
+
+/// One task, from `swarm/tasks.json` (or `service ps`).
+#[derive(Debug, Clone, Copy)]
+pub struct TaskEvent<'a> {
+    /// Hostname of the task's node, or `""` when unassigned/unknown.
+    pub node: &'a str,
+    pub file: &'a str,
+    pub line: usize,
+    pub task_id: &'a str,
+    pub service: &'a str,
+    /// Lowercase `Status.State`.
+    pub state: &'a str,
+    pub desired_state: &'a str,
+    pub message: &'a str,
+    pub err: &'a str,
+    pub time: Option<OffsetDateTime>,
+    pub engine_version: Option<&'a str>,
+}
+
+/// One node's engine version and swarm role.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineFact<'a> {
+    pub node: &'a str,
+    /// `manager`, `worker` or `""`.
+    pub role: &'a str,
+    pub version: &'a str,
+    pub file: &'a str,
+    pub line: usize,
+}
+
+/// A set of rules, ready to match. Cheap to clone (shared).
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    inner: Arc<Compiled>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    /// Sorted by id.
+    pub rules: Vec<Rule>,
+    /// Every log pattern of every rule, in rule then pattern order.
+    pub log_set: RegexSet,
+    /// `log_set` index → (rule index, pattern index).
+    pub log_owner: Vec<(usize, usize)>,
+}
+
+impl Compiled {
+    fn new(mut rules: Vec<Rule>) -> Result<Compiled, Error> {
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut patterns = Vec::new();
+        let mut log_owner = Vec::new();
+        for (ri, rule) in rules.iter().enumerate() {
+            if let Some(log) = &rule.log {
+                for (pi, re) in log.patterns.iter().enumerate() {
+                    patterns.push(re.as_str());
+                    log_owner.push((ri, pi));
+                }
+            }
+        }
+        let log_set = RegexSet::new(&patterns).map_err(|e| Error::Rules {
+            path: "rules".into(),
+            message: format!("combining log patterns: {e}"),
+        })?;
+        Ok(Compiled {
+            rules,
+            log_set,
+            log_owner,
+        })
+    }
+}
+
+impl RuleSet {
+    /// The rules built into the binary (`rules/*.toml`).
+    pub fn embedded() -> Result<RuleSet, Error> {
+        static EMBEDDED: OnceLock<Result<RuleSet, (String, String)>> = OnceLock::new();
+        let built = EMBEDDED.get_or_init(|| {
+            let mut rules = Vec::new();
+            for (path, text) in load::embedded_files() {
+                rules.extend(load::load_file(path, text).map_err(split_error)?);
+            }
+            check_unique(&rules).map_err(split_error)?;
+            Ok(RuleSet {
+                inner: Arc::new(Compiled::new(rules).map_err(split_error)?),
+            })
+        });
+        match built {
+            Ok(set) => Ok(set.clone()),
+            Err((path, message)) => Err(Error::Rules {
+                path: path.clone(),
+                message: message.clone(),
+            }),
+        }
+    }
+
+    /// Adds the rules of every `*.toml` in `dir` (`--rules DIR`). A user rule
+    /// with the id of an existing one replaces it. Errors name the file and
+    /// the rule id.
+    pub fn load_dir(self, dir: &Path) -> Result<RuleSet, Error> {
+        let io = |source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        paths.retain(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file());
+        paths.sort();
+        let mut user: Vec<Rule> = Vec::new();
+        for path in &paths {
+            let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            user.extend(load::load_file(&path.display().to_string(), &text)?);
+        }
+        check_unique(&user)?;
+        let replaced: BTreeSet<&str> = user.iter().map(|r| r.id.as_str()).collect();
+        let mut rules: Vec<Rule> = self
+            .inner
+            .rules
+            .iter()
+            .filter(|r| !replaced.contains(r.id.as_str()))
+            .cloned()
+            .collect();
+        rules.extend(user);
+        check_unique(&rules)?;
+        Ok(RuleSet {
+            inner: Arc::new(Compiled::new(rules)?),
+        })
+    }
+
+    /// Every rule and check, sorted by id.
+    pub fn rules(&self) -> &[Rule] {
+        &self.inner.rules
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        let rules = &self.inner.rules;
+        rules
+            .binary_search_by(|r| r.id.as_str().cmp(id))
+            .ok()
+            .and_then(|i| rules.get(i))
+    }
+
+    /// A fresh log matcher; use one per thread and [`LogMatcher::merge`] them.
+    pub fn log_matcher(&self) -> LogMatcher {
+        LogMatcher::new(self.inner.clone())
+    }
+
+    /// Findings of task rules, one per (rule, node). A task seen in several
+    /// managers' dumps counts once (first by file and line).
+    pub fn match_tasks(&self, tasks: &[TaskEvent]) -> Vec<Finding> {
+        matcher::match_tasks(&self.inner, tasks)
+    }
+
+    /// Findings of version rules, one per rule that fires, naming every
+    /// node that meets one of its conditions.
+    pub fn match_versions(&self, engines: &[EngineFact]) -> Vec<Finding> {
+        matcher::match_versions(&self.inner, engines)
+    }
+
+    /// A finding with the rule's metadata, count 0 and no nodes, for check
+    /// code to fill in.
+    pub fn finding_template(&self, id: &str) -> Option<Finding> {
+        self.get(id).map(template)
+    }
+
+    /// Human text for `swarmdiag rules explain ID`.
+    pub fn explain(&self, id: &str) -> Option<String> {
+        self.get(id).map(describe::explain)
+    }
+
+    /// Every rule with its patterns, for `rules list --format json`.
+    pub fn list_json(&self) -> serde_json::Value {
+        serde_json::Value::Array(self.rules().iter().map(describe::to_json).collect())
+    }
+}
+
+/// The finding skeleton of `rule`: metadata filled, nothing observed.
+pub(crate) fn template(rule: &Rule) -> Finding {
+    Finding {
+        id: rule.id.clone(),
+        title: rule.title.clone(),
+        severity: rule.severity,
+        subject: None,
+        nodes: BTreeSet::new(),
+        count: 0,
+        first_seen: None,
+        last_seen: None,
+        detail: String::new(),
+        evidence: Vec::new(),
+        explanation: rule.explanation.clone(),
+        remediation: rule.remediation.clone(),
+        references: rule.references.clone(),
+    }
+}
+
+fn check_unique(rules: &[Rule]) -> Result<(), Error> {
+    let mut ids: BTreeMap<&str, &str> = BTreeMap::new();
+    for r in rules {
+        if let Some(other) = ids.insert(&r.id, &r.file) {
+            return Err(Error::Rules {
+                path: r.file.clone(),
+                message: format!("rule {}: id also defined in {other}", r.id),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn split_error(e: Error) -> (String, String) {
+    match e {
+        Error::Rules { path, message } => (path, message),
+        other => ("rules".to_string(), other.to_string()),
+    }
+}
