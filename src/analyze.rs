@@ -120,10 +120,15 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     let tasks_file = cluster.cluster_file("swarm/tasks.json");
     findings.extend(rules.match_tasks(&task_events(&cluster, &tasks_file)));
     findings.extend(version_findings(&cluster, rules));
+    let (check_findings, check_not_run) = crate::checks::run(&cluster, rules);
+    findings.extend(check_findings);
     drop_out_of_range(&mut findings, &cluster, rules);
     name_nodes(&mut findings, &cluster);
 
     let mut coverage = coverage(&cluster, &node_bundles, rules);
+    coverage.not_run.extend(check_not_run);
+    coverage.not_run.sort();
+    coverage.not_run.dedup();
     if !input_notes.is_empty() {
         coverage.nodes.push(NodeCoverage {
             bundle: "(input)".into(),

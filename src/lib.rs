@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod bundle;
+pub mod checks;
 pub mod cli;
 pub mod error;
 pub mod finding;

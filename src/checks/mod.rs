@@ -1,0 +1,104 @@
+//! Cross-source checks: the control plane against each node's data plane.
+//!
+//! Each check is one file with a doc comment saying what it detects, why it
+//! breaks traffic and how to fix it. Its metadata (title, severity,
+//! explanation, remediation, references) lives in `rules/checks.toml` under
+//! the same id, so `rules list` and `rules explain` cover it. A check that
+//! lacks the input it needs says so through `Checks::not_run` instead of
+//! guessing.
+
+use crate::finding::{Evidence, Finding};
+use crate::model::Cluster;
+use crate::report::NotRun;
+use crate::rules::RuleSet;
+use std::collections::BTreeSet;
+
+/// A check: reads the cluster, reports through `out`.
+pub type CheckFn = fn(&Cluster, &mut Checks);
+
+/// Every check, in id order of the first id it reports.
+pub const CHECKS: &[(&str, CheckFn)] = &[];
+
+/// Collects the findings and not-run notes of the checks.
+pub struct Checks<'r> {
+    rules: &'r RuleSet,
+    pub findings: Vec<Finding>,
+    pub not_run: Vec<NotRun>,
+}
+
+impl<'r> Checks<'r> {
+    pub fn new(rules: &'r RuleSet) -> Self {
+        Checks {
+            rules,
+            findings: Vec::new(),
+            not_run: Vec::new(),
+        }
+    }
+
+    /// Reports check `id` about `subject` on `nodes`, with the metadata from
+    /// `rules/checks.toml`. `detail` holds the facts of this instance (the
+    /// arithmetic, the addresses); `evidence` points at the lines behind it.
+    pub fn report(
+        &mut self,
+        id: &str,
+        subject: Option<String>,
+        nodes: &[&str],
+        count: u64,
+        detail: String,
+        evidence: Vec<Evidence>,
+    ) {
+        let Some(mut f) = self.rules.finding_template(id) else {
+            // An unknown id is a programming error; keep the fact visible anyway.
+            self.findings.push(Finding {
+                id: id.to_string(),
+                title: format!("{id} (no metadata in rules/checks.toml)"),
+                severity: crate::finding::Severity::Error,
+                subject,
+                nodes: nodes.iter().map(|n| n.to_string()).collect::<BTreeSet<_>>(),
+                count,
+                first_seen: None,
+                last_seen: None,
+                detail,
+                evidence,
+                explanation: String::new(),
+                remediation: String::new(),
+                references: Vec::new(),
+            });
+            return;
+        };
+        f.subject = subject;
+        f.nodes = nodes.iter().map(|n| n.to_string()).collect();
+        f.count = count;
+        f.detail = detail;
+        f.evidence = evidence;
+        self.findings.push(f);
+    }
+
+    /// Records that check `id` could not run, and why (the missing input).
+    pub fn not_run(&mut self, id: &str, reason: impl Into<String>) {
+        self.not_run.push(NotRun {
+            id: id.to_string(),
+            reason: reason.into(),
+        });
+    }
+}
+
+/// Runs every check over the cluster.
+pub fn run(cluster: &Cluster, rules: &RuleSet) -> (Vec<Finding>, Vec<NotRun>) {
+    let mut out = Checks::new(rules);
+    for (_, check) in CHECKS {
+        check(cluster, &mut out);
+    }
+    out.not_run.sort();
+    out.not_run.dedup();
+    (out.findings, out.not_run)
+}
+
+/// Evidence pointing at a line of a file: `file` is node-qualified.
+pub fn evidence(file: impl Into<String>, line: usize, text: impl Into<String>) -> Evidence {
+    Evidence {
+        file: file.into(),
+        line,
+        text: text.into(),
+    }
+}
