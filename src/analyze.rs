@@ -32,19 +32,21 @@ const DAEMON_PROGRAMS: &[&str] = &[
 ];
 
 /// Per-input log state: the rule matcher plus what is needed to date lines.
-struct LogScan<'r> {
+struct LogScan {
     matcher: LogMatcher,
     /// Last year seen in a full timestamp, per node: dates year-less lines.
     year: BTreeMap<String, i32>,
-    rules: &'r RuleSet,
+    /// Host name from the first journald/syslog prefix, per node: names a
+    /// node whose bundle holds nothing but logs.
+    hosts: BTreeMap<String, String>,
 }
 
-impl<'r> LogScan<'r> {
-    fn new(rules: &'r RuleSet) -> Self {
+impl LogScan {
+    fn new(rules: &RuleSet) -> Self {
         LogScan {
             matcher: rules.log_matcher(),
             year: BTreeMap::new(),
-            rules,
+            hosts: BTreeMap::new(),
         }
     }
 
@@ -67,6 +69,11 @@ impl<'r> LogScan<'r> {
                 return;
             }
         }
+        if let Some(h) = rec.host.as_deref().filter(|_| source == LogSource::Dockerd) {
+            if !self.hosts.contains_key(l.node) {
+                self.hosts.insert(l.node.to_string(), h.to_string());
+            }
+        }
         if let Some(t) = rec.time {
             self.year.insert(l.node.to_string(), t.year());
         }
@@ -83,7 +90,6 @@ impl<'r> LogScan<'r> {
             raw: l.text,
             engine_version: None,
         });
-        let _ = self.rules;
     }
 }
 
@@ -95,27 +101,31 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         .collect::<Result<_>>()?;
     bundle::label_uniquely(&mut inputs);
 
-    let read: Vec<Result<(bundle::Bundles, LogMatcher)>> = inputs
+    type Read = (bundle::Bundles, LogMatcher, BTreeMap<String, String>);
+    let read: Vec<Result<Read>> = inputs
         .par_iter()
         .map(|input| {
             let mut scan = LogScan::new(rules);
             let bundles = input.read(&mut |l| scan.line(l))?;
-            Ok((bundles, scan.matcher))
+            Ok((bundles, scan.matcher, scan.hosts))
         })
         .collect();
 
     let mut node_bundles: Vec<NodeBundle> = Vec::new();
     let mut input_notes = Vec::new();
     let mut matcher = rules.log_matcher();
+    let mut log_hosts = BTreeMap::new();
     for r in read {
-        let (b, m) = r?;
+        let (b, m, hosts) = r?;
         node_bundles.extend(b.nodes);
         input_notes.extend(b.notes);
         matcher.merge(m);
+        log_hosts.extend(hosts);
     }
 
-    let cluster = model::build(&node_bundles);
+    let mut cluster = model::build(&node_bundles);
     let mut findings = matcher.finish();
+    note_log_signatures(&mut cluster, &findings, &log_hosts);
     findings.extend(info_findings(&cluster, rules));
     let tasks_file = cluster.cluster_file("swarm/tasks.json");
     findings.extend(rules.match_tasks(&task_events(&cluster, &tasks_file)));
@@ -152,6 +162,29 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         cluster,
         coverage,
     })
+}
+
+/// Records, per node, which log signatures matched (with their first
+/// evidence), and names log-only nodes after the host in their log prefix.
+fn note_log_signatures(
+    cluster: &mut Cluster,
+    findings: &[Finding],
+    hosts: &BTreeMap<String, String>,
+) {
+    for n in &mut cluster.nodes {
+        if n.info.is_none() && n.manifest.is_none() {
+            if let Some(h) = hosts.get(&n.label) {
+                n.hostname = h.clone();
+            }
+        }
+        for f in findings.iter().filter(|f| f.nodes.contains(&n.label)) {
+            if let Some(e) = f.evidence.first() {
+                n.log_signatures
+                    .entry(f.id.clone())
+                    .or_insert_with(|| e.clone());
+            }
+        }
+    }
 }
 
 /// docker info `Swarm.Error` and `Warnings`, and containers' `State.Error`,
@@ -386,14 +419,7 @@ fn coverage(cluster: &Cluster, bundles: &[NodeBundle], rules: &RuleSet) -> Cover
             missing.push("netns/".into());
         }
         missing.sort();
-        for p in &present {
-            available.insert(p.clone());
-            if let Some(rest) = p.strip_prefix("netns/") {
-                if let Some((_, file)) = rest.split_once('/') {
-                    available.insert(format!("netns/*/{file}"));
-                }
-            }
-        }
+        available.extend(present.iter().cloned());
         nodes.push(NodeCoverage {
             bundle: n.label.clone(),
             origin: n.origin.clone(),
@@ -405,7 +431,11 @@ fn coverage(cluster: &Cluster, bundles: &[NodeBundle], rules: &RuleSet) -> Cover
     let mut not_run = Vec::new();
     for r in rules.rules() {
         let inputs = r.inputs();
-        if inputs.is_empty() || inputs.iter().any(|i| available.contains(*i)) {
+        if inputs.is_empty()
+            || inputs
+                .iter()
+                .any(|i| available.iter().any(|a| glob_match(i, a)))
+        {
             continue;
         }
         not_run.push(NotRun {
@@ -492,5 +522,52 @@ fn summary(c: &Cluster) -> ClusterSummary {
         tasks: c.tasks.len(),
         networks: c.networks.len(),
         cluster_objects_from: c.cluster_source.clone(),
+    }
+}
+
+/// Matches a layout path against a pattern where `*` stands for any run of
+/// characters other than `/` (e.g. `netns/lb_*/ipvsadm.txt`).
+fn glob_match(pattern: &str, path: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), path.as_bytes());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            if t[st] == b'/' {
+                return false;
+            }
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn glob_stars_stay_within_one_path_segment() {
+        assert!(glob_match(
+            "netns/lb_*/ipvsadm.txt",
+            "netns/lb_kf6o2mc3m/ipvsadm.txt"
+        ));
+        assert!(!glob_match(
+            "netns/lb_*/ipvsadm.txt",
+            "netns/ingress_sbox/ipvsadm.txt"
+        ));
+        assert!(!glob_match("netns/*/ipvsadm.txt", "netns/a/b/ipvsadm.txt"));
+        assert!(glob_match("logs/dockerd.log", "logs/dockerd.log"));
+        assert!(!glob_match("logs/dockerd.log", "logs/kernel.log"));
     }
 }

@@ -66,8 +66,10 @@ pub struct NodeState {
     pub present: Vec<String>,
     /// Unusable or partly usable files.
     pub notes: Vec<CoverageNote>,
-    /// Dockerd log lines seen (0 when the bundle had no daemon log).
-    pub log_lines: u64,
+    /// Log signatures (rule ids) matched in this node's logs, each with its
+    /// first evidence, so checks can corroborate data-plane facts with what
+    /// the daemon said (e.g. KMOD-01 for a kernel without IPVS).
+    pub log_signatures: BTreeMap<String, crate::finding::Evidence>,
 }
 
 /// The network state of the host or of one namespace.
