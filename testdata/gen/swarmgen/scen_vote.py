@@ -279,7 +279,10 @@ def expected(cl: Cluster) -> dict:
     return {
         "nodes": {n.hostname: {"role": n.role, "engine": n.engine.version, "addr": n.addr} for n in cl.nodes},
         "log_rules": log_rules(
-            must=["LB-07", "LB-11", "IPT-01", "IPT-03", "GOS-02", "GOS-04", "GOS-08", "TASK-03"],
+            must=["LB-07", "LB-11", "IPT-03", "GOS-08", "TASK-03"],
+            # One-off gossip ping/suspect lines and an iptables -D failure at
+            # teardown are in the log, below the rules' noise thresholds.
+            present=["IPT-01", "GOS-02", "GOS-04"],
             benign=["GOS-05", "GOS-07", "GOS-09"],
         ),
         "checks": {"must": must, "must_not": must_not_checks(must)},

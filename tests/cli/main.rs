@@ -1,0 +1,330 @@
+//! End-to-end tests of the `swarmdiag` binary on the shipped example bundles,
+//! each read as a directory, a zip and a tar.gz, plus bad input and the
+//! rules subcommands. Expected findings come from testdata/bundles/expected.json,
+//! which the bundle generator writes alongside the bundles.
+
+mod pack;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn bin() -> Command {
+    Command::cargo_bin("swarmdiag").expect("binary builds")
+}
+
+fn testdata(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
+}
+
+fn expected() -> Value {
+    let text = std::fs::read_to_string(testdata("bundles/expected.json")).expect("expected.json");
+    serde_json::from_str(&text).expect("expected.json parses")
+}
+
+/// Runs `analyze --format json` and returns the exit code and the report.
+fn analyze_json(paths: &[&Path], extra: &[&str]) -> (i32, Value) {
+    let out = bin()
+        .arg("analyze")
+        .args(paths)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .expect("runs");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "report is JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report)
+}
+
+fn finding_ids(report: &Value) -> BTreeSet<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| f["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    x.as_str()
+                        .or_else(|| x["id"].as_str())
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The findings of a report with the parts that depend on where the input
+/// sits removed, so dir, zip and tar.gz runs can be compared.
+fn findings_only(report: &Value) -> Value {
+    report["findings"].clone()
+}
+
+#[test]
+fn seed_bundles_give_the_expected_findings_as_dir_zip_and_tar_gz() {
+    let exp = expected();
+    let tmp = tempfile::tempdir().unwrap();
+    for (scenario, want) in exp["scenarios"].as_object().expect("scenarios") {
+        let dir = testdata(&format!("bundles/{scenario}"));
+        let zip = pack::zip_dir(&dir, &tmp.path().join(format!("{scenario}.zip")));
+        let tgz = pack::tar_gz_dir(&dir, &tmp.path().join(format!("{scenario}.tar.gz")));
+        let (_, from_dir) = analyze_json(&[&dir], &[]);
+        let got = finding_ids(&from_dir);
+        let log_must = ids(&want["log_rules"]["must"]);
+        for id in &log_must {
+            assert!(got.contains(id), "{scenario}: expected {id}, got {got:?}");
+        }
+        for id in ids(&want["log_rules"]["must_not"]) {
+            assert!(
+                !got.contains(&id),
+                "{scenario}: {id} must not fire, got {got:?}"
+            );
+        }
+        // Benign lines may match a rule, but never at warning or above.
+        for id in ids(&want["log_rules"]["benign"]) {
+            let f = from_dir["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["id"] == id.as_str());
+            if let Some(f) = f {
+                assert_eq!(
+                    f["severity"], "info",
+                    "{scenario}: benign {id} reported as {}",
+                    f["severity"]
+                );
+            }
+        }
+        for archive in [&zip, &tgz] {
+            let (_, from_archive) = analyze_json(&[archive], &[]);
+            assert_eq!(
+                findings_only(&from_archive),
+                findings_only(&from_dir),
+                "{scenario}: {} differs from the directory",
+                archive.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_node_bundle_of_a_full_scenario_is_fully_covered() {
+    let (_, report) = analyze_json(&[&testdata("bundles/vote-ingress")], &[]);
+    for node in report["coverage"]["nodes"].as_array().unwrap() {
+        assert_eq!(node["missing"], Value::Array(vec![]), "{}", node["bundle"]);
+        assert!(
+            node["present"].as_array().unwrap().len() > 20,
+            "{}",
+            node["bundle"]
+        );
+    }
+}
+
+#[test]
+fn a_partial_bundle_reports_what_it_lacks_and_which_rules_could_not_run() {
+    let (_, report) = analyze_json(&[&testdata("bundles/partial-logs-only")], &[]);
+    let node = &report["coverage"]["nodes"][0];
+    assert_eq!(node["present"], serde_json::json!(["logs/dockerd.log"]));
+    let missing = ids(&node["missing"]);
+    assert!(
+        missing.contains(&"docker/info.json".to_string()),
+        "{missing:?}"
+    );
+    let not_run = ids(&report["coverage"]["not_run"]);
+    assert!(not_run.contains(&"TASK-01".to_string()), "{not_run:?}");
+    assert_eq!(report["cluster"]["nodes"][0]["hostname"], "lab-node3");
+}
+
+#[test]
+fn same_input_gives_byte_identical_output_in_every_format() {
+    for format in ["table", "json", "markdown"] {
+        let run = || {
+            bin()
+                .args(["analyze", "--format", format])
+                .arg(testdata("bundles/upgrade-mid"))
+                .output()
+                .unwrap()
+                .stdout
+        };
+        let first = run();
+        assert!(!first.is_empty());
+        assert_eq!(first, run(), "{format} output differs between runs");
+    }
+}
+
+#[test]
+fn several_node_bundles_given_separately_merge_into_one_cluster() {
+    let base = testdata("bundles/exhausted-27");
+    let nodes: Vec<PathBuf> = ["tk1706-ubuntu-0", "tk1706-ubuntu-1", "tk1706-ubuntu-3"]
+        .iter()
+        .map(|n| base.join(n))
+        .collect();
+    let refs: Vec<&Path> = nodes.iter().map(PathBuf::as_path).collect();
+    let (_, report) = analyze_json(&refs, &[]);
+    assert_eq!(report["coverage"]["nodes"].as_array().unwrap().len(), 3);
+    // The manager's view lists all five nodes.
+    assert_eq!(report["cluster"]["nodes"].as_array().unwrap().len(), 5);
+    assert!(finding_ids(&report).contains("IPAM-02"));
+}
+
+#[test]
+fn exit_code_follows_fail_on() {
+    let dir = testdata("bundles/vote-ingress");
+    // vote-ingress has error findings but no critical one.
+    bin().arg("analyze").arg(&dir).assert().code(1);
+    bin()
+        .arg("analyze")
+        .arg(&dir)
+        .args(["--fail-on", "critical"])
+        .assert()
+        .code(0);
+    bin()
+        .arg("analyze")
+        .arg(testdata("bundles/upgrade-before"))
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn output_file_receives_the_report_and_nothing_else_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report.md");
+    bin()
+        .arg("analyze")
+        .arg(testdata("bundles/exhausted-27"))
+        .args(["--format", "markdown", "--output"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout("");
+    let md = std::fs::read_to_string(&out).unwrap();
+    assert!(md.starts_with("# swarmdiag report"));
+    assert!(md.contains("IPAM-02"));
+    let entries: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1);
+}
+
+#[test]
+fn unusable_input_exits_2_with_one_line_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let garbage = tmp.path().join("node1.zip");
+    std::fs::write(&garbage, b"this is not a zip archive at all").unwrap();
+    let missing = tmp.path().join("nope.tar.gz");
+    for path in [&garbage, &missing] {
+        let out = bin().arg("analyze").arg(path).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(&path.display().to_string()), "{err}");
+    }
+    bin()
+        .args(["analyze", "--format", "yaml", "x"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_corrupt_file_inside_a_bundle_is_a_coverage_note_not_a_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let node = tmp.path().join("node1");
+    std::fs::create_dir_all(node.join("swarm")).unwrap();
+    std::fs::create_dir_all(node.join("logs")).unwrap();
+    let tasks = std::fs::read_to_string(testdata(
+        "bundles/exhausted-27/tk1706-ubuntu-0/swarm/tasks.json",
+    ))
+    .unwrap();
+    std::fs::write(node.join("swarm/tasks.json"), &tasks[..tasks.len() / 2]).unwrap();
+    std::fs::write(
+        node.join("logs/dockerd.log"),
+        b"\xff\xfe garbage \x00\x01\nnot a log line\n",
+    )
+    .unwrap();
+    let (_, report) = analyze_json(&[&node], &[]);
+    let notes = report["coverage"]["nodes"][0]["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n["path"] == "swarm/tasks.json"
+            && n["message"].as_str().unwrap().contains("cut off")),
+        "{notes:?}"
+    );
+    // The complete tasks before the cut were kept and matched.
+    assert!(finding_ids(&report).contains("IPAM-01"));
+}
+
+#[test]
+fn rules_list_and_explain_cover_rules_and_checks() {
+    let out = bin()
+        .args(["rules", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = list.to_string();
+    for id in [
+        "IPAM-01", "NET-01", "KMOD-01", "GOS-08", "RAFT-01", "SW102", "SW301",
+    ] {
+        assert!(
+            text.contains(&format!("\"{id}\"")),
+            "{id} missing from rules list"
+        );
+    }
+    assert!(
+        text.contains("node is missing network attachments"),
+        "patterns are listed"
+    );
+    bin()
+        .args(["rules", "explain", "SW301"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("overlay"));
+    bin().args(["rules", "explain", "NOPE-99"]).assert().code(2);
+}
+
+#[test]
+fn user_rules_add_to_the_built_in_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("site.toml"),
+        r#"
+[[rule]]
+id = "SITE-01"
+name = "site-netdb-stats"
+title = "NetworkDB stats line seen"
+severity = "warning"
+explanation = "Site rule for the test."
+remediation = "None."
+references = []
+[rule.log]
+patterns = ['NetworkDB stats']
+match = ['time="2023-01-01T00:00:00Z" level=info msg="NetworkDB stats manager1(5a3c6e7f0b21) - netID:x leaving:false netPeers:2 entries:4 Queue qLen:0 netMsg/s:0"']
+no_match = ['time="2023-01-01T00:00:00Z" level=info msg="Daemon has completed initialization"']
+"#,
+    )
+    .unwrap();
+    let (_, report) = analyze_json(
+        &[&testdata("bundles/vote-ingress")],
+        &["--rules", tmp.path().to_str().unwrap()],
+    );
+    assert!(finding_ids(&report).contains("SITE-01"));
+    std::fs::write(tmp.path().join("bad.toml"), "[[rule]]\nid = 3\n").unwrap();
+    let out = bin()
+        .args(["analyze", "--rules"])
+        .arg(tmp.path())
+        .arg(testdata("bundles/vote-ingress"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml"));
+}
