@@ -328,3 +328,18 @@ no_match = ['time="2023-01-01T00:00:00Z" level=info msg="Daemon has completed in
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml"));
 }
+
+#[test]
+fn the_documented_rule_list_is_the_one_the_binary_ships() {
+    let out = bin()
+        .args(["rules", "list", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md"))
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        doc,
+        "docs/rules.md is stale: regenerate with `swarmdiag rules list --format markdown > docs/rules.md`"
+    );
+}
