@@ -39,6 +39,9 @@ struct LogScan {
     /// Host name from the first journald/syslog prefix, per node: names a
     /// node whose bundle holds nothing but logs.
     hosts: BTreeMap<String, String>,
+    /// (node, path, "node/path") of the file being read, to name evidence
+    /// without formatting a path for every line.
+    file: (String, String, String),
 }
 
 impl LogScan {
@@ -47,6 +50,7 @@ impl LogScan {
             matcher: rules.log_matcher(),
             year: BTreeMap::new(),
             hosts: BTreeMap::new(),
+            file: Default::default(),
         }
     }
 
@@ -75,13 +79,17 @@ impl LogScan {
             }
         }
         if let Some(t) = rec.time {
-            self.year.insert(l.node.to_string(), t.year());
+            if year != t.year() {
+                self.year.insert(l.node.to_string(), t.year());
+            }
         }
         let haystack = rec.haystack();
-        let file = format!("{}/{}", l.node, l.path);
+        if self.file.0 != l.node || self.file.1 != l.path {
+            self.file = (l.node.to_string(), l.path.to_string(), format!("{}/{}", l.node, l.path));
+        }
         self.matcher.observe(&LogEvent {
             node: l.node,
-            file: &file,
+            file: &self.file.2,
             line: l.line,
             time: rec.time,
             level: rec.level.map(|lv| lv.as_str()),
