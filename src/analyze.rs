@@ -418,11 +418,26 @@ fn coverage(cluster: &Cluster, bundles: &[NodeBundle], rules: &RuleSet) -> Cover
         if n.is_manager() {
             expected.extend_from_slice(MANAGER_SOURCES);
         }
-        let mut missing: Vec<String> = expected
-            .iter()
-            .filter(|e| !present.iter().any(|p| p == *e))
-            .map(|e| e.to_string())
-            .collect();
+        let mut notes = n.notes.clone();
+        let mut missing = Vec::new();
+        for e in expected.iter().filter(|e| !present.iter().any(|p| p == *e)) {
+            // A source the collector deliberately skipped (no containers, no
+            // module support) is explained, not missing.
+            let skipped = n
+                .manifest
+                .iter()
+                .flat_map(|m| &m.commands)
+                .find(|c| c.path == *e)
+                .and_then(|c| c.skipped.as_ref());
+            match skipped {
+                Some(reason) => notes.push(crate::report::CoverageNote {
+                    path: e.to_string(),
+                    message: format!("not collected: {reason}"),
+                }),
+                None => missing.push(e.to_string()),
+            }
+        }
+        notes.sort();
         if !has_netns {
             missing.push("netns/".into());
         }
@@ -433,7 +448,7 @@ fn coverage(cluster: &Cluster, bundles: &[NodeBundle], rules: &RuleSet) -> Cover
             origin: n.origin.clone(),
             present,
             missing,
-            notes: n.notes.clone(),
+            notes,
         });
     }
     let mut not_run = Vec::new();
