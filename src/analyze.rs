@@ -18,6 +18,8 @@ pub struct Analysis {
     pub cluster: Cluster,
     pub findings: Vec<Finding>,
     pub coverage: Coverage,
+    /// Timeline events from the logs (`crate::timeline`), nodes by bundle label.
+    pub events: Vec<crate::timeline::Event>,
 }
 
 /// Programs whose lines in a daemon log are the daemon's own; journald mixes
@@ -37,6 +39,7 @@ struct LogScan<'r> {
     /// Last year seen in a full timestamp, per node: dates year-less lines.
     year: BTreeMap<String, i32>,
     rules: &'r RuleSet,
+    events: crate::timeline::Collector,
 }
 
 impl<'r> LogScan<'r> {
@@ -45,6 +48,7 @@ impl<'r> LogScan<'r> {
             matcher: rules.log_matcher(),
             year: BTreeMap::new(),
             rules,
+            events: Default::default(),
         }
     }
 
@@ -60,6 +64,7 @@ impl<'r> LogScan<'r> {
             collected_at: None,
         };
         let Some(rec) = parse_line(l.text, &ctx) else {
+            self.events.marker(l);
             return;
         };
         if let Some(p) = rec.program.as_deref() {
@@ -72,6 +77,7 @@ impl<'r> LogScan<'r> {
         }
         let haystack = rec.haystack();
         let file = format!("{}/{}", l.node, l.path);
+        self.events.line(l, &file, &rec);
         self.matcher.observe(&LogEvent {
             node: l.node,
             file: &file,
@@ -95,26 +101,30 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         .collect::<Result<_>>()?;
     bundle::label_uniquely(&mut inputs);
 
-    let read: Vec<Result<(bundle::Bundles, LogMatcher)>> = inputs
+    type Read = (bundle::Bundles, LogMatcher, crate::timeline::Collector);
+    let read: Vec<Result<Read>> = inputs
         .par_iter()
         .map(|input| {
             let mut scan = LogScan::new(rules);
             let bundles = input.read(&mut |l| scan.line(l))?;
-            Ok((bundles, scan.matcher))
+            Ok((bundles, scan.matcher, scan.events))
         })
         .collect();
 
     let mut node_bundles: Vec<NodeBundle> = Vec::new();
     let mut input_notes = Vec::new();
     let mut matcher = rules.log_matcher();
+    let mut events = Vec::new();
     for r in read {
-        let (b, m) = r?;
+        let (b, m, ev) = r?;
         node_bundles.extend(b.nodes);
         input_notes.extend(b.notes);
         matcher.merge(m);
+        events.extend(ev.finish(&mut input_notes));
     }
 
     let cluster = model::build(&node_bundles);
+    crate::timeline::redate(&mut events, &cluster);
     let mut findings = matcher.finish();
     findings.extend(info_findings(&cluster, rules));
     let tasks_file = cluster.cluster_file("swarm/tasks.json");
@@ -151,6 +161,7 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         findings: consolidate(findings),
         cluster,
         coverage,
+        events,
     })
 }
 

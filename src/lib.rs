@@ -14,6 +14,7 @@ pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod timeline;
 
 use report::Format;
 use std::path::Path;
