@@ -3,14 +3,17 @@
 
 use crate::finding::{Finding, Severity};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FindingsDiff {
     pub new: Vec<FindingChange>,
+    /// Gone after, and the nodes it was seen on have an after bundle.
     pub resolved: Vec<FindingChange>,
     pub persisting: Vec<FindingChange>,
+    /// Gone after, but none of its nodes has an after bundle: unknown.
+    pub unobserved: Vec<FindingChange>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -35,7 +38,12 @@ pub struct FindingChange {
 
 type Key = (String, Option<String>);
 
-pub(super) fn diff(before: &[Finding], after: &[Finding]) -> FindingsDiff {
+/// `after_nodes`: hostnames (and labels) of the after side's bundles.
+pub(super) fn diff(
+    before: &[Finding],
+    after: &[Finding],
+    after_nodes: &BTreeSet<String>,
+) -> FindingsDiff {
     let index = |fs: &[Finding]| -> BTreeMap<Key, Finding> {
         fs.iter()
             .map(|f| ((f.id.clone(), f.subject.clone()), f.clone()))
@@ -52,11 +60,22 @@ pub(super) fn diff(before: &[Finding], after: &[Finding]) -> FindingsDiff {
         }
     }
     for (k, fb) in &b {
-        if !a.contains_key(k) {
+        if a.contains_key(k) {
+            continue;
+        }
+        let observed = fb.nodes.is_empty() || fb.nodes.iter().any(|n| after_nodes.contains(n));
+        if observed {
             out.resolved.push(change(Some(fb), None));
+        } else {
+            out.unobserved.push(change(Some(fb), None));
         }
     }
-    for list in [&mut out.new, &mut out.resolved, &mut out.persisting] {
+    for list in [
+        &mut out.new,
+        &mut out.resolved,
+        &mut out.persisting,
+        &mut out.unobserved,
+    ] {
         list.sort_by(|x, y| {
             y.severity
                 .cmp(&x.severity)
@@ -121,7 +140,8 @@ mod tests {
             f("SW501", Some("test_service"), Severity::Error, &[]),
             f("IPAM-01", None, Severity::Error, &["n0", "n3"]),
         ];
-        let d = diff(&before, &after);
+        let after_nodes: BTreeSet<String> = ["n0".to_string(), "n1".to_string()].into();
+        let d = diff(&before, &after, &after_nodes);
         let ids = |l: &[FindingChange]| {
             l.iter()
                 .map(|c| {
@@ -142,5 +162,20 @@ mod tests {
         assert_eq!(d.persisting[0].nodes_before, ["n0"]);
         assert_eq!(d.persisting[0].nodes_after, ["n0", "n1"]);
         assert_eq!((d.new[0].count_before, d.new[0].count_after), (0, 2));
+        assert!(d.unobserved.is_empty());
+    }
+
+    #[test]
+    fn a_finding_whose_nodes_have_no_after_bundle_is_not_resolved() {
+        let before = [
+            f("LB-11", None, Severity::Error, &["worker1"]),
+            f("GOS-08", None, Severity::Error, &["manager1", "worker1"]),
+        ];
+        let after_nodes: BTreeSet<String> = ["manager1".to_string()].into();
+        let d = diff(&before, &[], &after_nodes);
+        assert_eq!(d.unobserved.len(), 1);
+        assert_eq!(d.unobserved[0].id, "LB-11");
+        assert_eq!(d.resolved.len(), 1);
+        assert_eq!(d.resolved[0].id, "GOS-08");
     }
 }

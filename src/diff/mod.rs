@@ -98,7 +98,14 @@ pub struct ItemChange {
     /// For `changed`: the facts that differ.
     pub fields: Vec<FieldChange>,
     /// For `added`/`removed`: the item's known facts on the side that has it.
-    pub facts: Vec<(String, String)>,
+    pub facts: Vec<ItemFact>,
+}
+
+/// One known fact of an item that appeared or vanished.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemFact {
+    pub field: String,
+    pub value: String,
 }
 
 /// One fact that differs. Set-valued facts also list what was added and removed.
@@ -235,7 +242,10 @@ fn only(change: Change, item: Item) -> ItemChange {
             .facts
             .iter()
             .filter(|(_, f)| f.known())
-            .map(|(n, f)| (n.to_string(), f.text()))
+            .map(|(n, f)| ItemFact {
+                field: n.to_string(),
+                value: f.text(),
+            })
             .collect(),
         name: item.name,
         id: item.id,
@@ -272,9 +282,18 @@ pub fn diff(before: &Analysis, after: &Analysis, before_path: &Path, after_path:
         networks: networks::diff(&before.cluster, &after.cluster, &mut notes),
         dataplane,
         iptables,
-        findings: findings::diff(&before.findings, &after.findings),
+        findings: findings::diff(&before.findings, &after.findings, &bundle_names(after)),
         notes,
     }
+}
+
+/// Hostnames and labels of a side's bundles (findings name nodes by either).
+fn bundle_names(a: &Analysis) -> BTreeSet<String> {
+    a.cluster
+        .nodes
+        .iter()
+        .flat_map(|n| [n.hostname.clone(), n.label.clone()])
+        .collect()
 }
 
 fn side(a: &Analysis, path: &Path) -> Side {
@@ -377,7 +396,10 @@ mod tests {
         assert_eq!(by_name("new").change, Change::Added);
         assert_eq!(
             by_name("new").facts,
-            [("engine".to_string(), "18.09".to_string())]
+            [ItemFact {
+                field: "engine".into(),
+                value: "18.09".into()
+            }]
         );
         assert_eq!(changes.len(), 5);
     }

@@ -29,10 +29,13 @@ pub(super) fn diff(before: &Cluster, after: &Cluster, notes: &mut Vec<String>) -
     if before.networks.is_empty() || after.networks.is_empty() {
         return Vec::new();
     }
+    let hosts =
+        |c: &Cluster| -> BTreeSet<String> { c.nodes.iter().map(|n| n.hostname.clone()).collect() };
+    let common: BTreeSet<String> = hosts(before).intersection(&hosts(after)).cloned().collect();
     // A manager lists every swarm network; a worker only its own.
     compare(
-        items(before),
-        items(after),
+        items(before, &common),
+        items(after, &common),
         (
             before.cluster_source.is_some(),
             after.cluster_source.is_some(),
@@ -40,7 +43,9 @@ pub(super) fn diff(before: &Cluster, after: &Cluster, notes: &mut Vec<String>) -
     )
 }
 
-fn items(c: &Cluster) -> Vec<Item> {
+/// Nodes' local views count only for nodes with a bundle on both sides, so a
+/// bundle missing on one side does not read as addresses or peers that changed.
+fn items(c: &Cluster, common: &BTreeSet<String>) -> Vec<Item> {
     let hosts = host_by_ip(c);
     c.networks
         .iter()
@@ -54,6 +59,7 @@ fn items(c: &Cluster) -> Vec<Item> {
             let views = c
                 .nodes
                 .iter()
+                .filter(|n| common.contains(&n.hostname))
                 .filter_map(|n| n.networks.as_ref())
                 .flatten()
                 .filter(|v| v.id == net.id);

@@ -94,7 +94,11 @@ fn text(d: &Diff, md: bool) -> String {
         ("new", &d.findings.new),
         ("resolved", &d.findings.resolved),
         ("persisting", &d.findings.persisting),
+        ("unobserved", &d.findings.unobserved),
     ] {
+        if label == "unobserved" && list.is_empty() {
+            continue;
+        }
         if md {
             let _ = writeln!(out, "- **{label}** ({})", list.len());
         } else {
@@ -148,7 +152,11 @@ fn item(out: &mut String, i: &ItemChange, md: bool) {
             }
         }
         Change::Added | Change::Removed => {
-            let facts: Vec<String> = i.facts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let facts: Vec<String> = i
+                .facts
+                .iter()
+                .map(|f| format!("{}={}", f.field, f.value))
+                .collect();
             let _ = writeln!(
                 out,
                 "{lead}{} {}{id} {}{}",
@@ -257,12 +265,12 @@ fn finding(f: &FindingChange, label: &str) -> String {
         .map(|s| format!(" [{s}]"))
         .unwrap_or_default();
     let nodes = match label {
-        "resolved" => f.nodes_before.join(", "),
+        "resolved" | "unobserved" => f.nodes_before.join(", "),
         _ => f.nodes_after.join(", "),
     };
     let counts = match label {
         "persisting" => format!("count {} → {}", f.count_before, f.count_after),
-        "resolved" => format!("count {}", f.count_before),
+        "resolved" | "unobserved" => format!("count {}", f.count_before),
         _ => format!("count {}", f.count_after),
     };
     format!(

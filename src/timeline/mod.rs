@@ -542,13 +542,19 @@ fn engine_upgrades(events: &[Event]) -> Vec<Event> {
 
 /// The task history of the freshest manager: each task's last state, dated
 /// by its agent (`Status.Timestamp`), unless a log line shows that same
-/// state of that task.
+/// state of that task (or, for a failed or rejected task, its error).
 fn task_history(cluster: &Cluster, events: &[Event]) -> Vec<Event> {
-    let logged: BTreeSet<(&str, &str)> = events
+    let mut logged: BTreeSet<(&str, &str)> = events
         .iter()
         .filter(|e| e.kind == Kind::TaskState)
         .filter_map(|e| Some((e.task.as_deref()?, e.state.as_deref()?)))
         .collect();
+    for e in events.iter().filter(|e| e.kind == Kind::TaskError) {
+        if let Some(t) = e.task.as_deref() {
+            logged.insert((t, "failed"));
+            logged.insert((t, "rejected"));
+        }
+    }
     let file = cluster.cluster_file("swarm/tasks.json");
     let mut out = Vec::new();
     for t in &cluster.tasks {

@@ -47,8 +47,15 @@ fn span(t: &Timeline) -> String {
 /// The event text with what the columns do not show.
 fn text(e: &Entry) -> String {
     let mut s = e.text.clone();
-    if !e.rules.is_empty() && !e.text.starts_with(&e.rules.join(",")) {
-        let _ = write!(s, " [{}]", e.rules.join(", "));
+    // Rules not already named at the start of the text.
+    let extra: Vec<&str> = e
+        .rules
+        .iter()
+        .map(String::as_str)
+        .filter(|r| !e.text.starts_with(r))
+        .collect();
+    if !extra.is_empty() {
+        let _ = write!(s, " [{}]", extra.join(", "));
     }
     if e.corrected_by_s.is_some() {
         let _ = write!(s, " (logged {})", stamp(e.logged_time));
