@@ -328,7 +328,9 @@ pub fn build(analysis: &Analysis, filter: &Filter) -> Timeline {
                 .as_deref()
                 .and_then(|n| offsets.get(n).copied());
             let time = match offset {
-                Some(o) => logged - Duration::seconds_f64(o),
+                Some(o) => Duration::checked_seconds_f64(o)
+                    .and_then(|d| logged.checked_sub(d))
+                    .unwrap_or(logged),
                 None => logged,
             };
             let bundle = e
