@@ -18,6 +18,8 @@ pub struct Analysis {
     pub cluster: Cluster,
     pub findings: Vec<Finding>,
     pub coverage: Coverage,
+    /// Timeline events from the logs (`crate::timeline`), nodes by bundle label.
+    pub events: Vec<crate::timeline::Event>,
 }
 
 /// Programs whose lines in a daemon log are the daemon's own; journald mixes
@@ -42,6 +44,7 @@ struct LogScan {
     /// (node, path, "node/path") of the file being read, to name evidence
     /// without formatting a path for every line.
     file: (String, String, String),
+    events: crate::timeline::Collector,
 }
 
 impl LogScan {
@@ -51,6 +54,7 @@ impl LogScan {
             year: BTreeMap::new(),
             hosts: BTreeMap::new(),
             file: Default::default(),
+            events: Default::default(),
         }
     }
 
@@ -66,6 +70,7 @@ impl LogScan {
             collected_at: None,
         };
         let Some(rec) = parse_line(l.text, &ctx) else {
+            self.events.marker(l);
             return;
         };
         if let Some(p) = rec.program.as_deref() {
@@ -85,8 +90,13 @@ impl LogScan {
         }
         let haystack = rec.haystack();
         if self.file.0 != l.node || self.file.1 != l.path {
-            self.file = (l.node.to_string(), l.path.to_string(), format!("{}/{}", l.node, l.path));
+            self.file = (
+                l.node.to_string(),
+                l.path.to_string(),
+                format!("{}/{}", l.node, l.path),
+            );
         }
+        self.events.line(l, &self.file.2, &rec);
         self.matcher.observe(&LogEvent {
             node: l.node,
             file: &self.file.2,
@@ -109,13 +119,18 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         .collect::<Result<_>>()?;
     bundle::label_uniquely(&mut inputs);
 
-    type Read = (bundle::Bundles, LogMatcher, BTreeMap<String, String>);
+    type Read = (
+        bundle::Bundles,
+        LogMatcher,
+        BTreeMap<String, String>,
+        crate::timeline::Collector,
+    );
     let read: Vec<Result<Read>> = inputs
         .par_iter()
         .map(|input| {
             let mut scan = LogScan::new(rules);
             let bundles = input.read(&mut |l| scan.line(l))?;
-            Ok((bundles, scan.matcher, scan.hosts))
+            Ok((bundles, scan.matcher, scan.hosts, scan.events))
         })
         .collect();
 
@@ -123,15 +138,18 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     let mut input_notes = Vec::new();
     let mut matcher = rules.log_matcher();
     let mut log_hosts = BTreeMap::new();
+    let mut events = Vec::new();
     for r in read {
-        let (b, m, hosts) = r?;
+        let (b, m, hosts, ev) = r?;
         node_bundles.extend(b.nodes);
         input_notes.extend(b.notes);
         matcher.merge(m);
         log_hosts.extend(hosts);
+        events.extend(ev.finish(&mut input_notes));
     }
 
     let mut cluster = model::build(&node_bundles);
+    crate::timeline::redate(&mut events, &cluster);
     let mut findings = matcher.finish();
     note_log_signatures(&mut cluster, &findings, &log_hosts);
     findings.extend(info_findings(&cluster, rules));
@@ -169,6 +187,7 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         findings: consolidate(findings),
         cluster,
         coverage,
+        events,
     })
 }
 

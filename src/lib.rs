@@ -7,6 +7,7 @@ pub mod analyze;
 pub mod bundle;
 pub mod checks;
 pub mod cli;
+pub mod diff;
 pub mod error;
 pub mod finding;
 pub mod model;
@@ -14,6 +15,7 @@ pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod timeline;
 
 use report::Format;
 use std::path::Path;

@@ -51,13 +51,64 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 }
             }
         },
-        Command::Diff { .. }
-        | Command::Timeline { .. }
-        | Command::Collect { .. }
-        | Command::CollectorScript => {
+        Command::Timeline {
+            bundles,
+            since,
+            until,
+            node,
+            service,
+            format,
+            output,
+            rules,
+        } => {
+            let filter = swarmdiag::timeline::Filter {
+                since: since
+                    .as_deref()
+                    .map(|s| rfc3339("--since", s))
+                    .transpose()?,
+                until: until
+                    .as_deref()
+                    .map(|s| rfc3339("--until", s))
+                    .transpose()?,
+                nodes: node,
+                services: service,
+            };
+            let rules = swarmdiag::load_rules(rules.as_deref())?;
+            let analysis = swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())?;
+            let timeline = swarmdiag::timeline::build(&analysis, &filter);
+            write_output(
+                output.as_deref(),
+                &swarmdiag::timeline::render(&timeline, format.into()),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { before, after, out } => {
+            let rules = swarmdiag::load_rules(out.rules.as_deref())?;
+            let limits = Default::default();
+            let (b, a) = rayon::join(
+                || swarmdiag::analyze::analyze(std::slice::from_ref(&before), &rules, &limits),
+                || swarmdiag::analyze::analyze(std::slice::from_ref(&after), &rules, &limits),
+            );
+            let diff = swarmdiag::diff::diff(&b?, &a?, &before, &after);
+            write_output(
+                out.output.as_deref(),
+                &swarmdiag::diff::render(&diff, out.format.into()),
+            )?;
+            Ok(exit_for(diff.worst_new(), out.fail_on.into()))
+        }
+        Command::Collect { .. } | Command::CollectorScript => {
             anyhow::bail!("this subcommand is not built yet")
         }
     }
+}
+
+/// An RFC 3339 time given on the command line, in UTC.
+fn rfc3339(flag: &str, s: &str) -> anyhow::Result<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.to_offset(time::UtcOffset::UTC))
+        .map_err(|e| {
+            anyhow::anyhow!("{flag} {s:?}: not an RFC 3339 time ({e}), e.g. 2019-01-15T21:00:00Z")
+        })
 }
 
 fn exit_for(worst: Option<Severity>, fail_on: Severity) -> ExitCode {

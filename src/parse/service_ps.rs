@@ -65,6 +65,12 @@ pub fn parse(text: &str) -> Result<Batch<PsRow>, ParseError> {
         }
         if trimmed.starts_with('{') {
             match serde_json::from_str::<WireJson>(trimmed) {
+                Ok(w) if w.id.as_deref().is_none_or(|id| id.trim().is_empty()) => {
+                    batch.problems.push(ParseError::new(
+                        Some(line_no),
+                        "JSON row without an ID skipped",
+                    ))
+                }
                 Ok(w) => {
                     let row = json_row(line_no, w, prev_json_name.as_deref());
                     prev_json_name = Some(row.name.clone());
