@@ -47,7 +47,10 @@ pub fn ids(fs: &[Finding], prefix: &str) -> Vec<String> {
 
 /// A copy of fixture `dir` in a temporary directory, with `edit` applied to
 /// the parsed JSON of file `rel` (relative to `dir`).
-pub fn variant(dir: &str, edits: &[(&str, &dyn Fn(&mut Value))]) -> tempfile::TempDir {
+/// An edit of one fixture file: its path and what to do to its JSON.
+pub type Edit<'a> = (&'a str, &'a dyn Fn(&mut Value));
+
+pub fn variant(dir: &str, edits: &[Edit]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("tempdir");
     copy(&root().join(dir), tmp.path());
     for (rel, edit) in edits {
@@ -78,10 +81,6 @@ fn copy(from: &Path, to: &Path) {
 pub fn item<'a>(v: &'a mut Value, key: &[&str], value: &str) -> &'a mut Value {
     let arr = v.as_array_mut().expect("array");
     arr.iter_mut()
-        .find(|i| {
-            key.iter()
-                .fold(Some(&**i), |acc, k| acc.and_then(|x| x.get(k)))
-                == Some(&Value::from(value))
-        })
+        .find(|i| key.iter().try_fold(&**i, |acc, k| acc.get(k)) == Some(&Value::from(value)))
         .unwrap_or_else(|| panic!("no item with {key:?} = {value}"))
 }

@@ -9,10 +9,13 @@
 
 #[cfg(test)]
 mod cluster_testing;
+mod node_facts;
 mod node_health;
+mod raft_quorum;
 mod service_health;
 mod subnet_accounting;
 mod subnet_capacity;
+mod tasks_stuck;
 mod upgrade_networks;
 mod upgrade_order;
 
@@ -30,7 +33,9 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("SW301", subnet_capacity::check),
     ("SW401", upgrade_order::check),
     ("SW404", node_health::check),
+    ("SW407", raft_quorum::check),
     ("SW501", service_health::check),
+    ("SW502", tasks_stuck::check),
 ];
 
 /// Collects the findings and not-run notes of the checks.

@@ -1,57 +1,35 @@
-//! SW404–SW409: node availability, status, manager reachability, quorum and
-//! each node's own swarm state.
+//! SW404 node-not-active, SW405 node-down, SW406 manager-unreachable, SW409
+//! local-node-state-not-active: each node's availability and status as the
+//! managers see them, and its own swarm state as its `docker info` says.
 //!
 //! ## What it detects
 //! Nodes left in `drain` or `pause` (SW404); nodes `down`, `unknown` or
-//! `disconnected` (SW405); managers whose reachability is not `reachable`
-//! (SW406); fewer reachable managers than floor(n/2)+1 (SW407); an even
-//! manager count (SW408); a bundle whose `docker info` says its swarm state is
-//! not `active` (SW409).
+//! `disconnected`, with `Status.Message` (SW405); managers whose reachability
+//! is `unreachable` or `unknown` (SW406); a bundle whose `docker info` says
+//! `Swarm.LocalNodeState` is not `active`, with `Swarm.Error` (SW409).
 //!
 //! ## Why it breaks traffic
 //! Drained and paused nodes get no tasks; down nodes' tasks are orphaned and
-//! their overlay and gossip state goes stale. Without a raft majority no
-//! leader exists: nothing is scheduled, allocated or rescheduled. A node
-//! whose swarm state is not active cannot create swarm networks (NET-01).
+//! their overlay and gossip state goes stale; an unreachable manager does not
+//! count towards quorum. A node whose swarm state is not active cannot create
+//! swarm networks (NET-01) and runs no new tasks.
 //!
 //! ## How to fix
 //! `docker node update --availability active`; restore the node's daemon and
-//! its 2377/tcp path; keep an odd number of managers (3, 5, 7); read
-//! `Swarm.Error` and reconnect, unlock or rejoin the node.
+//! its 2377/tcp path; read `Swarm.Error` and reconnect, unlock or rejoin.
 
+use super::node_facts::not_run;
 use super::{evidence, Checks};
 use crate::model::Cluster;
 use crate::parse::node::Node;
 use time::format_description::well_known::Rfc3339;
-
-/// Records `why` for `ids` unless none of `inputs` is in any bundle: the
-/// coverage report already says so then.
-pub(super) fn not_run(c: &Cluster, out: &mut Checks, ids: &[&str], inputs: &[&str], why: &str) {
-    if c.nodes
-        .iter()
-        .any(|n| n.present.iter().any(|p| inputs.contains(&p.as_str())))
-    {
-        for id in ids {
-            out.not_run(id, why);
-        }
-    }
-}
 
 pub fn check(c: &Cluster, out: &mut Checks) {
     local_state(c, out);
     if c.swarm_nodes.is_empty() {
         let why = "no swarm/nodes.json from a manager bundle";
         let inputs = ["swarm/nodes.json"];
-        not_run(c, out, &["SW404", "SW405", "SW406", "SW408"], &inputs, why);
-        if !quorum_from_info(c, out) {
-            not_run(
-                c,
-                out,
-                &["SW407"],
-                &["swarm/nodes.json", "docker/info.json"],
-                why,
-            );
-        }
+        not_run(c, out, &["SW404", "SW405", "SW406"], &inputs, why);
         return;
     }
     let file = c.cluster_file("swarm/nodes.json");
@@ -131,133 +109,6 @@ pub fn check(c: &Cluster, out: &mut Checks) {
             );
         }
     }
-    quorum(c, out);
-}
-
-/// SW407 and SW408 from the managers in `nodes.json`.
-fn quorum(c: &Cluster, out: &mut Checks) {
-    let file = c.cluster_file("swarm/nodes.json");
-    let managers: Vec<&Node> = c
-        .swarm_nodes
-        .iter()
-        .filter(|n| n.manager.is_some() || n.role == "manager")
-        .collect();
-    let n = managers.len();
-    if n == 0 {
-        return;
-    }
-    let reachable: Vec<&str> = managers
-        .iter()
-        .filter(|m| {
-            m.manager
-                .as_ref()
-                .is_some_and(|s| s.reachability == "reachable")
-        })
-        .map(|m| m.hostname.as_str())
-        .collect();
-    let names: Vec<&str> = managers.iter().map(|m| m.hostname.as_str()).collect();
-    let need = n / 2 + 1;
-    let ev = || {
-        managers
-            .iter()
-            .map(|m| {
-                let r = m
-                    .manager
-                    .as_ref()
-                    .map_or("none", |s| s.reachability.as_str());
-                evidence(
-                    &file,
-                    m.line,
-                    format!("{} manager Reachability {r}", m.hostname),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
-    if reachable.len() < need {
-        let detail = format!(
-            "{n} managers ({}); reachable {} ({}); quorum needs floor({n}/2)+1 = {need} → lost",
-            names.join(", "),
-            reachable.len(),
-            if reachable.is_empty() {
-                "none".to_string()
-            } else {
-                reachable.join(", ")
-            }
-        );
-        out.report(
-            "SW407",
-            Some("raft quorum".into()),
-            &names,
-            n as u64,
-            detail,
-            ev(),
-        );
-    }
-    if n % 2 == 0 {
-        let detail = format!(
-            "{n} managers ({}): quorum needs floor({n}/2)+1 = {need}, so it tolerates {} lost, as {} would",
-            names.join(", "),
-            n - need,
-            match n - 1 {
-                1 => "1 manager".to_string(),
-                m => format!("{m} managers"),
-            }
-        );
-        out.report(
-            "SW408",
-            Some("managers".into()),
-            &names,
-            n as u64,
-            detail,
-            ev(),
-        );
-    }
-}
-
-/// Without `nodes.json` (a manager without quorum cannot list nodes), a
-/// manager's `docker info` error still tells. True when it reported.
-fn quorum_from_info(c: &Cluster, out: &mut Checks) -> bool {
-    let lost: Vec<_> = c
-        .nodes
-        .iter()
-        .filter_map(|b| b.info.as_ref().map(|i| (b, i)))
-        .filter(|(_, i)| {
-            i.swarm.error.contains("does not have a leader")
-                || i.swarm.error.contains("no elected cluster leader")
-        })
-        .collect();
-    if lost.is_empty() {
-        return false;
-    }
-    let managers = lost.iter().find_map(|(_, i)| i.swarm.managers);
-    let count = managers
-        .map(|m| format!("{m} managers in docker info; quorum needs {}; ", m / 2 + 1))
-        .unwrap_or_default();
-    let hosts: Vec<&str> = lost.iter().map(|(b, _)| b.hostname.as_str()).collect();
-    let detail = format!(
-        "{count}no swarm/nodes.json; Swarm.Error on {}: {}",
-        hosts.join(", "),
-        lost[0].1.swarm.error
-    );
-    let ev = lost
-        .iter()
-        .map(|(b, i)| {
-            evidence(
-                b.file("docker/info.json"),
-                1,
-                format!("Swarm.Error {}", i.swarm.error),
-            )
-        })
-        .collect();
-    out.report(
-        "SW407",
-        Some("raft quorum".into()),
-        &hosts,
-        hosts.len() as u64,
-        detail,
-        ev,
-    );
-    true
 }
 
 /// SW409: each bundle's own `docker info` swarm state.
@@ -300,5 +151,75 @@ fn local_state(c: &Cluster, out: &mut Checks) {
             detail,
             ev,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::cluster_testing::{findings, ids, one, with};
+
+    const FX: &str = "tests/fixtures/checks";
+
+    #[test]
+    fn sw404_drained_node() {
+        let fs = findings(format!("{FX}/SW404/fires"));
+        let f = one(&fs, "SW404", "node node3");
+        assert!(
+            f.detail
+                .starts_with("node3 (worker) availability drain, node last updated 2026-11-22T"),
+            "{}",
+            f.detail
+        );
+        assert!(f.detail.ends_with("status ready; 0 running tasks on it"));
+        assert_eq!(f.evidence[0].text, "node3 Availability drain");
+        assert!(with(&findings(format!("{FX}/SW404/quiet")), "SW404").is_empty());
+    }
+
+    #[test]
+    fn sw405_down_node_with_its_message() {
+        let fs = findings(format!("{FX}/SW405/fires"));
+        let f = one(&fs, "SW405", "node node3");
+        assert!(f.detail.starts_with("node3 (worker) Status.State down: \"heartbeat failure\"; availability active, address 198.18.0.13"), "{}", f.detail);
+        assert!(with(&findings(format!("{FX}/SW405/quiet")), "SW405").is_empty());
+    }
+
+    #[test]
+    fn sw406_unreachable_manager() {
+        let fs = findings(format!("{FX}/SW406/fires"));
+        let f = one(&fs, "SW406", "node node1");
+        assert!(f.detail.starts_with("manager node1 Reachability unreachable (Addr 198.18.0.11:2377); Status.State down \"heartbeat failure\""), "{}", f.detail);
+        assert!(with(&findings(format!("{FX}/SW406/quiet")), "SW406").is_empty());
+    }
+
+    #[test]
+    fn sw409_local_state_with_the_swarm_error() {
+        let fs = findings(format!("{FX}/SW409/fires"));
+        let f = one(&fs, "SW409", "node node3");
+        assert_eq!(
+            f.detail,
+            "node3: docker info Swarm.LocalNodeState error, Swarm.Error Swarm certificates have expired. \
+             To replace them, leave the swarm and join again."
+        );
+        assert_eq!(f.evidence[0].file, "node3/docker/info.json");
+        assert!(with(&findings(format!("{FX}/SW409/quiet")), "SW409").is_empty());
+    }
+
+    #[test]
+    fn seed_bundles() {
+        let fs = findings("testdata/bundles/upgrade-mid");
+        assert_eq!(with(&fs, "SW404").len(), 1);
+        one(&fs, "SW404", "node tk1706-ubuntu-4");
+        for id in ["SW405", "SW406", "SW409"] {
+            assert!(with(&fs, id).is_empty(), "{id}");
+        }
+        for seed in [
+            "upgrade-before",
+            "exhausted-27",
+            "vote-ingress",
+            "partial-logs-only",
+        ] {
+            let fs = findings(format!("testdata/bundles/{seed}"));
+            assert_eq!(ids(&fs, "SW40"), Vec::<String>::new(), "{seed}");
+        }
     }
 }

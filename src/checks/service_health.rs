@@ -1,14 +1,12 @@
-//! SW501 service-replicas-short, SW502 tasks-stuck-pending: services against
-//! their tasks, with the reasons the task history gives.
+//! SW501 service-replicas-short: services against their running tasks, with
+//! the reasons the task history gives.
 //!
 //! ## What it detects
 //! A replicated service with fewer running tasks than `Replicas`, or a global
-//! service without a running task on some eligible node (SW501): the reasons
+//! service without a running task on some eligible node (active, ready, and
+//! given a task by the orchestrator, so meeting its constraints). The reasons
 //! are the errors of the failed, rejected and waiting tasks behind the
-//! missing replicas. Tasks that stay in `new`, `pending`, `assigned` or
-//! `preparing` for 30 s or more (SW502), or in `new` on a network with no
-//! address left. Jobs are skipped by SW501: they are not meant to keep
-//! running.
+//! missing replicas. Jobs are skipped: they are not meant to keep running.
 //!
 //! ## Why it breaks traffic
 //! Missing replicas mean fewer backends behind the VIP and the routing mesh,
@@ -19,16 +17,14 @@
 //! (IPAM-01 missing network attachments, NET-01 swarm not active, TASK-01
 //! no suitable node, IPAM-02 allocation failure).
 
-use super::subnet_accounting::{attached, live};
-use super::{evidence, subnet_capacity, Checks};
+use super::node_facts::not_run;
+use super::subnet_accounting::live;
+use super::{evidence, Checks};
 use crate::finding::Evidence;
 use crate::model::Cluster;
 use crate::parse::service::{Service, ServiceMode};
 use crate::parse::task::Task;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// A task waiting this long has not just been created.
-const STUCK_SECS: i64 = 30;
 
 pub fn check(c: &Cluster, out: &mut Checks) {
     if c.cluster_source.is_none() || (c.services.is_empty() && c.tasks.is_empty()) {
@@ -38,13 +34,12 @@ pub fn check(c: &Cluster, out: &mut Checks) {
             "swarm/tasks.json",
             "swarm/nodes.json",
         ];
-        super::node_health::not_run(c, out, &["SW501", "SW502"], &inputs, why);
+        not_run(c, out, &["SW501"], &inputs, why);
         return;
     }
     for s in &c.services {
         replicas(c, s, out);
     }
-    stuck(c, out);
 }
 
 fn replicas(c: &Cluster, s: &Service, out: &mut Checks) {
@@ -218,98 +213,71 @@ fn reasons(c: &Cluster, tasks: &[&Task]) -> Vec<(String, Vec<Evidence>)> {
     out.into_iter().map(|(_, line, ev)| (line, ev)).collect()
 }
 
-/// SW502: tasks waiting before `running`, grouped per service, then by
-/// state, message, error and node.
-fn stuck(c: &Cluster, out: &mut Checks) {
-    let now = c
-        .nodes
-        .iter()
-        .find(|n| Some(&n.label) == c.cluster_source.as_ref())
-        .and_then(|n| n.collected_at);
-    let full = subnet_capacity::full_networks(c);
-    let file = c.cluster_file("swarm/tasks.json");
-    type Group<'a> = BTreeMap<String, (Vec<&'a Task>, Vec<i64>, bool)>;
-    let mut by: BTreeMap<&str, Group> = BTreeMap::new();
-    for t in &c.tasks {
-        if !matches!(
-            t.state.as_str(),
-            "new" | "pending" | "assigned" | "preparing"
-        ) || matches!(t.desired_state.as_str(), "shutdown" | "remove")
-        {
-            continue;
-        }
-        let age = now.zip(t.timestamp).map(|(n, ts)| (n - ts).whole_seconds());
-        let svc = c.service(&t.service_id);
-        let no_room = t.state == "new"
-            && svc.is_some_and(|s| {
-                c.networks
-                    .iter()
-                    .any(|n| full.contains(&n.id) && attached(s, n))
-            });
-        if age.is_some_and(|a| a < STUCK_SECS) && !no_room {
-            continue;
-        }
-        let text: Vec<String> = [&t.message, &t.err]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .map(|s| format!("\"{s}\""))
-            .collect();
-        let on = if t.node_id.is_empty() {
-            "no node"
-        } else {
-            c.hostname_of(&t.node_id).unwrap_or(&t.node_id)
-        };
-        let key = format!("{} {} on {on}", t.state, text.join(" "));
-        let name = svc.map_or(t.service_id.as_str(), |s| s.name.as_str());
-        let g = by.entry(name).or_default().entry(key).or_default();
-        g.0.push(t);
-        g.1.extend(age);
-        g.2 |= no_room;
+#[cfg(test)]
+mod tests {
+    use super::super::cluster_testing::{findings, item, one, variant, with};
+    use serde_json::{json, Value};
+
+    const FIRES: &str = "tests/fixtures/checks/SW501/fires";
+
+    #[test]
+    fn sw501_global_service_with_reasons_from_history() {
+        let fs = findings(FIRES);
+        let f = one(&fs, "SW501", "service test_service");
+        assert_eq!(
+            f.detail,
+            "global: 2 running on 4 eligible nodes (active and ready: tk1706-ubuntu-0, tk1706-ubuntu-1, \
+             tk1706-ubuntu-2, tk1706-ubuntu-3); no running task on tk1706-ubuntu-0, tk1706-ubuntu-3. \
+             Reasons from the task history: 4 × \"node is missing network attachments, ip addresses may be \
+             exhausted\" on tk1706-ubuntu-0 (rejected); 3 × \"node is missing network attachments, ip \
+             addresses may be exhausted\" on tk1706-ubuntu-3 (rejected); 1 × \"cannot create a swarm scoped \
+             network when swarm is not active\" on tk1706-ubuntu-3 (rejected)"
+        );
+        assert_eq!(f.evidence[0].text, "test_service mode global");
+        assert!(with(&fs, "SW501").len() == 1, "test_client runs 2/2");
+        assert!(with(&findings("tests/fixtures/checks/SW501/quiet"), "SW501").is_empty());
     }
-    for (name, groups) in by {
-        let tasks: Vec<&Task> = groups.values().flat_map(|g| g.0.iter().copied()).collect();
-        let list: Vec<String> = groups
-            .iter()
-            .map(|(key, (ts, ages, no_room))| {
-                let age = match (ages.iter().min(), ages.iter().max()) {
-                    (Some(a), Some(b)) if a == b => format!("for {a} s at collection"),
-                    (Some(a), Some(b)) => format!("for {a}–{b} s at collection"),
-                    _ => "age unknown".to_string(),
-                };
-                let room = if *no_room {
-                    "; its network has no address left (SW301)"
-                } else {
-                    ""
-                };
-                format!("{} × {key} ({age}{room})", ts.len())
-            })
-            .collect();
-        let detail = format!(
-            "{} tasks waiting before running: {}",
-            tasks.len(),
-            list.join("; ")
-        );
-        let ev = tasks
-            .iter()
-            .take(6)
-            .map(|t| {
-                evidence(
-                    &file,
-                    t.line,
-                    format!("task {} {} \"{}\" {}", t.id, t.state, t.message, t.err),
-                )
-            })
-            .collect();
-        let on_nodes = tasks.iter().filter(|t| !t.node_id.is_empty());
-        let nodes: BTreeSet<&str> = on_nodes.filter_map(|t| c.hostname_of(&t.node_id)).collect();
-        let nodes: Vec<&str> = nodes.into_iter().collect();
-        out.report(
-            "SW502",
-            Some(format!("service {name}")),
-            &nodes,
-            tasks.len() as u64,
-            detail,
-            ev,
-        );
+
+    #[test]
+    fn sw501_replicated_counts_slots() {
+        let fs = findings("tests/fixtures/checks/SW502/fires");
+        let f = one(&fs, "SW501", "service many");
+        assert!(f.detail.starts_with("replicated: 26 of 30 replicas running. Reasons from the task history: 4 × still new (\"created\") on no node"), "{}", f.detail);
+    }
+
+    #[test]
+    fn jobs_are_not_meant_to_keep_running() {
+        let job = |v: &mut Value| {
+            item(v, &["Spec", "Name"], "test_service")["Spec"]["Mode"] = json!({"GlobalJob": {}})
+        };
+        let dir = variant(FIRES, &[("tk1706-ubuntu-1/swarm/services.json", &job)]);
+        assert!(with(&findings(dir.path()), "SW501").is_empty());
+    }
+
+    #[test]
+    fn a_global_service_skips_nodes_its_constraints_exclude() {
+        // Without any task on ubuntu-0 and ubuntu-3 (constraints kept the
+        // orchestrator away), 2 running tasks on 2 eligible nodes are enough.
+        let fewer = |v: &mut Value| {
+            let gone = ["t7felwp30mvi4n910z2y3u1cu", "z5tqpoosc7akmy1rooonzyqk2"];
+            v.as_array_mut()
+                .expect("tasks")
+                .retain(|t| !gone.iter().any(|g| t["NodeID"] == json!(g)));
+        };
+        let dir = variant(FIRES, &[("tk1706-ubuntu-1/swarm/tasks.json", &fewer)]);
+        assert!(with(&findings(dir.path()), "SW501").is_empty());
+    }
+
+    #[test]
+    fn seed_bundles() {
+        let fs = findings("testdata/bundles/upgrade-mid");
+        assert_eq!(with(&fs, "SW501").len(), 1);
+        one(&fs, "SW501", "service test_service");
+        for seed in ["upgrade-before", "exhausted-27", "vote-ingress"] {
+            assert!(
+                with(&findings(format!("testdata/bundles/{seed}")), "SW501").is_empty(),
+                "{seed}"
+            );
+        }
     }
 }

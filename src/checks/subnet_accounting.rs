@@ -267,7 +267,7 @@ fn pool(net: &Network, cfg: &crate::parse::network::IpamConfig) -> Option<Pool> 
         }
     }
     // A gateway outside the ip-range was given statically and costs none of it.
-    if v4(&cfg.gateway).map_or(true, |g| dynamic.contains(&g)) {
+    if v4(&cfg.gateway).is_none_or(|g| dynamic.contains(&g)) {
         reserved.push("gateway");
     }
     let status = net.ipam_status.iter().find(|(k, _)| {

@@ -23,7 +23,7 @@
 //! the services on it; remove unused services or attachable containers.
 
 use super::subnet_accounting::{account, per_node, Account, LbRule, Pool};
-use super::{evidence, upgrade_order, Checks};
+use super::{evidence, node_facts, Checks};
 use crate::finding::Evidence;
 use crate::model::Cluster;
 use crate::parse::network::Network;
@@ -38,10 +38,10 @@ pub fn check(c: &Cluster, out: &mut Checks) {
             "swarm/tasks.json",
             "swarm/nodes.json",
         ];
-        super::node_health::not_run(c, out, &["SW301", "SW302"], &inputs, why);
+        super::node_facts::not_run(c, out, &["SW301", "SW302"], &inputs, why);
         return;
     }
-    let leader = upgrade_order::leader_version(c);
+    let leader = node_facts::leader_version(c);
     for net in c.networks.iter().filter(|n| n.driver == "overlay") {
         let Some(acc) = account(c, net, leader.as_ref()) else {
             continue;
@@ -81,7 +81,7 @@ pub fn check(c: &Cluster, out: &mut Checks) {
 
 /// Networks with a subnet that has no address left (SW301 conditions).
 pub(super) fn full_networks(c: &Cluster) -> BTreeSet<String> {
-    let leader = upgrade_order::leader_version(c);
+    let leader = node_facts::leader_version(c);
     c.networks
         .iter()
         .filter(|n| n.driver == "overlay")

@@ -17,8 +17,8 @@
 //! 25.0.x: upgrade to 25.0.4+ (moby PR #47482) or recreate the network with
 //! the canonical subnet. 28.2.x: upgrade to 28.3.0+ (moby PR #50169).
 
+use super::node_facts::NodeFact;
 use super::subnet_accounting::live;
-use super::upgrade_order::NodeFact;
 use super::{evidence, Checks};
 use crate::model::Cluster;
 use ipnet::IpNet;

@@ -21,123 +21,12 @@
 //! Upgrade managers first, one at a time, keeping quorum; then the workers.
 //! Move to the fixed release named in the catalogue entry.
 
+use super::node_facts::{node_facts, not_run, NodeFact};
 use super::{evidence, Checks};
 use crate::finding::Evidence;
-use crate::model::{Cluster, NodeState};
-use crate::parse::engine_version::parse_lenient;
+use crate::model::Cluster;
 use semver::Version;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// One node as far as versions and roles go: the manager's node object joined
-/// with the node's own bundle.
-pub(super) struct NodeFact<'a> {
-    pub id: &'a str,
-    pub host: &'a str,
-    /// `manager`, `worker`, or empty when unknown.
-    pub role: &'a str,
-    pub leader: bool,
-    /// The engine version as written; empty when unknown.
-    pub engine: String,
-    pub version: Option<Version>,
-    pub bundle: Option<&'a NodeState>,
-    /// Where the version was read.
-    pub evidence: Option<Evidence>,
-}
-
-impl NodeFact<'_> {
-    /// `tk1706-ubuntu-1 (manager, leader)`.
-    pub fn label(&self) -> String {
-        match (self.role, self.leader) {
-            ("", _) => self.host.to_string(),
-            (r, true) => format!("{} ({r}, leader)", self.host),
-            (r, false) => format!("{} ({r})", self.host),
-        }
-    }
-}
-
-/// Every known node: the manager's node list first, then bundles of nodes it
-/// does not list. A node's own `docker version` wins over the manager's
-/// `EngineVersion`, which may be older than the node's last restart.
-pub(super) fn node_facts(c: &Cluster) -> Vec<NodeFact<'_>> {
-    let nodes_file = c.cluster_file("swarm/nodes.json");
-    let mut used = BTreeSet::new();
-    let mut out: Vec<NodeFact> = Vec::new();
-    for n in &c.swarm_nodes {
-        let bundle = c
-            .nodes
-            .iter()
-            .find(|b| !b.node_id.is_empty() && b.node_id == n.id)
-            .or_else(|| c.nodes.iter().find(|b| b.hostname == n.hostname));
-        if let Some(b) = bundle {
-            used.insert(b.label.as_str());
-        }
-        let from_nodes = (!n.engine_version.is_empty()).then(|| {
-            let text = format!("{} EngineVersion {}", n.hostname, n.engine_version);
-            (
-                n.engine_version.clone(),
-                evidence(&nodes_file, n.line, text),
-            )
-        });
-        let (engine, ev) = bundle.and_then(bundle_engine).or(from_nodes).unzip();
-        out.push(NodeFact {
-            id: &n.id,
-            host: &n.hostname,
-            role: &n.role,
-            leader: n.manager.as_ref().is_some_and(|m| m.leader),
-            version: engine.as_deref().and_then(parse_lenient),
-            engine: engine.unwrap_or_default(),
-            bundle,
-            evidence: ev,
-        });
-    }
-    for b in c.nodes.iter().filter(|b| !used.contains(b.label.as_str())) {
-        let info = b.info.as_ref().filter(|i| i.daemon_reachable());
-        let (engine, ev) = bundle_engine(b).unzip();
-        if engine.is_none() && info.is_none() {
-            continue;
-        }
-        let role = match info.map(|i| (i.swarm.control_available, &*i.swarm.local_node_state)) {
-            Some((true, _)) => "manager",
-            Some((false, "active")) => "worker",
-            _ => "",
-        };
-        out.push(NodeFact {
-            id: &b.node_id,
-            host: &b.hostname,
-            role,
-            leader: false,
-            version: engine.as_deref().and_then(parse_lenient),
-            engine: engine.unwrap_or_default(),
-            bundle: Some(b),
-            evidence: ev,
-        });
-    }
-    out.sort_by(|a, b| a.host.cmp(b.host).then_with(|| a.id.cmp(b.id)));
-    out
-}
-
-/// The engine version a node bundle reports, and where.
-fn bundle_engine(b: &NodeState) -> Option<(String, Evidence)> {
-    if let Some(s) = b.version.as_ref().and_then(|v| v.server.as_ref()) {
-        let v = s.engine_version();
-        if !v.is_empty() {
-            let ev = evidence(b.file("docker/version.json"), 1, format!("Server {v}"));
-            return Some((v.to_string(), ev));
-        }
-    }
-    let v = b
-        .info
-        .as_ref()
-        .map(|i| &i.server_version)
-        .filter(|v| !v.is_empty())?;
-    let ev = evidence(b.file("docker/info.json"), 1, format!("ServerVersion {v}"));
-    Some((v.clone(), ev))
-}
-
-/// The leader's version: it runs the allocator.
-pub(super) fn leader_version(c: &Cluster) -> Option<Version> {
-    node_facts(c).into_iter().find(|f| f.leader)?.version
-}
 
 pub fn check(c: &Cluster, out: &mut Checks) {
     let facts = node_facts(c);
@@ -148,7 +37,7 @@ pub fn check(c: &Cluster, out: &mut Checks) {
             "docker/version.json",
             "docker/info.json",
         ];
-        super::node_health::not_run(c, out, &["SW401", "SW402", "SW403"], &inputs, why);
+        not_run(c, out, &["SW401", "SW402", "SW403"], &inputs, why);
         return;
     }
     skew(&facts, out);
@@ -379,4 +268,140 @@ fn upg02(leader: &NodeFact, nodes: &[&NodeFact], out: &mut Checks) {
 /// `a`, `a/b`: the distinct spellings of one version.
 fn join(set: BTreeSet<&str>) -> String {
     set.into_iter().collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::cluster_testing::{findings, ids, item, one, variant, with};
+    use serde_json::{json, Value};
+
+    #[test]
+    fn sw401_lists_versions_per_node() {
+        let fs = findings("tests/fixtures/checks/SW401/fires");
+        let f = one(&fs, "SW401", "engine versions");
+        assert_eq!(
+            f.detail,
+            "2 engine versions on 5 nodes: 17.06.2-ee-15 on tk1706-ubuntu-1 (manager, leader), \
+             tk1706-ubuntu-2 (manager), tk1706-ubuntu-4 (worker); 18.09.1 on tk1706-ubuntu-0 \
+             (manager), tk1706-ubuntu-3 (worker)"
+        );
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.file == "tk1706-ubuntu-1/swarm/nodes.json"
+                && e.text == "tk1706-ubuntu-3 EngineVersion 18.09.1"));
+        assert_eq!(
+            ids(&findings("tests/fixtures/checks/SW401/quiet"), "SW40"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn vendor_suffixes_of_one_version_are_no_skew() {
+        // Lab nodes report 20.10.24+dfsg1; one plain 20.10.24 is the same engine.
+        let plain = |v: &mut Value| {
+            item(v, &["Description", "Hostname"], "node3")["Description"]["Engine"]
+                ["EngineVersion"] = json!("20.10.24")
+        };
+        let dir = variant(
+            "tests/fixtures/checks/SW404/quiet",
+            &[("node2/swarm/nodes.json", &plain)],
+        );
+        assert!(with(&findings(dir.path()), "SW401").is_empty());
+    }
+
+    #[test]
+    fn sw402_names_the_older_managers() {
+        let fs = findings("tests/fixtures/checks/SW402/fires");
+        let f = one(&fs, "SW402", "node tk1706-ubuntu-3");
+        assert_eq!(
+            f.detail,
+            "worker tk1706-ubuntu-3 runs 18.09.1, newer than 2 of 3 managers: tk1706-ubuntu-1 \
+             (manager, leader) 17.06.2-ee-15, tk1706-ubuntu-2 (manager) 17.06.2-ee-15; managers \
+             must be upgraded first"
+        );
+        // ubuntu-3 not upgraded yet: a manager ahead of the others is the right order.
+        let fs = findings("tests/fixtures/checks/SW402/quiet");
+        assert!(with(&fs, "SW402").is_empty());
+        assert_eq!(with(&fs, "SW401").len(), 1);
+    }
+
+    #[test]
+    fn sw403_upg01_when_the_leader_is_old() {
+        let fs = findings("tests/fixtures/checks/SW403/fires");
+        let f = one(&fs, "SW403", "UPG-01");
+        assert!(f.detail.starts_with(
+            "UPG-01: the leader tk1706-ubuntu-1 runs 17.06.2-ee-15 (managers ≤ 17.09: tk1706-ubuntu-1, \
+             tk1706-ubuntu-2) and allocates no per-node network attachments; nodes ≥ 18.09 wait for them: \
+             tk1706-ubuntu-0 (manager) 18.09.1, tk1706-ubuntu-3 (worker) 18.09.1"
+        ), "{}", f.detail);
+        assert!(f
+            .detail
+            .ends_with("(IPAM-01): 4 on tk1706-ubuntu-0, 3 on tk1706-ubuntu-3"));
+        assert_eq!(f.count, 7);
+        // The 18.09 manager leads again: it allocates the attachments.
+        assert!(with(&findings("tests/fixtures/checks/SW403/quiet"), "SW403").is_empty());
+    }
+
+    /// The lab's healthy swarm with node3 on `version`, and `edit` on its networks.
+    fn lab(version: &str, edit: &dyn Fn(&mut Value)) -> Vec<crate::finding::Finding> {
+        let v = version.to_string();
+        let node3 = move |n: &mut Value| {
+            item(n, &["Description", "Hostname"], "node3")["Description"]["Engine"]
+                ["EngineVersion"] = json!(v.clone())
+        };
+        let dir = variant(
+            "tests/fixtures/checks/SW502/quiet",
+            &[
+                ("node2/swarm/nodes.json", &node3),
+                ("node2/swarm/networks.json", edit),
+            ],
+        );
+        findings(dir.path())
+    }
+
+    #[test]
+    fn sw403_upg07_needs_a_subnet_with_host_bits() {
+        let host_bits = |v: &mut Value| {
+            item(v, &["Name"], "ingress")["IPAM"]["Config"][0]["Subnet"] = json!("10.0.0.1/24")
+        };
+        let fs = lab("25.0.2", &host_bits);
+        let f = one(&fs, "SW403", "UPG-07");
+        assert!(
+            f.detail
+                .starts_with("UPG-07: node3 (worker) 25.0.2 on 25.0.0–25.0.3"),
+            "{}",
+            f.detail
+        );
+        assert!(f
+            .detail
+            .contains("ingress subnet 10.0.0.1/24 (should be 10.0.0.0/24)"));
+        assert!(with(&lab("25.0.2", &|_| {}), "SW403").is_empty());
+        assert!(with(&lab("25.0.4", &host_bits), "SW403").is_empty());
+    }
+
+    #[test]
+    fn sw403_upg09_needs_an_overlay_across_nodes() {
+        let fs = lab("28.2.2", &|_| {});
+        let f = one(&fs, "SW403", "UPG-09");
+        assert!(
+            f.detail
+                .contains("overlays spanning nodes: appnet (tasks on node1, node2, node3)"),
+            "{}",
+            f.detail
+        );
+        assert!(with(&lab("28.3.0", &|_| {}), "SW403").is_empty());
+    }
+
+    #[test]
+    fn seed_bundles() {
+        let fs = findings("testdata/bundles/upgrade-mid");
+        assert_eq!(ids(&fs, "SW40"), ["SW401", "SW402", "SW403", "SW404"]);
+        one(&fs, "SW402", "node tk1706-ubuntu-3");
+        one(&fs, "SW403", "UPG-01");
+        for seed in ["upgrade-before", "exhausted-27", "vote-ingress"] {
+            let fs = findings(format!("testdata/bundles/{seed}"));
+            assert_eq!(ids(&fs, "SW40"), Vec::<String>::new(), "{seed}");
+        }
+    }
 }
