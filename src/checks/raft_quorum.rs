@@ -126,18 +126,33 @@ fn quorum_from_info(c: &Cluster, out: &mut Checks) -> bool {
                 || i.swarm.error.contains("no elected cluster leader")
         })
         .collect();
-    if lost.is_empty() {
+    let Some((first, info)) = lost.first() else {
         return false;
-    }
-    let managers = lost.iter().find_map(|(_, i)| i.swarm.managers);
-    let count = managers
-        .map(|m| format!("{m} managers in docker info; quorum needs {}; ", m / 2 + 1))
-        .unwrap_or_default();
+    };
+    // Swarm.Managers needs the node list, which fails without a leader;
+    // RemoteManagers is the node's own view of the managers.
+    let n = info.swarm.managers.filter(|&m| m > 0);
+    let (n, from) = match n {
+        Some(m) => (m, "Swarm.Managers"),
+        None => (
+            info.swarm.remote_managers.len() as u64,
+            "Swarm.RemoteManagers",
+        ),
+    };
+    let count = if n > 0 {
+        format!(
+            "{n} managers ({from} on {}); quorum needs floor({n}/2)+1 = {} and no leader answers; ",
+            first.hostname,
+            n / 2 + 1
+        )
+    } else {
+        String::new()
+    };
     let hosts: Vec<&str> = lost.iter().map(|(b, _)| b.hostname.as_str()).collect();
     let detail = format!(
         "{count}no swarm/nodes.json; Swarm.Error on {}: {}",
         hosts.join(", "),
-        lost[0].1.swarm.error
+        info.swarm.error
     );
     let ev = lost
         .iter()
@@ -181,7 +196,7 @@ mod tests {
     fn sw407_from_a_managers_docker_info() {
         let fs = findings(format!("{FX}/SW407/fires"));
         let f = one(&fs, "SW407", "raft quorum");
-        assert!(f.detail.starts_with("no swarm/nodes.json; Swarm.Error on node1: rpc error: code = Unknown desc = The swarm does not have a leader."), "{}", f.detail);
+        assert!(f.detail.starts_with("2 managers (Swarm.RemoteManagers on node1); quorum needs floor(2/2)+1 = 2 and no leader answers; no swarm/nodes.json; Swarm.Error on node1: rpc error: code = Unknown desc = The swarm does not have a leader."), "{}", f.detail);
         assert_eq!(f.evidence[0].file, "node1/docker/info.json");
         assert!(with(&findings(format!("{FX}/SW407/quiet")), "SW407").is_empty());
     }

@@ -130,7 +130,17 @@ fn replicas(c: &Cluster, s: &Service, out: &mut Checks) {
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let detail = format!("{summary}. Reasons from the task history: {text}");
+    let mut detail = format!("{summary}. Reasons from the task history: {text}");
+    if let Some(u) = s
+        .update_status
+        .as_ref()
+        .filter(|u| u.state.ends_with("updating") || u.state.ends_with("started"))
+    {
+        detail.push_str(&format!(
+            ". An update is in progress ({}: {})",
+            u.state, u.message
+        ));
+    }
     let mode = match s.mode {
         ServiceMode::Replicated(n) => format!("replicated {n}"),
         _ => "global".to_string(),

@@ -375,6 +375,29 @@ mod tests {
         assert!(f.detail.starts_with("10.0.9.0/27: 32 − 3 (network, broadcast, gateway) − 4 (LB addresses of nodes with tasks) = 25 addresses"), "{}", f.detail);
     }
 
+    /// SW301/fires with the leader (tk1706-ubuntu-0) on `version`.
+    fn leader_on(version: &str) -> Vec<crate::finding::Finding> {
+        let v = version.to_string();
+        let set = move |n: &mut Value| {
+            let leader = item(n, &["Description", "Hostname"], "tk1706-ubuntu-0");
+            leader["Description"]["Engine"]["EngineVersion"] = json!(v.clone());
+        };
+        findings(variant(FIRES, &[("tk1706-ubuntu-0/swarm/nodes.json", &set)]).path())
+    }
+
+    #[test]
+    fn the_leaders_version_decides_which_nodes_hold_lb_addresses() {
+        // 17.10–18.06 leaders give every node one on every overlay.
+        let fs = leader_on("18.06.1-ce");
+        let f = one(&fs, "SW301", "network ex_net 10.0.9.0/27");
+        assert!(f.detail.starts_with("10.0.9.0/27: 32 − 3 (network, broadcast, gateway) − 1 (VIP of ex_service) − 5 (LB addresses of all nodes: 17.10–18.06 leader) = 23 addresses for tasks; 24 tasks want one → 1 short"), "{}", f.detail);
+        // Up to 17.09 none: 32 − 3 − 1 = 28 for 24 tasks, 4 free (12%).
+        assert_eq!(
+            ids(&leader_on("17.06.2-ee-15"), "SW30"),
+            Vec::<String>::new()
+        );
+    }
+
     #[test]
     fn seed_bundles() {
         let fs = findings("testdata/bundles/exhausted-27");

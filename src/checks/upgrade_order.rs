@@ -343,6 +343,26 @@ mod tests {
         assert!(with(&findings("tests/fixtures/checks/SW403/quiet"), "SW403").is_empty());
     }
 
+    #[test]
+    fn sw403_upg02_for_17_12_0_nodes_under_an_old_leader() {
+        let v1712 = |v: &mut Value| {
+            let n = item(v, &["Description", "Hostname"], "tk1706-ubuntu-4");
+            n["Description"]["Engine"]["EngineVersion"] = json!("17.12.0-ce")
+        };
+        let dir = variant(
+            "tests/fixtures/checks/SW403/fires",
+            &[("tk1706-ubuntu-1/swarm/nodes.json", &v1712)],
+        );
+        let fs = findings(dir.path());
+        let f = one(&fs, "SW403", "UPG-02");
+        assert_eq!(
+            f.detail,
+            "UPG-02: the leader tk1706-ubuntu-1 runs 17.06.2-ee-15; 17.12.0 nodes read node.Attachments, \
+             which it never sets: tk1706-ubuntu-4 17.12.0-ce (no swarm/networks.json from it); fixed in \
+             17.12.1 (moby PR #36003)"
+        );
+    }
+
     /// The lab's healthy swarm with node3 on `version`, and `edit` on its networks.
     fn lab(version: &str, edit: &dyn Fn(&mut Value)) -> Vec<crate::finding::Finding> {
         let v = version.to_string();
