@@ -7,6 +7,18 @@
 //! lacks the input it needs says so through `Checks::not_run` instead of
 //! guessing.
 
+#[cfg(test)]
+mod cluster_testing;
+mod node_facts;
+mod node_health;
+mod raft_quorum;
+mod service_health;
+mod subnet_accounting;
+mod subnet_capacity;
+mod tasks_stuck;
+mod upgrade_networks;
+mod upgrade_order;
+
 use crate::finding::{Evidence, Finding};
 use crate::model::Cluster;
 use crate::report::NotRun;
@@ -17,7 +29,14 @@ use std::collections::BTreeSet;
 pub type CheckFn = fn(&Cluster, &mut Checks);
 
 /// Every check, in id order of the first id it reports.
-pub const CHECKS: &[(&str, CheckFn)] = &[];
+pub const CHECKS: &[(&str, CheckFn)] = &[
+    ("SW301", subnet_capacity::check),
+    ("SW401", upgrade_order::check),
+    ("SW404", node_health::check),
+    ("SW407", raft_quorum::check),
+    ("SW501", service_health::check),
+    ("SW502", tasks_stuck::check),
+];
 
 /// Collects the findings and not-run notes of the checks.
 pub struct Checks<'r> {
