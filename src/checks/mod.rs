@@ -7,6 +7,17 @@
 //! lacks the input it needs says so through `Checks::not_run` instead of
 //! guessing.
 
+mod duplicate_ip;
+mod ingress_chain;
+mod ingress_dnat;
+mod ingress_sbox_missing;
+mod lb_chain;
+mod lb_marks;
+pub mod no_ipvs;
+pub mod util;
+mod vip_missing;
+mod weight_zero;
+
 use crate::finding::{Evidence, Finding};
 use crate::model::Cluster;
 use crate::report::NotRun;
@@ -17,7 +28,17 @@ use std::collections::BTreeSet;
 pub type CheckFn = fn(&Cluster, &mut Checks);
 
 /// Every check, in id order of the first id it reports.
-pub const CHECKS: &[(&str, CheckFn)] = &[];
+pub const CHECKS: &[(&str, CheckFn)] = &[
+    ("SW101", vip_missing::check),
+    ("SW102", lb_chain::check),
+    ("SW104", weight_zero::check),
+    ("SW105", lb_marks::check),
+    ("SW107", duplicate_ip::check),
+    ("SW108", no_ipvs::check),
+    ("SW201", ingress_dnat::check),
+    ("SW202", ingress_chain::check),
+    ("SW204", ingress_sbox_missing::check),
+];
 
 /// Collects the findings and not-run notes of the checks.
 pub struct Checks<'r> {
