@@ -6,9 +6,9 @@
 //! (`-A PREROUTING -p tcp -m tcp --dport 8080 -j MARK --set-xmark 0x100`,
 //! SW202), and the IPVS `FWM` service of that mark must list exactly the
 //! ingress-network addresses of the service's running tasks (from the
-//! manager's `tasks.json`) (SW203). Without a mark rule the node's
-//! `LocalLBIndex` for the service leads to the FWM. A mark with no FWM is
-//! SW105's, a weight-0 backend SW104's.
+//! manager's `tasks.json`, state and desired state `running`) (SW203).
+//! Without a mark rule the node's `LocalLBIndex` for the service leads to
+//! the FWM. A mark with no FWM is SW105's, a weight-0 backend SW104's.
 //!
 //! ## Why it breaks traffic
 //! DNATed routing-mesh traffic that is not marked is not balanced to any
@@ -148,7 +148,14 @@ impl Sbox<'_> {
                 continue; // SW105: a mark with no FWM
             };
             let listed: BTreeSet<IpAddr> = fwm.backends.iter().filter_map(|b| b.ip).collect();
-            let stale: BTreeSet<IpAddr> = listed.difference(&want).copied().collect();
+            // Weight-0 destinations are SW104's, as in SW102.
+            let stale: BTreeSet<IpAddr> = fwm
+                .backends
+                .iter()
+                .filter(|b| b.weight != Some(0))
+                .filter_map(|b| b.ip)
+                .filter(|ip| !want.contains(ip))
+                .collect();
             let missing: BTreeSet<IpAddr> = want.difference(&listed).copied().collect();
             if stale.is_empty() && missing.is_empty() {
                 continue;
