@@ -103,10 +103,17 @@ fn modules_note(node: &NodeState, evidence: &mut Vec<crate::finding::Evidence>) 
     }
 }
 
-/// SW108 from the daemon log: every node where the log rules found KMOD-01
-/// and no SW108 was reported from its namespaces. Checks cannot see log
+/// Ids whose state cannot exist without IPVS.
+const CONSEQUENCES: &[&str] = &[
+    "SW101", "SW102", "SW103", "SW104", "SW105", "SW106", "SW201", "SW202", "SW203",
+];
+
+/// SW108 from the daemon log: every node where the log rules found KMOD-01,
+/// no SW108 came from its namespaces and no `ipvsadm.txt` shows a working
+/// IPVS (the module may have been loaded since). The load-balancer findings
+/// of those nodes are dropped as consequences. Checks cannot see log
 /// findings, so the pipeline calls this with all findings so far.
-pub fn from_log(findings: &[Finding], cluster: &Cluster, rules: &RuleSet) -> Vec<Finding> {
+pub fn from_log(findings: &mut Vec<Finding>, cluster: &Cluster, rules: &RuleSet) {
     let mut out = Checks::new(rules);
     let reported: Vec<String> = findings
         .iter()
@@ -115,12 +122,11 @@ pub fn from_log(findings: &[Finding], cluster: &Cluster, rules: &RuleSet) -> Vec
         .collect();
     for f in findings.iter().filter(|f| f.id == "KMOD-01") {
         for label in f.nodes.iter().filter(|l| !reported.contains(l)) {
-            let host = cluster
-                .nodes
-                .iter()
-                .find(|n| &n.label == label)
-                .map(|n| n.hostname.as_str())
-                .unwrap_or(label);
+            let node = cluster.nodes.iter().find(|n| &n.label == label);
+            if node.is_some_and(ipvs_works) {
+                continue;
+            }
+            let host = node.map(|n| n.hostname.as_str()).unwrap_or(label);
             let prefix = format!("{label}/");
             let evidence: Vec<_> = f
                 .evidence
@@ -136,17 +142,23 @@ pub fn from_log(findings: &[Finding], cluster: &Cluster, rules: &RuleSet) -> Vec
                 "the daemon log on {host} has KMOD-01 ({} line(s){first}): the kernel has no IPVS.{SKIPPED}",
                 f.count
             );
-            out.report(
-                ID,
-                Some(format!("node {host}")),
-                &[label],
-                f.count,
-                detail,
-                evidence,
-            );
+            let subject = Some(format!("node {host}"));
+            out.report(ID, subject, &[label], f.count, detail, evidence);
         }
     }
-    out.findings
+    let silenced: Vec<&String> = out.findings.iter().flat_map(|f| &f.nodes).collect();
+    findings.retain(|f| {
+        !(CONSEQUENCES.contains(&f.id.as_str()) && f.nodes.iter().all(|n| silenced.contains(&n)))
+    });
+    findings.extend(out.findings);
+}
+
+/// Some namespace's `ipvsadm -Ln` printed its table: IPVS works now.
+fn ipvs_works(node: &NodeState) -> bool {
+    node.netns
+        .values()
+        .filter_map(|ns| ns.ipvs.as_ref())
+        .any(|i| i.available && (i.version.is_some() || !i.services.is_empty()))
 }
 
 #[cfg(test)]
@@ -249,6 +261,49 @@ mod tests {
         ] {
             assert!(by_id(&analyze(&seed(s)), "SW108").is_empty(), "{s}");
         }
+    }
+
+    /// KMOD-01 in the log, then ip_vs loaded: ipvsadm lists services, so
+    /// the log line is history, not the node's state.
+    #[test]
+    fn no_verdict_from_an_old_log_line_when_ipvs_works() {
+        let rules = crate::load_rules(None).unwrap();
+        let a = analyze(&fixture("SW108", "quiet"));
+        let mut findings = a.findings.clone();
+        let kmod = rules.finding_template("KMOD-01").map(|mut f| {
+            f.nodes.insert("manager1".into());
+            f.count = 1;
+            f
+        });
+        findings.extend(kmod);
+        let before = findings.len();
+        super::from_log(&mut findings, &a.cluster, &rules);
+        assert_eq!(findings.len(), before);
+        assert!(!findings.iter().any(|f| f.id == "SW108"));
+    }
+
+    /// KMOD-01 and no ipvsadm output: SW108 replaces the node's SW201.
+    #[test]
+    fn log_verdict_drops_the_consequences() {
+        let tmp = tempfile::tempdir().unwrap();
+        copy_tree(&fixture("SW201", "fires"), tmp.path());
+        std::fs::remove_file(tmp.path().join("worker1/netns/ingress_sbox/ipvsadm.txt")).unwrap();
+        let a = analyze(tmp.path());
+        assert_eq!(by_id(&a, "SW201").len(), 1);
+        let rules = crate::load_rules(None).unwrap();
+        let mut findings = a.findings.clone();
+        findings.extend(rules.finding_template("KMOD-01").map(|mut f| {
+            f.nodes.insert("worker1".into());
+            f.count = 2;
+            f
+        }));
+        super::from_log(&mut findings, &a.cluster, &rules);
+        assert!(!findings.iter().any(|f| f.id == "SW201"));
+        let sw108: Vec<_> = findings.iter().filter(|f| f.id == "SW108").collect();
+        assert_eq!(sw108.len(), 1);
+        assert!(sw108[0]
+            .detail
+            .starts_with("the daemon log on worker1 has KMOD-01 (2 line(s))"));
     }
 
     #[test]
