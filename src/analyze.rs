@@ -158,6 +158,8 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     findings.extend(version_findings(&cluster, rules));
     let (check_findings, check_not_run) = crate::checks::run(&cluster, rules);
     findings.extend(check_findings);
+    // KMOD-01 in a daemon log also proves SW108; checks cannot see log findings.
+    crate::checks::no_ipvs::from_log(&mut findings, &cluster, rules);
     drop_out_of_range(&mut findings, &cluster, rules);
     name_nodes(&mut findings, &cluster);
 

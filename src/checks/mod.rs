@@ -9,6 +9,13 @@
 
 #[cfg(test)]
 mod cluster_testing;
+mod duplicate_ip;
+mod ingress_chain;
+mod ingress_dnat;
+mod ingress_sbox_missing;
+mod lb_chain;
+mod lb_marks;
+pub mod no_ipvs;
 mod node_facts;
 mod node_health;
 mod raft_quorum;
@@ -18,6 +25,9 @@ mod subnet_capacity;
 mod tasks_stuck;
 mod upgrade_networks;
 mod upgrade_order;
+pub mod util;
+mod vip_missing;
+mod weight_zero;
 
 use crate::finding::{Evidence, Finding};
 use crate::model::Cluster;
@@ -30,6 +40,15 @@ pub type CheckFn = fn(&Cluster, &mut Checks);
 
 /// Every check, in id order of the first id it reports.
 pub const CHECKS: &[(&str, CheckFn)] = &[
+    ("SW101", vip_missing::check),
+    ("SW102", lb_chain::check),
+    ("SW104", weight_zero::check),
+    ("SW105", lb_marks::check),
+    ("SW107", duplicate_ip::check),
+    ("SW108", no_ipvs::check),
+    ("SW201", ingress_dnat::check),
+    ("SW202", ingress_chain::check),
+    ("SW204", ingress_sbox_missing::check),
     ("SW301", subnet_capacity::check),
     ("SW401", upgrade_order::check),
     ("SW404", node_health::check),

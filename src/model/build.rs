@@ -25,6 +25,9 @@ enum Parsed {
     Fdb(String, Vec<parse::bridge_fdb::FdbEntry>),
     Iptables(Option<String>, parse::iptables::Ruleset),
     Ipvs(String, parse::ipvsadm::Ipvs),
+    /// `netns/<ns>/ipvsadm.txt.stderr`: where the collector puts
+    /// `Can't initialize ipvs: …` (the stdout file is then empty).
+    IpvsStderr(String, parse::ipvsadm::Ipvs),
     Sysctl(
         Option<String>,
         std::collections::BTreeMap<String, parse::sysctl::Sysctl>,
@@ -168,6 +171,13 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
         ),
         K::NetnsIpvsadm(ns) => Parsed::Ipvs(ns.clone(), parse::ipvsadm::parse(text).map_err(e)?),
         K::NetnsSysctl(ns) => Parsed::Sysctl(Some(ns.clone()), parse::sysctl::parse(text)),
+        K::Stderr(base) => match crate::bundle::classify(base) {
+            K::NetnsIpvsadm(ns) => match parse::ipvsadm::parse(text) {
+                Ok(v) if !v.available => Parsed::IpvsStderr(ns, v),
+                _ => Parsed::Other,
+            },
+            _ => Parsed::Other,
+        },
         _ => Parsed::Other,
     })
 }
@@ -194,7 +204,26 @@ fn place(n: &mut NodeState, parsed: Parsed) {
         Parsed::Neigh(name, v) => ns(n, Some(name)).neigh = Some(v),
         Parsed::Fdb(name, v) => ns(n, Some(name)).fdb = Some(v),
         Parsed::Iptables(name, v) => ns(n, name).iptables = Some(v),
-        Parsed::Ipvs(name, v) => ns(n, Some(name)).ipvs = Some(v),
+        Parsed::Ipvs(name, v) => {
+            // The stderr file may have been placed first: keep its verdict.
+            let slot = &mut ns(n, Some(name)).ipvs;
+            let unavailable = slot.as_ref().filter(|old| !old.available).cloned();
+            *slot = Some(v);
+            if let (Some(cur), Some(old)) = (slot.as_mut(), unavailable) {
+                cur.available = false;
+                cur.error = cur.error.take().or(old.error);
+            }
+        }
+        Parsed::IpvsStderr(name, v) => {
+            let slot = &mut ns(n, Some(name)).ipvs;
+            match slot {
+                Some(cur) => {
+                    cur.available = false;
+                    cur.error = cur.error.take().or(v.error);
+                }
+                None => *slot = Some(v),
+            }
+        }
         Parsed::Sysctl(None, v) => n.host_sysctl = Some(v),
         Parsed::Sysctl(Some(name), v) => ns(n, Some(name)).sysctl = Some(v),
         Parsed::Modules(v) => n.host_modules = Some(v),
@@ -241,4 +270,43 @@ fn merge(nodes: Vec<NodeState>) -> Cluster {
         .sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     cluster.nodes = nodes;
     cluster
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The collector writes `Can't initialize ipvs` to `ipvsadm.txt.stderr`
+    /// and leaves `ipvsadm.txt` empty: in either order the namespace's IPVS
+    /// reads as unavailable.
+    #[test]
+    fn ipvsadm_stderr_marks_ipvs_unavailable() {
+        let err = "Can't initialize ipvs: Protocol not available\n\
+                   Are you sure that IP Virtual Server is built in the kernel or as module?\n";
+        let stdout = || Parsed::Ipvs("lb_x".into(), parse::ipvsadm::parse("").unwrap());
+        let stderr = || {
+            let kind = SourceKind::Stderr("netns/lb_x/ipvsadm.txt".into());
+            parse_file(&kind, err, &mut Vec::new()).unwrap()
+        };
+        for order in [[true, false], [false, true]] {
+            let mut n = NodeState::default();
+            for first_stdout in order {
+                place(&mut n, if first_stdout { stdout() } else { stderr() });
+            }
+            let ipvs = n.netns["lb_x"].ipvs.as_ref().unwrap();
+            assert!(!ipvs.available);
+            assert_eq!(
+                ipvs.error.as_deref(),
+                Some("Can't initialize ipvs: Protocol not available")
+            );
+        }
+        // Other stderr text (an nsenter failure) does not say IPVS is missing.
+        let kind = SourceKind::Stderr("netns/lb_x/ipvsadm.txt".into());
+        let other = parse_file(
+            &kind,
+            "nsenter: cannot open /run/docker/netns/lb_x: No such file or directory\n",
+            &mut Vec::new(),
+        );
+        assert!(matches!(other, Ok(Parsed::Other)));
+    }
 }
