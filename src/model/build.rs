@@ -31,7 +31,9 @@ enum Parsed {
     ),
     Modules(Vec<parse::lsmod::Module>),
     Sockets(Vec<parse::sockets::Socket>),
-    /// Read but not modelled (daemon.json, cmdline, service ps, stderr files).
+    /// `<path>.stderr`: the base path and the text, kept as is.
+    Stderr(String, String),
+    /// Read but not modelled (daemon.json, cmdline, service ps).
     Other,
 }
 
@@ -77,6 +79,9 @@ fn parse_node(b: &NodeBundle) -> NodeState {
         }
         match result {
             Ok(Parsed::Other) => {}
+            Ok(Parsed::Stderr(base, text)) => {
+                n.stderr.insert(base, text);
+            }
             Ok(parsed) => {
                 n.present.push(path.clone());
                 place(&mut n, parsed);
@@ -168,6 +173,9 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
         ),
         K::NetnsIpvsadm(ns) => Parsed::Ipvs(ns.clone(), parse::ipvsadm::parse(text).map_err(e)?),
         K::NetnsSysctl(ns) => Parsed::Sysctl(Some(ns.clone()), parse::sysctl::parse(text)),
+        K::Stderr(base) if !text.trim().is_empty() => {
+            Parsed::Stderr(base.clone(), text.trim_end().to_string())
+        }
         _ => Parsed::Other,
     })
 }
@@ -199,6 +207,9 @@ fn place(n: &mut NodeState, parsed: Parsed) {
         Parsed::Sysctl(Some(name), v) => ns(n, Some(name)).sysctl = Some(v),
         Parsed::Modules(v) => n.host_modules = Some(v),
         Parsed::Sockets(v) => n.host_sockets = Some(v),
+        Parsed::Stderr(base, text) => {
+            n.stderr.insert(base, text);
+        }
         Parsed::Other => {}
     }
 }
