@@ -7,6 +7,17 @@
 //! lacks the input it needs says so through `Checks::not_run` instead of
 //! guessing.
 
+mod firewall_walk;
+mod gossip_peers;
+mod host_facts;
+#[cfg(test)]
+mod host_test_util;
+mod ip_forward;
+mod kernel_modules;
+mod overlay_mtu;
+mod subnet_overlap;
+mod swarm_ports_firewalled;
+
 use crate::finding::{Evidence, Finding};
 use crate::model::Cluster;
 use crate::report::NotRun;
@@ -17,7 +28,15 @@ use std::collections::BTreeSet;
 pub type CheckFn = fn(&Cluster, &mut Checks);
 
 /// Every check, in id order of the first id it reports.
-pub const CHECKS: &[(&str, CheckFn)] = &[];
+pub const CHECKS: &[(&str, CheckFn)] = &[
+    ("SW601", kernel_modules::check_ipvs),
+    ("SW602", kernel_modules::check_br_netfilter),
+    ("SW603", ip_forward::check),
+    ("SW604", overlay_mtu::check),
+    ("SW605", swarm_ports_firewalled::check),
+    ("SW606", subnet_overlap::check),
+    ("SW701", gossip_peers::check),
+];
 
 /// Collects the findings and not-run notes of the checks.
 pub struct Checks<'r> {
