@@ -9,8 +9,9 @@
 //! only reports drops it is sure of.
 
 use super::host_facts::is_docker_iface;
-use crate::parse::iptables::{Rule, Ruleset};
+use crate::parse::iptables::{Chain, Rule, Ruleset};
 use ipnet::IpNet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 /// One packet of a swarm flow, as the host sees it.
@@ -68,76 +69,159 @@ pub fn hooks(inbound: bool) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-/// The rule or policy that drops `p`, if one surely does.
-pub fn blocked(rs: &Ruleset, p: &Packet) -> Option<Block> {
-    for (table, chain) in hooks(p.inbound) {
-        if let Outcome::Block(b) = walk(rs, table, chain, p, 0, true) {
-            return Some(b);
-        }
-    }
-    None
+/// A ruleset with every rule's matches read once, ready for many packets.
+pub struct Firewall<'a> {
+    rs: &'a Ruleset,
+    /// (table, chain) → one entry per rule, in order.
+    compiled: BTreeMap<(&'a str, &'a str), Vec<Compiled>>,
+    /// Every address match in the ruleset, to group peers that match alike.
+    nets: BTreeSet<IpNet>,
 }
 
-fn walk(rs: &Ruleset, table: &str, chain: &str, p: &Packet, depth: u8, sure: bool) -> Outcome {
-    let Some(c) = rs.tables.get(table).and_then(|t| t.chains.get(chain)) else {
-        return Outcome::Fallthrough;
-    };
-    if depth > 16 {
-        return Outcome::Fallthrough;
-    }
-    for r in &c.rules {
-        let m = matches(r, p);
-        if m == M::No {
-            continue;
-        }
-        let sure_here = sure && m == M::Yes;
-        let target = r.target.as_deref().unwrap_or("");
-        match target {
-            "ACCEPT" => return Outcome::Accept,
-            "DROP" | "REJECT" if sure_here => {
-                return Outcome::Block(Block {
-                    table: table.into(),
-                    chain: chain.into(),
-                    line: r.line,
-                    text: r.text.clone(),
-                })
+struct Compiled {
+    conds: Vec<(Cond, bool)>,
+    goto: bool,
+}
+
+/// One match of a rule, read from its text; `bool` beside it is negation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Cond {
+    Proto(String),
+    Src(Option<IpNet>),
+    Dst(Option<IpNet>),
+    InIf(String),
+    OutIf(String),
+    Dports(String),
+    /// `--ctstate`/`--state` includes NEW.
+    New(bool),
+    /// `--dst-type` value.
+    DstType(String),
+    Maybe,
+}
+
+impl<'a> Firewall<'a> {
+    pub fn new(rs: &'a Ruleset) -> Self {
+        let mut compiled = BTreeMap::new();
+        let mut nets = BTreeSet::new();
+        for (t, table) in &rs.tables {
+            for (c, chain) in &table.chains {
+                let rules: Vec<Compiled> = chain.rules.iter().map(compile).collect();
+                for r in &rules {
+                    for (cond, _) in &r.conds {
+                        if let Cond::Src(Some(n)) | Cond::Dst(Some(n)) = cond {
+                            nets.insert(*n);
+                        }
+                    }
+                }
+                compiled.insert((t.as_str(), c.as_str()), rules);
             }
-            "RETURN" => return Outcome::Fallthrough,
-            t if t != chain
-                && rs
-                    .tables
-                    .get(table)
-                    .is_some_and(|tb| tb.chains.contains_key(t)) =>
-            {
-                match walk(rs, table, t, p, depth + 1, sure_here) {
-                    Outcome::Fallthrough if is_goto(r) => return Outcome::Fallthrough,
+        }
+        Firewall { rs, compiled, nets }
+    }
+
+    /// Which of the ruleset's address matches contain `ip`: two addresses
+    /// with the same class are treated alike by every rule.
+    pub fn addr_class(&self, ip: IpAddr) -> Vec<bool> {
+        self.nets.iter().map(|n| n.contains(&ip)).collect()
+    }
+
+    /// The rule or policy that drops `p`, if one surely does.
+    pub fn blocked(&self, p: &Packet) -> Option<Block> {
+        for (table, chain) in hooks(p.inbound) {
+            let mut w = Walk {
+                fw: self,
+                table,
+                p,
+                stack: Vec::new(),
+                budget: 100_000,
+            };
+            if let Outcome::Block(b) = w.chain(chain, true) {
+                return Some(b);
+            }
+        }
+        None
+    }
+}
+
+/// One walk through one table. iptables refuses jump loops, but a bundle is
+/// input: a chain already on the stack is not entered again, and the number
+/// of rules looked at is capped.
+struct Walk<'a> {
+    fw: &'a Firewall<'a>,
+    table: &'a str,
+    p: &'a Packet<'a>,
+    stack: Vec<&'a str>,
+    budget: u32,
+}
+
+impl<'a> Walk<'a> {
+    fn chain(&mut self, name: &'a str, sure: bool) -> Outcome {
+        let Some((c, compiled)) = self
+            .fw
+            .rs
+            .tables
+            .get(self.table)
+            .and_then(|t| t.chains.get(name))
+            .zip(self.fw.compiled.get(&(self.table, name)))
+        else {
+            return Outcome::Fallthrough;
+        };
+        if self.stack.contains(&name) || self.stack.len() > 32 {
+            return Outcome::Fallthrough;
+        }
+        self.stack.push(name);
+        let outcome = self.rules(c, compiled, name, sure);
+        self.stack.pop();
+        outcome
+    }
+
+    fn rules(&mut self, c: &'a Chain, compiled: &'a [Compiled], name: &str, sure: bool) -> Outcome {
+        for (r, k) in c.rules.iter().zip(compiled) {
+            if self.budget == 0 {
+                return Outcome::Fallthrough;
+            }
+            self.budget -= 1;
+            let m = matches(&k.conds, self.p);
+            if m == M::No {
+                continue;
+            }
+            let sure_here = sure && m == M::Yes;
+            match r.target.as_deref().unwrap_or("") {
+                "ACCEPT" => return Outcome::Accept,
+                "DROP" | "REJECT" if sure_here => {
+                    return Outcome::Block(Block {
+                        table: self.table.into(),
+                        chain: name.into(),
+                        line: r.line,
+                        text: r.text.clone(),
+                    })
+                }
+                "RETURN" => return Outcome::Fallthrough,
+                t => match self.chain(t, sure_here) {
+                    Outcome::Fallthrough if k.goto => return Outcome::Fallthrough,
                     Outcome::Fallthrough => {}
                     decided => return decided,
-                }
+                },
             }
-            _ => {}
+        }
+        match c.policy.as_deref() {
+            Some(pol @ ("DROP" | "REJECT")) if sure => Outcome::Block(Block {
+                table: self.table.into(),
+                chain: name.into(),
+                line: c.line,
+                text: format!(":{name} {pol}"),
+            }),
+            Some(_) => Outcome::Accept,
+            None => Outcome::Fallthrough,
         }
     }
-    match c.policy.as_deref() {
-        Some(pol @ ("DROP" | "REJECT")) if sure => Outcome::Block(Block {
-            table: table.into(),
-            chain: chain.into(),
-            line: c.line,
-            text: format!(":{chain} {pol}"),
-        }),
-        Some(_) => Outcome::Accept,
-        None => Outcome::Fallthrough,
-    }
-}
-
-fn is_goto(r: &Rule) -> bool {
-    tokens(&r.text).iter().any(|t| t == "-g" || t == "--goto")
 }
 
 /// Reads the rule's own text: negations and unknown matches are only there.
-fn matches(r: &Rule, p: &Packet) -> M {
+fn compile(r: &Rule) -> Compiled {
     let toks = tokens(&r.text);
-    let mut result = M::Yes;
+    let goto = toks.iter().any(|t| t == "-g" || t == "--goto");
+    let mut conds = Vec::new();
     let mut neg = false;
     let mut i = 0;
     while let Some(tok) = toks.get(i).map(String::as_str) {
@@ -149,46 +233,72 @@ fn matches(r: &Rule, p: &Packet) -> M {
             val = toks.get(i + 2).map(String::as_str).unwrap_or("");
             step = 3;
         }
-        let m = match tok {
+        let cond = match tok {
             "!" => {
                 neg = true;
                 i += 1;
                 continue;
             }
             "-j" | "--jump" | "-g" | "--goto" => break, // target options follow
-            "-A" | "--append" | "-I" | "--insert" | "--comment" => M::Yes,
+            "-A" | "--append" | "-I" | "--insert" | "--comment" => None,
             "-m" | "--match" => match val {
                 "tcp" | "udp" | "multiport" | "conntrack" | "state" | "comment" | "addrtype" => {
-                    M::Yes
+                    None
                 }
-                _ => M::Maybe,
+                _ => Some(Cond::Maybe),
             },
-            "-p" | "--protocol" => bool_m(norm_proto(val) == p.proto || val == "all"),
-            "-s" | "--source" | "--src" => addr_m(val, p.src),
-            "-d" | "--destination" | "--dst" => addr_m(val, p.dst),
-            "-i" | "--in-interface" => iface_m(val, p.in_iface),
-            "-o" | "--out-interface" => iface_m(val, p.out_iface),
+            "-p" | "--protocol" => Some(Cond::Proto(val.to_string())),
+            "-s" | "--source" | "--src" => Some(Cond::Src(net(val))),
+            "-d" | "--destination" | "--dst" => Some(Cond::Dst(net(val))),
+            "-i" | "--in-interface" => Some(Cond::InIf(val.to_string())),
+            "-o" | "--out-interface" => Some(Cond::OutIf(val.to_string())),
             "--dport" | "--dports" | "--destination-port" | "--destination-ports" | "--ports" => {
-                ports_m(val, p.dport)
+                Some(Cond::Dports(val.to_string()))
             }
-            "--ctstate" | "--state" => bool_m(val.split(',').any(|s| s == "NEW")),
-            "--dst-type" => match (val, p.inbound) {
+            "--ctstate" | "--state" => Some(Cond::New(val.split(',').any(|s| s == "NEW"))),
+            "--dst-type" => Some(Cond::DstType(val.to_string())),
+            _ => {
+                step = 1;
+                Some(Cond::Maybe)
+            }
+        };
+        if let Some(c) = cond {
+            conds.push((c, neg));
+        }
+        neg = false;
+        i += step;
+    }
+    Compiled { conds, goto }
+}
+
+fn net(val: &str) -> Option<IpNet> {
+    val.parse::<IpNet>()
+        .ok()
+        .or_else(|| val.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+fn matches(conds: &[(Cond, bool)], p: &Packet) -> M {
+    let mut result = M::Yes;
+    for (c, neg) in conds {
+        let m = match c {
+            Cond::Proto(v) => bool_m(v == "all" || norm_proto(v) == p.proto),
+            Cond::Src(n) => addr_m(*n, p.src),
+            Cond::Dst(n) => addr_m(*n, p.dst),
+            Cond::InIf(v) => iface_m(v, p.in_iface),
+            Cond::OutIf(v) => iface_m(v, p.out_iface),
+            Cond::Dports(v) => ports_m(v, p.dport),
+            Cond::New(b) => bool_m(*b),
+            Cond::DstType(v) => match (v.as_str(), p.inbound) {
                 ("LOCAL", true) => M::Yes,
                 ("LOCAL", false) => M::No,
                 _ => M::Maybe,
             },
-            _ => {
-                step = 1;
-                M::Maybe
-            }
+            Cond::Maybe => M::Maybe,
         };
-        let m = if neg { not(m) } else { m };
-        neg = false;
-        result = and(result, m);
+        result = and(result, if *neg { not(m) } else { m });
         if result == M::No {
             return M::No;
         }
-        i += step;
     }
     result
 }
@@ -225,11 +335,7 @@ fn norm_proto(p: &str) -> &str {
     }
 }
 
-fn addr_m(val: &str, ip: Option<IpAddr>) -> M {
-    let net = val
-        .parse::<IpNet>()
-        .ok()
-        .or_else(|| val.parse::<IpAddr>().ok().map(IpNet::from));
+fn addr_m(net: Option<IpNet>, ip: Option<IpAddr>) -> M {
     match (net, ip) {
         (Some(net), Some(ip)) => bool_m(net.contains(&ip)),
         _ => M::Maybe,
@@ -302,6 +408,10 @@ fn tokens(s: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::parse::iptables::parse_save;
+
+    fn blocked(rs: &Ruleset, p: &Packet) -> Option<Block> {
+        Firewall::new(rs).blocked(p)
+    }
 
     fn pkt(proto: &str, dport: u16, src: &str) -> Packet<'static> {
         Packet {
@@ -412,12 +522,24 @@ COMMIT
         assert!(blocked(&rs, &elsewhere).is_none());
     }
 
+    proptest::proptest! {
+        /// Any rule text (cycles, odd options, bad ports) walks without panicking.
+        #[test]
+        fn never_panics(body in "(-A (INPUT|X) (-j X|-g INPUT|-p udp|--dport [0-9:,a-z]{0,8}|-s [0-9./]{0,18}|! |-i [a-z+]{0,4}|-m [a-z]{0,5}|-j DROP|\"){0,6}\n){0,8}") {
+            let text = format!("*filter\n:INPUT DROP [0:0]\n:X - [0:0]\n{body}COMMIT\n");
+            if let Ok(rs) = parse_save(&text) {
+                let _ = blocked(&rs, &pkt("udp", 7946, "10.0.0.5"));
+            }
+        }
+    }
+
     #[test]
     fn port_specs() {
         assert_eq!(ports_m("7946", 7946), M::Yes);
         assert_eq!(ports_m("7000:8000", 7946), M::Yes);
         assert_eq!(ports_m("2377,4789", 7946), M::No);
         assert_eq!(ports_m(":1024", 7946), M::No);
+        assert_eq!(ports_m("8000:", 7946), M::No);
         assert_eq!(ports_m("http", 80), M::Maybe);
         assert_eq!(iface_m("eth+", Some("eth0")), M::Yes);
         assert_eq!(iface_m("lo", Some("eth0")), M::No);

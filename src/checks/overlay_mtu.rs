@@ -51,7 +51,10 @@ pub fn check(cluster: &Cluster, out: &mut Checks) {
             );
             continue;
         };
-        for o in overlays.iter().filter(|o| o.mtu + VXLAN_OVERHEAD > mtu) {
+        for o in overlays
+            .iter()
+            .filter(|o| o.mtu.saturating_add(VXLAN_OVERHEAD) > mtu)
+        {
             let mut ev = vec![evidence(
                 n.file("host/ip-addr.txt"),
                 under.line,
@@ -71,7 +74,7 @@ pub fn check(cluster: &Cluster, out: &mut Checks) {
                     o.name,
                     o.mtu,
                     o.source,
-                    o.mtu + VXLAN_OVERHEAD,
+                    o.mtu.saturating_add(VXLAN_OVERHEAD),
                     under.name
                 ),
                 ev,

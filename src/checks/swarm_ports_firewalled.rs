@@ -23,7 +23,7 @@
 //! `iptables -I INPUT -s <node> -p udp --dport 7946 -j ACCEPT`, and persist it
 //! in the firewall's own configuration.
 
-use super::firewall_walk::{blocked, Block, Packet};
+use super::firewall_walk::{Block, Firewall, Packet};
 use super::host_facts::{has_host_state, iface_with, ip_names, named, node_ips, own_ip};
 use super::{evidence, Checks};
 use crate::model::{Cluster, NodeState};
@@ -73,13 +73,21 @@ pub fn check(cluster: &Cluster, out: &mut Checks) {
         // (port, proto) → (inbound, block) → peers it stops; and peers that pass.
         let mut stops: BTreeMap<(u16, &str), ByBlock> = BTreeMap::new();
         let mut passes: BTreeMap<(u16, &str, bool), Vec<IpAddr>> = BTreeMap::new();
+        let fw = Firewall::new(rs);
         for (port, proto, inbound, set) in flows {
-            let targets: Vec<Option<IpAddr>> = if set.is_empty() {
-                vec![None]
-            } else {
-                set.iter().copied().map(Some).collect()
-            };
-            for peer in targets {
+            // Peers that every address match treats alike share one walk.
+            let mut classes: BTreeMap<Vec<bool>, Vec<Option<IpAddr>>> = BTreeMap::new();
+            for ip in set {
+                classes
+                    .entry(fw.addr_class(*ip))
+                    .or_default()
+                    .push(Some(*ip));
+            }
+            if set.is_empty() {
+                classes.insert(Vec::new(), vec![None]);
+            }
+            for group in classes.into_values() {
+                let peer = group.first().copied().flatten();
                 let p = Packet {
                     proto,
                     dport: port,
@@ -89,19 +97,25 @@ pub fn check(cluster: &Cluster, out: &mut Checks) {
                     out_iface: if inbound { None } else { under },
                     inbound,
                 };
-                match blocked(rs, &p) {
+                match fw.blocked(&p) {
                     Some(b) => stops
                         .entry((port, proto))
                         .or_default()
                         .entry((inbound, b))
                         .or_default()
-                        .push(peer),
+                        .extend(group),
                     None => passes
                         .entry((port, proto, inbound))
                         .or_default()
-                        .extend(peer),
+                        .extend(group.into_iter().flatten()),
                 }
             }
+        }
+        for v in stops.values_mut().flat_map(|m| m.values_mut()) {
+            v.sort();
+        }
+        for v in passes.values_mut() {
+            v.sort();
         }
         for ((port, proto), by_block) in stops {
             report(n, port, proto, &by_block, &passes, &names, out);
