@@ -278,6 +278,28 @@ mod tests {
     }
 
     #[test]
+    fn data_path_port_replaces_4789() {
+        use crate::model::{Cluster, NodeState};
+        use crate::parse::info::Info;
+        let node = |port: Option<u32>| {
+            let mut info = Info::default();
+            info.swarm.control_available = true;
+            info.swarm.data_path_port = port;
+            NodeState {
+                info: Some(info),
+                ..NodeState::default()
+            }
+        };
+        let cluster = |nodes| Cluster {
+            nodes,
+            ..Cluster::default()
+        };
+        assert_eq!(super::vxlan_port(&cluster(vec![node(Some(7789))])), 7789);
+        assert_eq!(super::vxlan_port(&cluster(vec![node(Some(0))])), 4789);
+        assert_eq!(super::vxlan_port(&cluster(vec![node(None)])), 4789);
+    }
+
+    #[test]
     fn quiet_when_rules_accept_swarm_ports_first() {
         let a = analyze_dir(&fixture("SW605", "quiet"));
         assert!(findings_of(&a, "SW605").is_empty());
