@@ -10,18 +10,28 @@
 #[cfg(test)]
 mod cluster_testing;
 mod duplicate_ip;
+mod firewall_walk;
+mod gossip_peers;
+mod host_facts;
+#[cfg(test)]
+mod host_test_util;
 mod ingress_chain;
 mod ingress_dnat;
 mod ingress_sbox_missing;
+mod ip_forward;
+mod kernel_modules;
 mod lb_chain;
 mod lb_marks;
 pub mod no_ipvs;
 mod node_facts;
 mod node_health;
+mod overlay_mtu;
 mod raft_quorum;
 mod service_health;
 mod subnet_accounting;
 mod subnet_capacity;
+mod subnet_overlap;
+mod swarm_ports_firewalled;
 mod tasks_stuck;
 mod upgrade_networks;
 mod upgrade_order;
@@ -55,6 +65,13 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("SW407", raft_quorum::check),
     ("SW501", service_health::check),
     ("SW502", tasks_stuck::check),
+    ("SW601", kernel_modules::check_ipvs),
+    ("SW602", kernel_modules::check_br_netfilter),
+    ("SW603", ip_forward::check),
+    ("SW604", overlay_mtu::check),
+    ("SW605", swarm_ports_firewalled::check),
+    ("SW606", subnet_overlap::check),
+    ("SW701", gossip_peers::check),
 ];
 
 /// Collects the findings and not-run notes of the checks.

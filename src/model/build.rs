@@ -27,14 +27,17 @@ enum Parsed {
     Ipvs(String, parse::ipvsadm::Ipvs),
     /// `netns/<ns>/ipvsadm.txt.stderr`: where the collector puts
     /// `Can't initialize ipvs: …` (the stdout file is then empty).
-    IpvsStderr(String, parse::ipvsadm::Ipvs),
+    /// ipvsadm's stderr saying IPVS is unavailable: (namespace, parsed, stderr path, text).
+    IpvsStderr(String, parse::ipvsadm::Ipvs, String, String),
     Sysctl(
         Option<String>,
         std::collections::BTreeMap<String, parse::sysctl::Sysctl>,
     ),
     Modules(Vec<parse::lsmod::Module>),
     Sockets(Vec<parse::sockets::Socket>),
-    /// Read but not modelled (daemon.json, cmdline, service ps, stderr files).
+    /// `<path>.stderr`: the base path and the text, kept as is.
+    Stderr(String, String),
+    /// Read but not modelled (daemon.json, cmdline, service ps).
     Other,
 }
 
@@ -80,6 +83,9 @@ fn parse_node(b: &NodeBundle) -> NodeState {
         }
         match result {
             Ok(Parsed::Other) => {}
+            Ok(Parsed::Stderr(base, text)) => {
+                n.stderr.insert(base, text);
+            }
             Ok(parsed) => {
                 n.present.push(path.clone());
                 place(&mut n, parsed);
@@ -171,13 +177,16 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
         ),
         K::NetnsIpvsadm(ns) => Parsed::Ipvs(ns.clone(), parse::ipvsadm::parse(text).map_err(e)?),
         K::NetnsSysctl(ns) => Parsed::Sysctl(Some(ns.clone()), parse::sysctl::parse(text)),
-        K::Stderr(base) => match crate::bundle::classify(base) {
-            K::NetnsIpvsadm(ns) => match parse::ipvsadm::parse(text) {
-                Ok(v) if !v.available => Parsed::IpvsStderr(ns, v),
-                _ => Parsed::Other,
-            },
-            _ => Parsed::Other,
-        },
+        K::Stderr(base) if !text.trim().is_empty() => {
+            let stderr = text.trim_end().to_string();
+            match crate::bundle::classify(base) {
+                K::NetnsIpvsadm(ns) => match parse::ipvsadm::parse(text) {
+                    Ok(v) if !v.available => Parsed::IpvsStderr(ns, v, base.clone(), stderr),
+                    _ => Parsed::Stderr(base.clone(), stderr),
+                },
+                _ => Parsed::Stderr(base.clone(), stderr),
+            }
+        }
         _ => Parsed::Other,
     })
 }
@@ -214,7 +223,8 @@ fn place(n: &mut NodeState, parsed: Parsed) {
                 cur.error = cur.error.take().or(old.error);
             }
         }
-        Parsed::IpvsStderr(name, v) => {
+        Parsed::IpvsStderr(name, v, base, text) => {
+            n.stderr.insert(base, text);
             let slot = &mut ns(n, Some(name)).ipvs;
             match slot {
                 Some(cur) => {
@@ -228,6 +238,9 @@ fn place(n: &mut NodeState, parsed: Parsed) {
         Parsed::Sysctl(Some(name), v) => ns(n, Some(name)).sysctl = Some(v),
         Parsed::Modules(v) => n.host_modules = Some(v),
         Parsed::Sockets(v) => n.host_sockets = Some(v),
+        Parsed::Stderr(base, text) => {
+            n.stderr.insert(base, text);
+        }
         Parsed::Other => {}
     }
 }
@@ -307,6 +320,6 @@ mod tests {
             "nsenter: cannot open /run/docker/netns/lb_x: No such file or directory\n",
             &mut Vec::new(),
         );
-        assert!(matches!(other, Ok(Parsed::Other)));
+        assert!(matches!(other, Ok(Parsed::Stderr(..))));
     }
 }

@@ -62,6 +62,9 @@ pub struct NodeState {
     pub host_sockets: Option<Vec<Socket>>,
     /// Namespaces under the daemon's exec-root `netns/`, by file name.
     pub netns: BTreeMap<String, NetState>,
+    /// What commands printed on stderr (`<path>.stderr`), by the command's
+    /// output path: `netns/lb_x/ipvsadm.txt` → `Can't initialize ipvs: …`.
+    pub stderr: BTreeMap<String, String>,
     /// Layout sources that were present and parsed (relative paths).
     pub present: Vec<String>,
     /// Unusable or partly usable files.
