@@ -29,6 +29,10 @@ pub enum SourceKind {
     HostSysctl,
     HostModules,
     HostSockets,
+    /// `host/kernel-config.txt`: the kernel's build config (`CONFIG_IP_VS`…).
+    HostKernelConfig,
+    /// `host/uname.txt`: `uname -a`.
+    HostUname,
     NetnsIpAddr(String),
     NetnsIpLink(String),
     NetnsIpRoute(String),
@@ -85,6 +89,8 @@ pub fn classify(rel_path: &str) -> SourceKind {
         "host/sysctl.txt" => return HostSysctl,
         "host/modules.txt" => return HostModules,
         "host/sockets.txt" => return HostSockets,
+        "host/kernel-config.txt" => return HostKernelConfig,
+        "host/uname.txt" => return HostUname,
         _ => {}
     }
     let mut parts = rel_path.split('/');
@@ -193,6 +199,7 @@ mod tests {
         assert_eq!(classify("logs/kernel.log"), KernelLog);
         assert_eq!(classify("host/iptables-save.txt"), HostIptables);
         assert_eq!(classify("host/sockets.txt"), HostSockets);
+        assert_eq!(classify("host/kernel-config.txt"), HostKernelConfig);
     }
 
     #[test]

@@ -98,8 +98,26 @@ fn ipvs_on(n: &NodeState, out: &mut Checks) {
     if n.host_sysctl.is_some() {
         facts.push("host/sysctl.txt has no net.ipv4.vs.* key".into());
     }
+    let config_off = n.kernel_option("CONFIG_IP_VS").filter(|(_, v)| *v == "n");
+    if let Some((line, _)) = config_off {
+        facts.push("the kernel is built without IPVS (CONFIG_IP_VS is not set)".into());
+        ev.push(evidence(
+            n.file("host/kernel-config.txt"),
+            line,
+            "# CONFIG_IP_VS is not set",
+        ));
+    }
+    // What the daemon said (KMOD-01) counts too: a bundle may hold only logs.
+    let logged = n.log_signatures.get("KMOD-01");
+    if let Some(e) = logged {
+        facts.push("the daemon logged that IPVS is unavailable (KMOD-01)".into());
+        ev.push(e.clone());
+    }
 
-    let fire = !failures.is_empty() || (mod_missing.is_some() && in_swarm);
+    let fire = !failures.is_empty()
+        || (mod_missing.is_some() && in_swarm)
+        || config_off.is_some()
+        || logged.is_some();
     if fire {
         out.report(
             "SW601",

@@ -35,6 +35,7 @@ enum Parsed {
     ),
     Modules(Vec<parse::lsmod::Module>),
     Sockets(Vec<parse::sockets::Socket>),
+    KernelConfig(String),
     /// `<path>.stderr`: the base path and the text, kept as is.
     Stderr(String, String),
     /// Read but not modelled (daemon.json, cmdline, service ps).
@@ -158,6 +159,7 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
         K::HostSysctl => Parsed::Sysctl(None, parse::sysctl::parse(text)),
         K::HostModules => Parsed::Modules(parse::lsmod::parse(text)),
         K::HostSockets => Parsed::Sockets(parse::sockets::parse(text)),
+        K::HostKernelConfig => Parsed::KernelConfig(text.to_string()),
         K::NetnsIpAddr(ns) => {
             Parsed::Addrs(Some(ns.clone()), parse::ip_addr::parse(text).map_err(e)?)
         }
@@ -238,6 +240,7 @@ fn place(n: &mut NodeState, parsed: Parsed) {
         Parsed::Sysctl(Some(name), v) => ns(n, Some(name)).sysctl = Some(v),
         Parsed::Modules(v) => n.host_modules = Some(v),
         Parsed::Sockets(v) => n.host_sockets = Some(v),
+        Parsed::KernelConfig(v) => n.kernel_config = Some(v),
         Parsed::Stderr(base, text) => {
             n.stderr.insert(base, text);
         }

@@ -60,6 +60,8 @@ pub struct NodeState {
     pub host_sysctl: Option<BTreeMap<String, Sysctl>>,
     pub host_modules: Option<Vec<Module>>,
     pub host_sockets: Option<Vec<Socket>>,
+    /// `host/kernel-config.txt` as collected (`CONFIG_X=y` / `# CONFIG_X is not set`).
+    pub kernel_config: Option<String>,
     /// Namespaces under the daemon's exec-root `netns/`, by file name.
     pub netns: BTreeMap<String, NetState>,
     /// What commands printed on stderr (`<path>.stderr`), by the command's
@@ -184,5 +186,25 @@ impl Cluster {
             Some(label) => format!("{label}/{rel}"),
             None => rel.to_string(),
         }
+    }
+}
+
+impl NodeState {
+    /// A kernel config option's value (`y`, `m`, a string), `Some("n")` when
+    /// the config says `# CONFIG_X is not set`, `None` without a config or
+    /// a mention, with the 1-based line.
+    pub fn kernel_option(&self, name: &str) -> Option<(usize, &str)> {
+        let config = self.kernel_config.as_deref()?;
+        config.lines().enumerate().find_map(|(i, l)| {
+            let l = l.trim();
+            if let Some(v) = l.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+                Some((i + 1, v))
+            } else if l.strip_prefix("# ").and_then(|r| r.strip_prefix(name)) == Some(" is not set")
+            {
+                Some((i + 1, "n"))
+            } else {
+                None
+            }
+        })
     }
 }
