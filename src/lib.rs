@@ -4,6 +4,7 @@
 //! `main.rs` is glue over this library; nothing here knows about clap.
 
 pub mod bundle;
+pub mod collector;
 pub mod error;
 pub mod finding;
 pub mod parse;
