@@ -221,31 +221,34 @@ ids() {
 	ids_out=$($TO "$@" </dev/null 2>"$W/ids.err") || return 1
 	printf '%s' "$ids_out" | tr '\n' ' '
 }
-first_err() { head -n 1 "$W/ids.err" 2>/dev/null | mask_text; }
+# why REASON: REASON, plus the enumeration's first error line when there is one.
+why() {
+	wy_e=$(head -n 1 "$W/ids.err" 2>/dev/null | mask_text)
+	printf '%s' "$1${wy_e:+: $wy_e}"
+}
 
 # Sysctl dump (`key = value`), run by sh -c in the host or in a namespace:
 # the arguments are glob patterns relative to /proc/sys.
+# Keys that do not exist (net.ipv4.vs.* without IPVS) are left out.
 SYSCTL_SH='cd /proc/sys 2>/dev/null || exit 1
-for p in "$@"; do for f in $p; do
-  [ -f "$f" ] || continue
-  v=$(cat "$f" 2>/dev/null) || continue
-  printf "%s = %s\n" "$(printf %s "$f" | tr / .)" "$v"
-done; done'
+grep -H "" $* 2>/dev/null | sed -e "s/:/ = /" -e :a -e "s|^\([^ ]*\)/|\1.|" -e ta
+exit 0'
 
 # Keep log lines at or after $CUTOFF (local time, YYYY-MM-DDTHH:MM:SS).
-# Understands logrus `time="..."`, ISO line prefixes (journald
-# short-iso) and syslog `Mon DD HH:MM:SS` (year inferred). Lines without a
-# time stamp follow the previous line's decision.
+# Understands logrus `time="..."`, ISO line prefixes (journald short-iso),
+# syslog `Mon DD HH:MM:SS` (year inferred), `dmesg -T` `[Sun Nov 22 00:14:15
+# 2026]` and plain dmesg `[12345.678901]` (seconds since boot, against
+# $UPTIME_CUT). Lines without a time stamp follow the previous line.
 since_filter() {
 	if ! have awk; then
 		cat
 		return
 	fi
-	awk -v cutoff="$CUTOFF" -v year="$(date +%Y)" -v mon="$(date +%m)" '
+	awk -v cutoff="$CUTOFF" -v upcut="$UPTIME_CUT" -v year="$(date +%Y)" -v mon="$(date +%m)" '
 BEGIN { split("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec", n, " ")
         for (i = 1; i <= 12; i++) m[n[i]] = i; keep = 1 }
 {
-  ts = ""
+  ts = ""; up = ""
   if (match($0, /time="[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]/))
     ts = substr($0, RSTART + 6, 19)
   else if ($0 ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][T ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]/)
@@ -253,6 +256,11 @@ BEGIN { split("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec", n, " ")
   else if (($1 in m) && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]$/) {
     y = (m[$1] > mon + 0) ? year - 1 : year
     ts = sprintf("%04d-%02d-%02dT%s", y, m[$1], $2, $3)
+  } else if ($1 ~ /^\[[A-Z][a-z][a-z]$/ && ($2 in m) && $3 ~ /^[0-9]+$/ && $4 ~ /^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]$/ && $5 ~ /^[0-9][0-9][0-9][0-9]\]/)
+    ts = sprintf("%s-%02d-%02dT%s", substr($5, 1, 4), m[$2], $3, $4)
+  else if (upcut != "" && match($0, /^\[ *[0-9]+\.[0-9]+\]/)) {
+    up = substr($0, 2, RLENGTH - 2) + 0
+    keep = (up >= upcut + 0)
   }
   if (ts != "") keep = (ts >= cutoff)
   if (keep) print
@@ -369,14 +377,14 @@ collect_docker() {
 		run mask_json swarm/networks.json $DOCKER network inspect --verbose $n_ids
 	else
 		skip swarm/networks.json "$(qargs $DOCKER network ls --filter scope=swarm -q --no-trunc)" \
-			"no swarm-scope network $(first_err)"
+			"$(why "no swarm-scope network")"
 	fi
 
 	if c_ids=$(ids $DOCKER ps -aq --no-trunc) && [ -n "$c_ids" ]; then
 		DISPLAY_CMD="$(qargs $DOCKER inspect --type container) <ids from: $(qargs $DOCKER ps -aq --no-trunc)>"
 		run mask_json containers/inspect.json $DOCKER inspect --type container $c_ids
 	else
-		skip containers/inspect.json "$(qargs $DOCKER ps -aq --no-trunc)" "no container $(first_err)"
+		skip containers/inspect.json "$(qargs $DOCKER ps -aq --no-trunc)" "$(why "no container")"
 	fi
 
 	if ! grep -q '"ControlAvailable": *true' "$B/docker/info.json"; then
@@ -389,7 +397,7 @@ collect_docker() {
 		DISPLAY_CMD="$(qargs $DOCKER node inspect) <ids from: $(qargs $DOCKER node ls -q)>"
 		run mask_json swarm/nodes.json $DOCKER node inspect $nd_ids
 	else
-		skip swarm/nodes.json "$(qargs $DOCKER node ls -q)" "no node listed $(first_err)"
+		skip swarm/nodes.json "$(qargs $DOCKER node ls -q)" "$(why "no node listed")"
 	fi
 	if s_ids=$(ids $DOCKER service ls -q) && [ -n "$s_ids" ]; then
 		DISPLAY_CMD="$(qargs $DOCKER service inspect) <ids from: $(qargs $DOCKER service ls -q)>"
@@ -398,13 +406,13 @@ collect_docker() {
 			DISPLAY_CMD="$(qargs $DOCKER inspect --type task) <ids from: $(qargs $DOCKER service ps -q --no-trunc) <every service>>"
 			run mask_json swarm/tasks.json $DOCKER inspect --type task $t_ids
 		else
-			skip swarm/tasks.json "$(qargs $DOCKER service ps -q --no-trunc) <every service>" "no task listed $(first_err)"
+			skip swarm/tasks.json "$(qargs $DOCKER service ps -q --no-trunc) <every service>" "$(why "no task listed")"
 		fi
 		DISPLAY_CMD="$(qargs $DOCKER service ps --no-trunc) <every service>"
 		run mask_text swarm/service-ps.txt $DOCKER service ps --no-trunc $s_ids
 	else
 		for p in swarm/services.json swarm/tasks.json swarm/service-ps.txt; do
-			skip "$p" "$(qargs $DOCKER service ls -q)" "no service listed $(first_err)"
+			skip "$p" "$(qargs $DOCKER service ls -q)" "$(why "no service listed")"
 		done
 	fi
 }
@@ -452,7 +460,8 @@ collect_logs() {
 	if [ -n "$JFMT" ] && [ -n "$(journalctl -k -q -n 1 --no-pager </dev/null 2>/dev/null)" ]; then
 		run cat logs/kernel.log journalctl -k -o "$JFMT" --no-pager --since "$CUTOFF_J"
 	elif have dmesg; then
-		run_or cat logs/kernel.log dmesg dmesg -T
+		DISPLAY_CMD="dmesg -T | <lines since $CUTOFF>"
+		run_or since_filter logs/kernel.log dmesg dmesg -T
 	else
 		skip logs/kernel.log "dmesg -T" "neither journalctl -k nor dmesg available"
 	fi
@@ -519,6 +528,15 @@ collect_netns() {
 	for ns; do
 		n=netns/${ns##*/}
 		N=--net=$ns
+		# dockerd unmounts a deleted namespace at once but removes its file
+		# only on a later garbage collection (about 60 s): skip such files.
+		if ! $TO nsenter "$N" true </dev/null 2>"$W/ns.err"; then
+			ns_why="not a live namespace (unmounted file; dockerd removes it later): $(head -n 1 "$W/ns.err")"
+			for f in ip-addr ip-link ip-route ip-neigh bridge-fdb iptables-save ipvsadm sysctl; do
+				skip "$n/$f.txt" "nsenter $N" "$ns_why"
+			done
+			continue
+		fi
 		if have ip; then
 			run_or cat "$n/ip-addr.txt" "nsenter $N ip addr show" nsenter "$N" ip -d addr show
 			run_or cat "$n/ip-link.txt" "nsenter $N ip link show" nsenter "$N" ip -d link show
@@ -662,6 +680,11 @@ main() {
 	COLLECTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	CUTOFF=$(date -d "@$((NOW_S - SINCE_S))" +%Y-%m-%dT%H:%M:%S 2>/dev/null) || CUTOFF=0000-00-00T00:00:00
 	CUTOFF_J=$(date -d "@$((NOW_S - SINCE_S))" '+%Y-%m-%d %H:%M:%S' 2>/dev/null) || CUTOFF_J="-$SINCE"
+	UPTIME_CUT=
+	if [ -r /proc/uptime ]; then
+		read -r UPTIME_CUT m_rest </proc/uptime
+		UPTIME_CUT=$((${UPTIME_CUT%.*} - SINCE_S))
+	fi
 	HOST=$(uname -n 2>/dev/null | tr -c 'A-Za-z0-9._\n-' '_')
 	[ -n "$HOST" ] || HOST=unknown
 	TOP=swarmdiag-$HOST-$TS

@@ -519,6 +519,68 @@ mod tests {
         }
     }
 
+    /// `--since` bounds a log in each time format the collector meets; lines
+    /// without a time stamp follow the line before them.
+    #[test]
+    fn since_filter_understands_every_time_format() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let log = tmp.path().join("mixed.log");
+        fs::write(
+            &log,
+            "time=\"2001-05-01T10:00:00.1Z\" msg=old-logrus\n\
+             \tcontinuation of old-logrus\n\
+             time=\"2999-05-01T10:00:00+02:00\" msg=new-logrus\n\
+             \tcontinuation of new-logrus\n\
+             2001-05-01T10:00:00.000000+0000 node1 dockerd[1]: old-iso\n\
+             2999-05-01 10:00:00 node1 dockerd[1]: new-iso\n\
+             [Tue May  1 10:00:00 2001] old-dmesg\n\
+             [Wed May  1 10:00:00 2999] new-dmesg\n\
+             [99999999.000001] new-uptime\n",
+        )
+        .unwrap();
+        let shell = &shells(tmp.path())[0];
+        let out = tmp.path().join("b.tar.gz");
+        let exec_root = tmp.path().join("exec");
+        fs::create_dir_all(&exec_root).unwrap();
+        let docker = format!("sh {FAKE_DOCKER}");
+        let (ok, _, err) = run_script(
+            shell,
+            &script,
+            &[
+                "--docker",
+                &docker,
+                "--exec-root",
+                &exec_root.to_string_lossy(),
+                "--daemon-log",
+                &log.to_string_lossy(),
+                "--since",
+                "2d",
+                "--out",
+                &out.to_string_lossy(),
+            ],
+            &[],
+        );
+        assert!(ok, "{err}");
+        let root = unpack(&out, &tmp.path().join("x"));
+        let got = fs::read_to_string(root.join("logs/dockerd.log")).unwrap();
+        let kept: Vec<&str> = got
+            .lines()
+            .map(|l| l.rsplit([' ', '=']).next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "new-logrus",
+                "new-logrus",
+                "new-iso",
+                "new-dmesg",
+                "new-uptime"
+            ],
+            "{got}"
+        );
+    }
+
     #[test]
     fn daemon_down_and_hung_commands_are_recorded_not_fatal() {
         let tmp = tempfile::tempdir().unwrap();

@@ -171,6 +171,7 @@ lab_up() {
 	local nodes=$1
 	lab_check_host
 	mkdir -p "$LAB"
+	date +%s >"$LAB/started"
 	seq 1 "$nodes" >"$LAB/nodes"
 	lab_net_up
 	lab_daemons_up
@@ -187,7 +188,7 @@ services_converged() {
 # Which collector to run: the built binary's `collect` subcommand when it has
 # one (SWARMDIAG_BIN), else the script itself.
 collector_cmd() {
-	if [ -n "${SWARMDIAG_BIN:-}" ] && "$SWARMDIAG_BIN" collect --help >/dev/null 2>&1; then
+	if [ -n "${SWARMDIAG_BIN:-}" ] && "$SWARMDIAG_BIN" collect --help 2>&1 | grep -q -e --exec-root; then
 		echo "$SWARMDIAG_BIN collect"
 	else
 		echo "sh $REPO_DIR/src/collector/collect.sh"
@@ -199,14 +200,17 @@ collector_cmd() {
 # DEST_DIR/nodeN. FORMAT is tar.gz (default) or zip (then the archive is kept
 # beside the directory and unpacked by the caller).
 collect_node() {
-	local n=$1 dest=$2 fmt=${3:-tar.gz} dir=$LAB/node$1 tmp out t0 t1 top
+	local n=$1 dest=$2 fmt=${3:-tar.gz} dir=$LAB/node$1 tmp out t0 t1 top since
+	# Logs since this lab started (plus a margin), so that bundles hold this
+	# scenario only; the kernel ring buffer is shared by all labs.
+	since=${LAB_SINCE:-$(($(date +%s) - $(cat "$LAB/started") + 10))s}
 	tmp=$(mktemp -d)
 	out=$tmp/node$n.$fmt
 	t0=$(date +%s%N)
 	# shellcheck disable=SC2046
 	nsenter --net="/run/netns/${LAB_NS}node$n" --uts="$dir/uts" -- \
 		$(collector_cmd) --docker "$DOCKER_CLI -H $(node_sock "$n")" \
-		--exec-root "$dir/exec" --daemon-log "$dir/dockerd.log" --since "${LAB_SINCE:-15m}" \
+		--exec-root "$dir/exec" --daemon-log "$dir/dockerd.log" --since "$since" \
 		--out "$out" >"$tmp/stdout" 2>"$tmp/stderr" || {
 		cat "$tmp/stderr" >&2
 		fail "collector failed on node$n"
