@@ -82,13 +82,17 @@ mask_daemon_json() {
 }
 
 # ---------------------------------------------------------------- helpers
-# Milliseconds from some fixed point: date +%N (GNU), else /proc/uptime
-# (10 ms steps), else whole seconds.
+# Milliseconds from some fixed point: /proc/uptime (10 ms steps, read by a
+# builtin: no process per call), else date +%N (GNU), else whole seconds.
 setup_clock() {
-	case $(date +%N 2>/dev/null) in
-	[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) CLOCK=date ;;
-	*) if [ -r /proc/uptime ]; then CLOCK=uptime; else CLOCK=sec; fi ;;
-	esac
+	if [ -r /proc/uptime ]; then
+		CLOCK=uptime
+	else
+		case $(date +%N 2>/dev/null) in
+		[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) CLOCK=date ;;
+		*) CLOCK=sec ;;
+		esac
+	fi
 }
 now_ms() {
 	case $CLOCK in
@@ -119,12 +123,20 @@ setup_json_escape() {
 			fi
 			je_i=$((je_i + 1))
 		done
+		# Last: mark line ends (joined by tr afterwards). In this file, not
+		# a separate -e: busybox sed does not keep -e/-f order.
+		printf '%s\n' '$!s/$/\\n/'
 	} >"$W/esc.sed"
 }
 json_str() {
-	printf '"'
-	printf '%s' "$1" | sed -f "$W/esc.sed" -e '$!s/$/\\n/' | tr -d '\n'
-	printf '"'
+	case $1 in
+	*[\\\"]* | *[![:print:]]*)
+		printf '"'
+		printf '%s' "$1" | sed -f "$W/esc.sed" | tr -d '\n'
+		printf '"'
+		;;
+	*) printf '"%s"' "$1" ;;
+	esac
 }
 
 # Shell-quoted display form of a command (for the manifest).
@@ -132,16 +144,18 @@ qargs() {
 	qa_out=
 	for qa; do
 		case $qa in
-		'' | *[!A-Za-z0-9_./:=@%+,-]*)
-			qa="'$(printf '%s' "$qa" | sed "s/'/'\\\\''/g")'"
-			;;
+		*\'*) qa="'$(printf '%s' "$qa" | sed "s/'/'\\\\''/g")'" ;;
+		'' | *[!A-Za-z0-9_./:=@%+,-]*) qa="'$qa'" ;;
 		esac
 		qa_out="${qa_out:+$qa_out }$qa"
 	done
 	printf '%s' "$qa_out"
 }
 
-bytes_of() { wc -c <"$1" | tr -d ' '; }
+bytes_of() {
+	bo_n=$(wc -c <"$1")
+	echo $((bo_n))
+}
 
 # record PATH COMMAND EXIT DURATION BYTES TRUNCATED [SKIPPED]
 record() {
@@ -166,7 +180,7 @@ run() {
 	r_path=$2
 	shift 2
 	r_out=$B/$r_path
-	mkdir -p "${r_out%/*}"
+	[ -d "${r_out%/*}" ] || mkdir -p "${r_out%/*}"
 	r_cmd=${DISPLAY_CMD:-$(qargs "$@")}
 	DISPLAY_CMD=
 	r_t0=$(now_ms)

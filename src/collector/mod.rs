@@ -421,7 +421,7 @@ mod tests {
         let script = script_file(tmp.path());
         let exec_root = tmp.path().join("exec");
         fs::create_dir_all(exec_root.join("netns")).unwrap();
-        let log = tmp.path().join("we\"ird\\na\tme.log");
+        let log = tmp.path().join("we\"ird\\na\tme\nline\u{1}.log");
         let mut text = String::from(
             "time=\"2001-01-01T00:00:00.000000000Z\" level=info msg=\"ancient\"\nold continuation\n",
         );
