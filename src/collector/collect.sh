@@ -378,6 +378,7 @@ collect_docker() {
 	if [ "$r_rc" != 0 ] || ! grep -q '"ServerVersion": *"[^"]' "$B/docker/info.json"; then
 		cd_err=$(sed -n 's/.*"ServerErrors":\["\([^"]*\)".*/\1/p' "$B/docker/info.json" 2>/dev/null)
 		[ -n "$cd_err" ] || cd_err=$(head -n 1 "$B/docker/info.json.stderr" 2>/dev/null)
+		[ "$r_rc" != 124 ] || cd_err="docker info timed out after ${CMD_TIMEOUT}s"
 		cd_why="dockerd not reachable: $cd_err"
 		for p in swarm/networks.json containers/inspect.json swarm/nodes.json \
 			swarm/services.json swarm/tasks.json swarm/service-ps.txt; do
