@@ -7,6 +7,7 @@ pub mod analyze;
 pub mod bundle;
 pub mod checks;
 pub mod cli;
+pub mod collector;
 pub mod diff;
 pub mod error;
 pub mod finding;

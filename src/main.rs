@@ -96,8 +96,27 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             )?;
             Ok(exit_for(diff.worst_new(), out.fail_on.into()))
         }
-        Command::Collect { .. } | Command::CollectorScript => {
-            anyhow::bail!("this subcommand is not built yet")
+        Command::Collect {
+            out,
+            since,
+            exec_root,
+            daemon_log,
+            docker,
+        } => {
+            let opts = swarmdiag::collector::CollectOptions {
+                out,
+                since,
+                exec_root,
+                daemon_log,
+                docker,
+            };
+            let path = swarmdiag::collector::run(&opts).map_err(anyhow::Error::msg)?;
+            eprintln!("swarmdiag: bundle written to {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CollectorScript => {
+            write_output(None, swarmdiag::collector::SCRIPT)?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

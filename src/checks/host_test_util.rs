@@ -37,51 +37,6 @@ pub fn ids_among(a: &Analysis, ids: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// The ids these helpers' checks report.
-const OURS: &[&str] = &[
-    "SW601", "SW602", "SW603", "SW604", "SW605", "SW606", "SW701", "SW702",
-];
-
-/// testdata/bundles/expected.json, for the ids above: every `must_not` id is
-/// absent and every `must` id is present, except partial-logs-only's SW601,
-/// which comes from the daemon log (KMOD-01) that checks cannot read.
-#[test]
-fn seed_bundles_match_expected_json() {
-    let path = seed("expected.json");
-    let text = std::fs::read_to_string(&path).expect("expected.json");
-    let expected: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
-    let scenarios = expected["scenarios"].as_object().expect("scenarios");
-    assert_eq!(scenarios.len(), 5);
-    for (name, sc) in scenarios {
-        let a = analyze_dir(&seed(name));
-        let ids = |key: &str| -> Vec<String> {
-            sc["checks"][key]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().or_else(|| v["id"].as_str()))
-                .filter(|id| OURS.contains(id))
-                .map(str::to_string)
-                .collect()
-        };
-        for id in ids("must_not") {
-            let got = findings_of(&a, &id);
-            assert!(
-                got.is_empty(),
-                "{name}: {id} must not fire: {:?}",
-                ids_among(&a, &[&id])
-            );
-        }
-        for id in ids("must") {
-            if name == "partial-logs-only" && id == "SW601" {
-                assert!(findings_of(&a, &id).is_empty());
-                continue;
-            }
-            assert!(!findings_of(&a, &id).is_empty(), "{name}: {id} must fire");
-        }
-    }
-}
-
 /// upgrade-mid: ubuntu-0 and ubuntu-3 hold only rejected tasks with
 /// test_default addresses and are rightly absent from its Peers.
 #[test]

@@ -84,10 +84,14 @@ fn seed_bundles_give_the_expected_findings_as_dir_zip_and_tar_gz() {
         let (_, from_dir) = analyze_json(&[&dir], &[]);
         let got = finding_ids(&from_dir);
         let log_must = ids(&want["log_rules"]["must"]);
-        for id in &log_must {
+        let check_must = ids(&want["checks"]["must"]);
+        for id in log_must.iter().chain(&check_must) {
             assert!(got.contains(id), "{scenario}: expected {id}, got {got:?}");
         }
-        for id in ids(&want["log_rules"]["must_not"]) {
+        for id in ids(&want["log_rules"]["must_not"])
+            .into_iter()
+            .chain(ids(&want["checks"]["must_not"]))
+        {
             assert!(
                 !got.contains(&id),
                 "{scenario}: {id} must not fire, got {got:?}"

@@ -1,0 +1,705 @@
+//! The node collector: a POSIX sh script embedded in the binary.
+//!
+//! `swarmdiag collector-script` prints [`SCRIPT`] for nodes that lack the
+//! binary; `swarmdiag collect` runs it on this node through [`run`], which
+//! feeds it to `sh -s` so the script is the single implementation. What it
+//! writes is the contract in `docs/bundle-layout.md`.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// The collector script (`src/collector/collect.sh`).
+pub const SCRIPT: &str = include_str!("collect.sh");
+
+/// Options of `swarmdiag collect`; each maps to the script option of the same name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CollectOptions {
+    /// `--out`: bundle path ending in `.zip`, `.tar.gz` or `.tgz`.
+    pub out: Option<PathBuf>,
+    /// `--since`: how far back logs go, e.g. `48h`.
+    pub since: Option<String>,
+    /// `--exec-root`: dockerd exec-root holding `netns/`.
+    pub exec_root: Option<PathBuf>,
+    /// `--daemon-log`: dockerd log file when journald has none.
+    pub daemon_log: Option<PathBuf>,
+    /// `--docker`: docker CLI command, e.g. `docker -H unix:///run/lab/node1.sock`.
+    pub docker: Option<String>,
+}
+
+impl CollectOptions {
+    /// The script arguments for these options, in a fixed order.
+    pub fn args(&self) -> Vec<OsString> {
+        let mut args = Vec::new();
+        let mut push = |flag: &str, value: Option<OsString>| {
+            if let Some(v) = value {
+                args.push(OsString::from(flag));
+                args.push(v);
+            }
+        };
+        push("--out", self.out.clone().map(Into::into));
+        push("--since", self.since.clone().map(Into::into));
+        push("--exec-root", self.exec_root.clone().map(Into::into));
+        push("--daemon-log", self.daemon_log.clone().map(Into::into));
+        push("--docker", self.docker.clone().map(Into::into));
+        args
+    }
+}
+
+/// Runs the embedded script with `sh -s -- <args>` and returns the bundle path
+/// it printed. The script's progress goes to this process's stderr.
+pub fn run(opts: &CollectOptions) -> Result<PathBuf, String> {
+    let mut child = Command::new("sh")
+        .arg("-s")
+        .arg("--")
+        .args(opts.args())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start sh: {e}"))?;
+    // Write the script from another thread: sh reads it as it runs.
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| "no stdin for sh".to_string())?;
+    let writer = std::thread::spawn(move || stdin.write_all(SCRIPT.as_bytes()));
+    let mut stdout = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut stdout)
+            .map_err(|e| format!("reading the collector's output: {e}"))?;
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for the collector: {e}"))?;
+    match writer.join() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) if status.success() => return Err(format!("feeding the script to sh: {e}")),
+        Ok(Err(_)) | Err(_) => {}
+    }
+    if !status.success() {
+        return Err(match status.code() {
+            Some(code) => format!("collector failed with exit code {code}"),
+            None => "collector killed by a signal".to_string(),
+        });
+    }
+    stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| PathBuf::from(l.trim()))
+        .ok_or_else(|| "collector printed no bundle path".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::path::Path;
+
+    const FAKE_DOCKER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/fake-docker.sh");
+
+    /// Shells the script must run under: sh, dash, and busybox sh with busybox
+    /// applets first in PATH (sed, awk, date, head, ip... as on Alpine).
+    fn shells(tmp: &Path) -> Vec<(String, Vec<String>, Option<OsString>)> {
+        let mut v = vec![("sh".to_string(), vec!["sh".to_string()], None)];
+        if which("dash") {
+            v.push(("dash".into(), vec!["dash".into()], None));
+        }
+        if which("busybox") {
+            let bin = tmp.join("busybox-bin");
+            fs::create_dir_all(&bin).unwrap();
+            let list = Command::new("busybox").arg("--list").output().unwrap();
+            let busybox = String::from_utf8_lossy(
+                &Command::new("sh")
+                    .args(["-c", "command -v busybox"])
+                    .output()
+                    .unwrap()
+                    .stdout,
+            )
+            .trim()
+            .to_string();
+            for applet in String::from_utf8_lossy(&list.stdout).lines() {
+                let _ = std::os::unix::fs::symlink(&busybox, bin.join(applet));
+            }
+            let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
+                &std::env::var_os("PATH").unwrap_or_default(),
+            )))
+            .unwrap();
+            v.push((
+                "busybox".into(),
+                vec!["busybox".into(), "sh".into()],
+                Some(path),
+            ));
+        }
+        v
+    }
+
+    fn which(tool: &str) -> bool {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    }
+
+    fn script_file(dir: &Path) -> PathBuf {
+        let p = dir.join("collect.sh");
+        fs::write(&p, SCRIPT).unwrap();
+        p
+    }
+
+    /// Runs the script file under `shell` with args; returns (status, stdout, stderr).
+    fn run_script(
+        shell: &(String, Vec<String>, Option<OsString>),
+        script: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> (bool, String, String) {
+        let mut cmd = Command::new(&shell.1[0]);
+        cmd.args(&shell.1[1..]).arg(script).args(args);
+        if let Some(path) = &shell.2 {
+            cmd.env("PATH", path);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    #[test]
+    fn args_follow_the_options() {
+        let opts = CollectOptions {
+            out: Some("/tmp/b.tar.gz".into()),
+            since: Some("2h".into()),
+            exec_root: None,
+            daemon_log: Some("/var/log/d.log".into()),
+            docker: Some("docker -H unix:///run/x.sock".into()),
+        };
+        let args: Vec<String> = opts
+            .args()
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "--out",
+                "/tmp/b.tar.gz",
+                "--since",
+                "2h",
+                "--daemon-log",
+                "/var/log/d.log",
+                "--docker",
+                "docker -H unix:///run/x.sock"
+            ]
+        );
+        assert!(CollectOptions::default().args().is_empty());
+    }
+
+    #[test]
+    fn script_parses_under_every_shell() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        for shell in shells(tmp.path()) {
+            let mut cmd = Command::new(&shell.1[0]);
+            let out = cmd
+                .args(&shell.1[1..])
+                .arg("-n")
+                .arg(&script)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                shell.0,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    const INSPECT: &str = r#"[
+    {
+        "Config": {
+            "Env": [
+                "PASSWORD=hunter2",
+                "TRICKY=say \"hunter2\" ], here, hunter2",
+                "hunter2",
+                "PATH=/usr/bin"
+            ],
+            "Cmd": [
+                "httpd",
+                "-f"
+            ]
+        },
+        "GraphDriver": {
+            "Data": {
+                "MergedDir": "/var/lib/docker/overlay2/x/merged"
+            }
+        },
+        "Spec": {"Name": "labsecret", "Data": "aHVudGVyMg=="},
+        "Compact": {"Env":["A=hunter2","B=x \"hunter2\" ] y"],"Other":["KEEP=visible"]},
+        "Key": "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIhunter2AoGCCqGSM49\n-----END EC PRIVATE KEY-----\n",
+        "Join": "docker swarm join --token SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx 10.0.0.1:2377",
+        "Proxy": "http://proxyuser:hunter2@proxy.example:3128"
+    }
+]
+"#;
+
+    #[test]
+    fn mask_json_hides_every_secret_and_keeps_structure() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let input = tmp.path().join("inspect.json");
+        fs::write(&input, INSPECT).unwrap();
+        let input = input.to_string_lossy().into_owned();
+        for shell in shells(tmp.path()) {
+            let (ok, out, err) = run_script(&shell, &script, &["--mask", "json", &input], &[]);
+            assert!(ok, "{}: {err}", shell.0);
+            for secret in [
+                "hunter2",
+                "aHVudGVyMg==",
+                "MHcCAQEE",
+                "1awxwuwd3z9j1z3puu7rcgdbx",
+            ] {
+                assert!(
+                    !out.contains(secret),
+                    "{}: {secret} leaked:\n{out}",
+                    shell.0
+                );
+            }
+            let v: serde_json::Value = serde_json::from_str(&out)
+                .unwrap_or_else(|e| panic!("{}: masked output is not JSON: {e}\n{out}", shell.0));
+            let c = &v[0];
+            assert_eq!(
+                c["Config"]["Env"],
+                serde_json::json!([
+                    "PASSWORD=<masked>",
+                    "TRICKY=<masked>",
+                    "<masked>",
+                    "PATH=<masked>"
+                ]),
+                "{}",
+                shell.0
+            );
+            assert_eq!(c["Config"]["Cmd"], serde_json::json!(["httpd", "-f"]));
+            assert_eq!(
+                c["GraphDriver"]["Data"]["MergedDir"],
+                "/var/lib/docker/overlay2/x/merged"
+            );
+            assert_eq!(c["Spec"]["Data"], "<masked>");
+            assert_eq!(c["Spec"]["Name"], "labsecret");
+            assert_eq!(c["Compact"]["Env"], serde_json::json!(["<masked>"]));
+            assert_eq!(c["Compact"]["Other"], serde_json::json!(["KEEP=visible"]));
+            assert_eq!(c["Key"], "<masked private key>\n");
+            assert_eq!(
+                c["Join"],
+                "docker swarm join --token SWMTKN-1-<masked> 10.0.0.1:2377"
+            );
+            assert_eq!(c["Proxy"], "http://<masked>@proxy.example:3128");
+        }
+    }
+
+    #[test]
+    fn mask_daemon_json_hides_credential_keys() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let input = tmp.path().join("daemon.json");
+        fs::write(
+            &input,
+            r#"{
+  "log-level": "info",
+  "proxies": {"http-proxy": "http://u:hunter2@proxy:3128", "no-proxy": "localhost"},
+  "auths": {"registry.example": {"auth": "dXNlcjpodW50ZXIy"}},
+  "registry-password": "hunter2",
+  "IdentityToken": "hunter2",
+  "tlskey": "/etc/docker/key.pem"
+}
+"#,
+        )
+        .unwrap();
+        let input = input.to_string_lossy().into_owned();
+        for shell in shells(tmp.path()) {
+            let (ok, out, err) =
+                run_script(&shell, &script, &["--mask", "daemon-json", &input], &[]);
+            assert!(ok, "{}: {err}", shell.0);
+            assert!(!out.contains("hunter2"), "{}: {out}", shell.0);
+            assert!(!out.contains("dXNlcjpodW50ZXIy"), "{}: {out}", shell.0);
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(v["log-level"], "info");
+            assert_eq!(v["proxies"]["no-proxy"], "localhost");
+            assert_eq!(v["proxies"]["http-proxy"], "http://<masked>@proxy:3128");
+            assert_eq!(v["auths"]["registry.example"]["auth"], "<masked>");
+            assert_eq!(v["registry-password"], "<masked>");
+            assert_eq!(v["tlskey"], "/etc/docker/key.pem");
+        }
+    }
+
+    #[test]
+    fn mask_text_hides_raw_pem_keys_and_tokens() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let input = tmp.path().join("log.txt");
+        fs::write(
+            &input,
+            "before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEhunter2\nabc\n-----END RSA PRIVATE KEY-----\nafter SWMTKN-1-abc123-def456 end\n",
+        )
+        .unwrap();
+        let input = input.to_string_lossy().into_owned();
+        for shell in shells(tmp.path()) {
+            let (ok, out, err) = run_script(&shell, &script, &["--mask", "text", &input], &[]);
+            assert!(ok, "{}: {err}", shell.0);
+            let lines: Vec<&str> = out.lines().collect();
+            assert_eq!(lines.first(), Some(&"before"), "{}", shell.0);
+            assert_eq!(
+                lines.last(),
+                Some(&"after SWMTKN-1-<masked> end"),
+                "{}",
+                shell.0
+            );
+            assert!(
+                !out.contains("hunter2") && !out.contains("def456"),
+                "{}",
+                shell.0
+            );
+            assert_eq!(lines.len(), 6, "{}: one masked line per key line", shell.0);
+        }
+    }
+
+    /// Unpacks a .tar.gz bundle into `dest`; returns the single top directory.
+    fn unpack(archive: &Path, dest: &Path) -> PathBuf {
+        let f = fs::File::open(archive).unwrap();
+        tar::Archive::new(flate2::read::GzDecoder::new(f))
+            .unpack(dest)
+            .unwrap();
+        let tops: Vec<_> = fs::read_dir(dest)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(tops.len(), 1, "one top directory: {tops:?}");
+        tops.into_iter().next().unwrap()
+    }
+
+    fn manifest(root: &Path) -> serde_json::Value {
+        let text = fs::read_to_string(root.join("manifest.json")).unwrap();
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("manifest is not JSON: {e}\n{text}"))
+    }
+
+    fn entry<'a>(m: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+        m["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["path"] == path)
+            .unwrap_or_else(|| panic!("no manifest entry for {path}"))
+    }
+
+    fn all_text(dir: &Path) -> String {
+        let mut s = String::new();
+        for e in fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                s.push_str(&all_text(&p));
+            } else {
+                s.push_str(&String::from_utf8_lossy(&fs::read(&p).unwrap()));
+            }
+        }
+        s
+    }
+
+    /// A full run against the fake docker CLI (a manager), with a daemon log
+    /// whose name needs JSON escaping, old and new lines, and a size cap.
+    #[test]
+    fn full_run_with_fake_docker_writes_the_layout() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let exec_root = tmp.path().join("exec");
+        fs::create_dir_all(exec_root.join("netns")).unwrap();
+        let log = tmp.path().join("we\"ird\\na\tme\nline\u{1}.log");
+        let mut text = String::from(
+            "time=\"2001-01-01T00:00:00.000000000Z\" level=info msg=\"ancient\"\nold continuation\n",
+        );
+        for i in 0..200 {
+            text.push_str(&format!(
+                "time=\"2999-01-01T00:00:00.{i:09}Z\" level=error msg=\"fresh {i}\"\n"
+            ));
+        }
+        fs::write(&log, &text).unwrap();
+        for shell in shells(tmp.path()) {
+            let out_dir = tmp.path().join(format!("out-{}", shell.0));
+            fs::create_dir_all(&out_dir).unwrap();
+            let bundle = out_dir.join("b.tar.gz");
+            let docker = format!("sh {FAKE_DOCKER}");
+            let (ok, stdout, err) = run_script(
+                &shell,
+                &script,
+                &[
+                    "--docker",
+                    &docker,
+                    "--exec-root",
+                    &exec_root.to_string_lossy(),
+                    "--daemon-log",
+                    &log.to_string_lossy(),
+                    "--since",
+                    "1h",
+                    "--out",
+                    &bundle.to_string_lossy(),
+                ],
+                &[("SWARMDIAG_MAX_BYTES", "4000")],
+            );
+            assert!(ok, "{}: {err}", shell.0);
+            assert_eq!(stdout.trim(), bundle.to_string_lossy(), "{}", shell.0);
+            let x = out_dir.join("x");
+            let root = unpack(&bundle, &x);
+            let top = root.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(top.starts_with("swarmdiag-") && top.ends_with('Z'), "{top}");
+
+            let m = manifest(&root);
+            assert_eq!(m["format"], "swarmdiag-bundle");
+            assert_eq!(m["version"], 1);
+            assert_eq!(m["since"], "1h");
+            assert_eq!(
+                m["daemon_log_source"],
+                format!("file:{}", log.to_string_lossy())
+            );
+            for c in m["commands"].as_array().unwrap() {
+                for k in [
+                    "path",
+                    "command",
+                    "exit_code",
+                    "duration_ms",
+                    "bytes",
+                    "truncated",
+                ] {
+                    assert!(c.get(k).is_some(), "{}: {k} missing in {c}", shell.0);
+                }
+                let path = c["path"].as_str().unwrap();
+                if c["exit_code"].is_null() {
+                    assert!(c["skipped"].is_string(), "{c}");
+                } else {
+                    let len = fs::metadata(root.join(path)).unwrap().len();
+                    assert_eq!(Some(len), c["bytes"].as_u64(), "{}: {path}", shell.0);
+                }
+            }
+            for p in [
+                "docker/version.json",
+                "docker/info.json",
+                "swarm/nodes.json",
+                "swarm/services.json",
+                "swarm/tasks.json",
+                "swarm/service-ps.txt",
+                "swarm/networks.json",
+                "containers/inspect.json",
+                "host/ip-addr.txt",
+                "host/sysctl.txt",
+            ] {
+                assert_eq!(entry(&m, p)["exit_code"], 0, "{}: {p}", shell.0);
+                assert!(root.join(p).is_file(), "{}: {p}", shell.0);
+            }
+            let log_entry = entry(&m, "logs/dockerd.log");
+            assert_eq!(log_entry["truncated"], true, "{}", shell.0);
+            assert_eq!(log_entry["bytes"], 4000);
+            let got = fs::read_to_string(root.join("logs/dockerd.log")).unwrap();
+            assert!(
+                got.starts_with("time=\"2999-01-01T00:00:00.000000000Z\""),
+                "{got}"
+            );
+            assert!(!got.contains("ancient") && !got.contains("old continuation"));
+
+            let everything = all_text(&root);
+            for secret in ["hunter2", "aHVudGVyMg==", "MHcCAQEE"] {
+                assert!(!everything.contains(secret), "{}: {secret} leaked", shell.0);
+            }
+        }
+    }
+
+    /// `--since` bounds a log in each time format the collector meets; lines
+    /// without a time stamp follow the line before them.
+    #[test]
+    fn since_filter_understands_every_time_format() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let log = tmp.path().join("mixed.log");
+        fs::write(
+            &log,
+            "time=\"2001-05-01T10:00:00.1Z\" msg=old-logrus\n\
+             \tcontinuation of old-logrus\n\
+             time=\"2999-05-01T10:00:00+02:00\" msg=new-logrus\n\
+             \tcontinuation of new-logrus\n\
+             2001-05-01T10:00:00.000000+0000 node1 dockerd[1]: old-iso\n\
+             2999-05-01 10:00:00 node1 dockerd[1]: new-iso\n\
+             [Tue May  1 10:00:00 2001] old-dmesg\n\
+             [Wed May  1 10:00:00 2999] new-dmesg\n\
+             [99999999.000001] new-uptime\n",
+        )
+        .unwrap();
+        let shell = &shells(tmp.path())[0];
+        let out = tmp.path().join("b.tar.gz");
+        let exec_root = tmp.path().join("exec");
+        fs::create_dir_all(&exec_root).unwrap();
+        let docker = format!("sh {FAKE_DOCKER}");
+        let (ok, _, err) = run_script(
+            shell,
+            &script,
+            &[
+                "--docker",
+                &docker,
+                "--exec-root",
+                &exec_root.to_string_lossy(),
+                "--daemon-log",
+                &log.to_string_lossy(),
+                "--since",
+                "2d",
+                "--out",
+                &out.to_string_lossy(),
+            ],
+            &[],
+        );
+        assert!(ok, "{err}");
+        let root = unpack(&out, &tmp.path().join("x"));
+        let got = fs::read_to_string(root.join("logs/dockerd.log")).unwrap();
+        let kept: Vec<&str> = got
+            .lines()
+            .map(|l| l.rsplit([' ', '=']).next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "new-logrus",
+                "new-logrus",
+                "new-iso",
+                "new-dmesg",
+                "new-uptime"
+            ],
+            "{got}"
+        );
+    }
+
+    #[test]
+    fn daemon_down_and_hung_commands_are_recorded_not_fatal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let shell = &shells(tmp.path())[0];
+        let docker = format!("sh {FAKE_DOCKER}");
+        let exec_root = tmp.path().join("exec");
+        fs::create_dir_all(&exec_root).unwrap();
+        let er = exec_root.to_string_lossy().into_owned();
+
+        let down = tmp.path().join("down.tar.gz");
+        let (ok, _, err) = run_script(
+            shell,
+            &script,
+            &[
+                "--docker",
+                &docker,
+                "--exec-root",
+                &er,
+                "--out",
+                &down.to_string_lossy(),
+            ],
+            &[("FAKE_DOCKER_MODE", "down")],
+        );
+        assert!(ok, "{err}");
+        let root = unpack(&down, &tmp.path().join("down"));
+        let m = manifest(&root);
+        assert_eq!(entry(&m, "docker/version.json")["exit_code"], 1);
+        let nodes = entry(&m, "swarm/nodes.json");
+        assert!(nodes["exit_code"].is_null());
+        assert!(nodes["skipped"]
+            .as_str()
+            .unwrap()
+            .starts_with("dockerd not reachable: Cannot connect to the Docker daemon"));
+        assert_eq!(entry(&m, "host/ip-route.txt")["exit_code"], 0);
+
+        let slow = tmp.path().join("slow.tar.gz");
+        let (ok, _, err) = run_script(
+            shell,
+            &script,
+            &[
+                "--docker",
+                &docker,
+                "--exec-root",
+                &er,
+                "--out",
+                &slow.to_string_lossy(),
+            ],
+            &[("FAKE_DOCKER_MODE", "slow"), ("SWARMDIAG_TIMEOUT", "1")],
+        );
+        assert!(ok, "{err}");
+        let root = unpack(&slow, &tmp.path().join("slow"));
+        let m = manifest(&root);
+        assert_eq!(entry(&m, "swarm/nodes.json")["exit_code"], 124);
+        assert_eq!(entry(&m, "swarm/services.json")["exit_code"], 0);
+
+        let worker = tmp.path().join("worker.tar.gz");
+        let (ok, _, err) = run_script(
+            shell,
+            &script,
+            &[
+                "--docker",
+                &docker,
+                "--exec-root",
+                &er,
+                "--out",
+                &worker.to_string_lossy(),
+            ],
+            &[("FAKE_DOCKER_MODE", "worker")],
+        );
+        assert!(ok, "{err}");
+        let root = unpack(&worker, &tmp.path().join("worker"));
+        let m = manifest(&root);
+        assert_eq!(
+            entry(&m, "swarm/tasks.json")["skipped"],
+            "not a swarm manager"
+        );
+        assert_eq!(entry(&m, "swarm/networks.json")["exit_code"], 0);
+    }
+
+    #[test]
+    fn bad_options_fail_without_writing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let shell = &shells(tmp.path())[0];
+        for args in [
+            vec!["--since", "yesterday"],
+            vec!["--out", "/nonexistent-dir/b.tar.gz"],
+            vec!["--out", "b.txt"],
+            vec!["--bogus"],
+        ] {
+            let (ok, _, err) = run_script(shell, &script, &args, &[]);
+            assert!(!ok, "{args:?} should fail");
+            assert!(err.contains("swarmdiag-collect:"), "{args:?}: {err}");
+        }
+    }
+
+    /// `run` feeds the embedded script through `sh -s`, as `swarmdiag collect` does.
+    #[test]
+    fn run_feeds_the_script_through_sh() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("b.tgz");
+        let exec_root = tmp.path().join("exec");
+        fs::create_dir_all(&exec_root).unwrap();
+        let got = run(&CollectOptions {
+            out: Some(out.clone()),
+            since: Some("10m".into()),
+            exec_root: Some(exec_root),
+            daemon_log: None,
+            docker: Some(format!("sh {FAKE_DOCKER}")),
+        })
+        .unwrap();
+        assert_eq!(got, out);
+        let root = unpack(&out, &tmp.path().join("x"));
+        assert_eq!(manifest(&root)["since"], "10m");
+        assert!(run(&CollectOptions {
+            since: Some("soon".into()),
+            ..Default::default()
+        })
+        .is_err());
+    }
+}
