@@ -111,6 +111,121 @@ impl LogScan {
     }
 }
 
+/// Lines handed from the reader to a log worker: a run of consecutive lines
+/// of one node's file, packed into one buffer.
+struct LineBatch {
+    node: String,
+    path: String,
+    buf: String,
+    /// (line number, truncated, end offset in `buf`).
+    lines: Vec<(usize, bool, usize)>,
+}
+
+/// How many lines a batch carries before it is handed over.
+const BATCH_LINES: usize = 2048;
+
+/// Log workers per input. Fixed rather than one per core: batch `i` goes to
+/// worker `i % LOG_WORKERS`, and a fixed deal keeps the result the same on
+/// every machine.
+const LOG_WORKERS: usize = 4;
+
+/// Reads one input while log workers parse and match its lines, so reading
+/// (and decompressing) overlaps with parsing. Matching and event collection
+/// do not depend on line order; the only order-dependent state, the year
+/// given to year-less syslog lines, evolves per worker over a fixed deal of
+/// batches, so the output stays deterministic.
+fn scan_input(input: &Input, rules: &RuleSet) -> Result<Read> {
+    std::thread::scope(|s| {
+        let mut senders = Vec::new();
+        let mut handles = Vec::new();
+        for _ in 0..LOG_WORKERS {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, LineBatch)>(4);
+            senders.push(tx);
+            handles.push(s.spawn(move || {
+                let mut scan = LogScan::new(rules);
+                let mut first_host: BTreeMap<String, (usize, String)> = BTreeMap::new();
+                for (index, b) in rx {
+                    let mut start = 0;
+                    for &(line, truncated, end) in &b.lines {
+                        let text = &b.buf[start..end];
+                        start = end;
+                        scan.line(&LogLine {
+                            node: &b.node,
+                            path: &b.path,
+                            line,
+                            text,
+                            truncated,
+                        });
+                    }
+                    // A node's host name is the one its earliest batch saw.
+                    if let Some(h) = scan.hosts.remove(&b.node) {
+                        first_host.entry(b.node.clone()).or_insert((index, h));
+                    }
+                }
+                (scan, first_host)
+            }));
+        }
+        let mut batches = 0usize;
+        let mut pending: Option<LineBatch> = None;
+        let mut send = |b: LineBatch| {
+            // A worker only hangs up by panicking; the join below reports it.
+            let _ = senders[batches % LOG_WORKERS].send((batches, b));
+            batches += 1;
+        };
+        let read = input.read(&mut |l: &LogLine<'_>| {
+            let full = pending.as_ref().is_some_and(|b| {
+                b.node != l.node || b.path != l.path || b.lines.len() >= BATCH_LINES
+            });
+            if full {
+                if let Some(b) = pending.take() {
+                    send(b);
+                }
+            }
+            let b = pending.get_or_insert_with(|| LineBatch {
+                node: l.node.to_string(),
+                path: l.path.to_string(),
+                buf: String::new(),
+                lines: Vec::with_capacity(BATCH_LINES),
+            });
+            b.buf.push_str(l.text);
+            b.lines.push((l.line, l.truncated, b.buf.len()));
+        });
+        if let Some(b) = pending.take() {
+            send(b);
+        }
+        // Hanging up ends the workers' loops.
+        drop(send);
+        drop(senders);
+        let mut matcher = rules.log_matcher();
+        let mut hosts: BTreeMap<String, (usize, String)> = BTreeMap::new();
+        let mut events = crate::timeline::Collector::default();
+        for h in handles {
+            let (scan, first_host) = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            matcher.merge(scan.matcher);
+            events.absorb(scan.events);
+            for (node, (index, host)) in first_host {
+                match hosts.get(&node) {
+                    Some((i, _)) if *i <= index => {}
+                    _ => {
+                        hosts.insert(node, (index, host));
+                    }
+                }
+            }
+        }
+        let hosts = hosts.into_iter().map(|(n, (_, h))| (n, h)).collect();
+        Ok((read?, matcher, hosts, events))
+    })
+}
+
+/// What reading one input gives: its bundles, the log rule matches, the host
+/// name each log-only node logged under, and the timeline events.
+type Read = (
+    bundle::Bundles,
+    LogMatcher,
+    BTreeMap<String, String>,
+    crate::timeline::Collector,
+);
+
 /// Reads, models and checks `paths` (one node bundle each, or archives holding several).
 pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<Analysis> {
     let mut inputs: Vec<Input> = paths
@@ -119,19 +234,9 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         .collect::<Result<_>>()?;
     bundle::label_uniquely(&mut inputs);
 
-    type Read = (
-        bundle::Bundles,
-        LogMatcher,
-        BTreeMap<String, String>,
-        crate::timeline::Collector,
-    );
     let read: Vec<Result<Read>> = inputs
         .par_iter()
-        .map(|input| {
-            let mut scan = LogScan::new(rules);
-            let bundles = input.read(&mut |l| scan.line(l))?;
-            Ok((bundles, scan.matcher, scan.hosts, scan.events))
-        })
+        .map(|input| scan_input(input, rules))
         .collect();
 
     let mut node_bundles: Vec<NodeBundle> = Vec::new();

@@ -374,6 +374,15 @@ pub struct Collector {
 }
 
 impl Collector {
+    /// Takes in the events another collector gathered (a parallel log worker's).
+    pub fn absorb(&mut self, other: Collector) {
+        self.dropped += other.dropped;
+        for e in other.events {
+            self.push(e);
+        }
+        self.pending_boot.extend(other.pending_boot);
+    }
+
     /// A line that carried no record: remembers a boot marker.
     pub fn marker(&mut self, l: &LogLine<'_>) {
         if l.path == "logs/dockerd.log" && is_boot_marker(l.text) {
