@@ -6,6 +6,11 @@
 //! `CI=true` those are failures. Scenarios run one after the other in this one
 //! test (and `tests/lab/run.sh` holds a lock), so two labs never overlap.
 //! Every check is made and all failures are reported together at the end.
+//! After `analyze`, `swarmdiag diff` and `swarmdiag timeline` run on the three
+//! real before/after pairs (tests/lab/pairs.rs, shared with tests/lab_bundles.rs).
+
+#[path = "lab/pairs.rs"]
+mod pairs;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -49,6 +54,19 @@ const EXPECTED: &[Expect] = &[
             "GOS-09",
         ]],
         severe_only: None,
+    },
+    Expect {
+        scenario: "gossip-blocked-before",
+        // The same swarm just before node3's firewall drops 7946: healthy.
+        all: &["KMOD-01"],
+        any: &[],
+        severe_only: Some(&["KMOD-01", "SW108", "SW601"]),
+    },
+    Expect {
+        scenario: "drained-before",
+        all: &["KMOD-01"],
+        any: &[],
+        severe_only: Some(&["KMOD-01", "SW108", "SW601"]),
     },
     Expect {
         scenario: "drained",
@@ -396,6 +414,26 @@ fn check_scenario_facts(f: &mut Failures, scenario: &str, dir: &Path) {
                 || "gossip-blocked: no gossip failure in the logs".into(),
             );
         }
+        "gossip-blocked-before" => {
+            f.check(
+                !file_contains(&node("node3").join("host/iptables-save.txt"), "7946"),
+                || "gossip-blocked-before: node3 already has 7946 rules".into(),
+            );
+            f.check(
+                !any_node("logs/dockerd.log", "Failed to send gossip")
+                    && !any_node("logs/dockerd.log", "Push/Pull with"),
+                || "gossip-blocked-before: gossip failures before the block".into(),
+            );
+        }
+        "drained-before" => {
+            f.check(
+                !file_contains(
+                    &node("node1").join("swarm/nodes.json"),
+                    "\"Availability\": \"drain\"",
+                ),
+                || "drained-before: a node is already drained".into(),
+            );
+        }
         "drained" => {
             f.check(
                 file_contains(
@@ -585,12 +623,17 @@ fn swarm_lab_scenarios() {
     for expect in EXPECTED {
         check_analyze(&mut f, &bin, expect, &out.path().join(expect.scenario));
     }
+    let analysis_failures = f.0.len() - collection_failures;
+    let t = Instant::now();
+    f.0.extend(pairs::check_pairs(&bin, out.path()));
+    eprintln!("lab: diff/timeline pair checks in {:.1?}", t.elapsed());
     if !f.0.is_empty() {
         panic!(
-            "{} lab check(s) failed ({} on collection, {} on analysis):\n  {}",
+            "{} lab check(s) failed ({} on collection, {} on analysis, {} on diff/timeline):\n  {}",
             f.0.len(),
             collection_failures,
-            f.0.len() - collection_failures,
+            analysis_failures,
+            f.0.len() - collection_failures - analysis_failures,
             f.0.join("\n  ")
         );
     }

@@ -164,15 +164,21 @@ fn prefixed_event(msg: &str, rec: &LogRecord) -> Option<Event> {
         return Some(event(Kind::AgentStart, "libnetwork agent (gossip) started"));
     }
     if let Some(rest) = msg.strip_prefix("manager selected by agent for new session: ") {
+        // `{<node id> <addr>}` (Go's %v of a Peer): the id is empty when the
+        // agent dialled an address (`{ 198.18.0.11:2377}`), both are empty
+        // for the node's own manager (`{ }`), as real lab daemons log.
         let inner = rest.trim_matches(|c| c == '{' || c == '}');
-        let mut parts = inner.split_whitespace();
-        let id = parts.next().unwrap_or("");
-        let addr = parts.next().unwrap_or("");
-        let mut e = event(
-            Kind::AgentSession,
-            format!("agent: session with manager {id} {addr}"),
-        );
-        e.subject_ids.push(id.to_string());
+        let (id, addr) = inner.split_once(' ').unwrap_or((inner, ""));
+        let (id, addr) = (id.trim(), addr.trim());
+        let text = match (id.is_empty(), addr.is_empty()) {
+            (false, _) => format!("agent: session with manager {id} {addr}"),
+            (true, false) => format!("agent: session with manager at {addr}"),
+            (true, true) => "agent: session with the local manager".to_string(),
+        };
+        let mut e = event(Kind::AgentSession, text.trim_end().to_string());
+        if !id.is_empty() {
+            e.subject_ids.push(id.to_string());
+        }
         return Some(e);
     }
     if msg.starts_with("heartbeat to manager") && msg.contains("failed") {
@@ -537,6 +543,24 @@ mod tests {
         assert_eq!(e.kind, Kind::TaskState);
         assert_eq!(e.state.as_deref(), Some("rejected"));
         assert_eq!(e.text, "task 7fa62bqntdpx PREPARING → REJECTED");
+    }
+
+    #[test]
+    fn agent_session_peer_with_and_without_id() {
+        let e = ev(r#"time="2019-01-15T21:06:20.1Z" level=info msg="manager selected by agent for new session: {kb1ienw2q3dc6uk3k2pef0ms6 172.31.18.74:2377}" module=node/agent node.id=1sem08y1heylg8d4npolfwghg"#).unwrap();
+        assert_eq!(e.kind, Kind::AgentSession);
+        assert_eq!(e.subject_ids, ["kb1ienw2q3dc6uk3k2pef0ms6"]);
+        assert_eq!(
+            e.text,
+            "agent: session with manager kb1ienw2q3dc6uk3k2pef0ms6 172.31.18.74:2377"
+        );
+        // Real lab lines (tests/lab): an address without id, and the node's own manager.
+        let e = ev(r#"time="2026-11-22T01:24:16.861745304Z" level=info msg="manager selected by agent for new session: { 198.18.0.11:2377}" module=node/agent node.id=csy6fwr5r6szbowsgden0sio3"#).unwrap();
+        assert!(e.subject_ids.is_empty());
+        assert_eq!(e.text, "agent: session with manager at 198.18.0.11:2377");
+        let e = ev(r#"time="2026-11-22T01:43:28.754831527Z" level=info msg="manager selected by agent for new session: { }" module=node/agent node.id=jn0ykm9jc7xxzo1jgnardq8n5"#).unwrap();
+        assert!(e.subject_ids.is_empty());
+        assert_eq!(e.text, "agent: session with the local manager");
     }
 
     #[test]

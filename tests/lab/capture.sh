@@ -32,6 +32,10 @@ UTS namespaces, with `--since` set to the time since that lab started (logs and
 the kernel log hold that scenario only). Each `<scenario>/<node>/` is one unpacked
 node bundle (layout: `docs/bundle-layout.md`). Nothing was edited by hand.
 
+`drained-before`/`drained`, `gossip-blocked-before`/`gossip-blocked` and
+`daemon-down`/`daemon-restart` are before/after pairs of one swarm each, for
+`swarmdiag diff` and `swarmdiag timeline` (asserted by `tests/lab_bundles.rs`).
+
 The lab kernel has no IPVS (`CONFIG_IP_VS` unset, no loadable modules): every
 dockerd logs `Could not get ipvs family information from the kernel`, every
 `ipvsadm.txt` is empty with `Can't initialize ipvs: Protocol not available` in
@@ -42,12 +46,14 @@ reason (no `/proc/modules`). Registry lookups go to a dead proxy on loopback,
 so workers also log `pulling image failed ... proxyconnect tcp: dial tcp
 127.0.0.1:9: connect: connection refused` before using the local image.
 
-| scenario | what was done | real messages in the bundles |
+| directory | what was done | real messages in the bundles |
 |---|---|---|
 | `healthy` | overlay `appnet`; service `web` (3 replicas, httpd, published 8080); service `db` with `--env PASSWORD=hunter2` and a secret. Task-to-task GET over the overlay from node1 to node3 works; `web:80` (VIP) times out. | `PASSWORD=<masked>` in services/tasks/containers; IPVS errors |
 | `exhausted` | overlay `small` with `--subnet 10.50.0.0/27`; service `many` with 30 replicas | leader: `Failed to allocate network resources for node …` and `task allocation failure … could not find an available IP`; workers: `fatal task error … node is missing network attachments, ip addresses may be exhausted` (tasks `Rejected`) |
-| `gossip-blocked` | before the swarm forms, node3's own iptables (in its namespace) drops tcp+udp 7946 to and from node2; then the `healthy` app | node3: `Failed to send gossip to 198.18.0.12: … sendto: operation not permitted`, `memberlist: Failed to send ping`; node2/node3 (whichever tries first): `memberlist: Push/Pull with … failed: dial tcp …:7946: i/o timeout`, `bulk sync to node … failed: failed to send a TCP message during bulk sync: dial tcp …:7946: i/o timeout`; node3 `host/iptables-save.txt` holds the DROP rules |
-| `drained` | the `healthy` app, then `docker node update --availability drain node3`; its tasks move to node1/node2 | node3 `Availability: drain`; node3's bundle shows namespaces being removed (skipped as `not a live namespace`) |
+| `gossip-blocked-before` | the `healthy` app on a working swarm, collected just before node3's firewall is changed (the before side of `gossip-blocked`) | no gossip failure; node3 `host/iptables-save.txt` without 7946 rules |
+| `gossip-blocked` | continues `gossip-blocked-before`: node3's own iptables (in its namespace) now drops tcp+udp 7946 to and from node2; collected once node2 logs a failed push/pull or bulk sync (about 30 s) | node3: `memberlist: Failed to send ping: write udp [::]:7946->198.18.0.12:7946: sendto: operation not permitted` (and/or `Failed to send gossip to 198.18.0.12`); node2 or node3 (whichever tries first): `bulk sync to node … failed: failed to send a TCP message during bulk sync: dial tcp …:7946: i/o timeout` or `memberlist: Push/Pull with … failed`; node3 `host/iptables-save.txt` holds the DROP rules |
+| `drained-before` | the `healthy` app, collected just before the drain (the before side of `drained`) | node3 `Availability: active`, running tasks |
+| `drained` | continues `drained-before`: `docker node update --availability drain node3`; its tasks move to node1/node2 | node3 `Availability: drain` (its `UpdatedAt` after the drain; at log level info no daemon logs the API call); node3's bundle shows namespaces being removed (skipped as `not a live namespace`) |
 | `daemon-down` | the `healthy` app, then node3's dockerd stopped (SIGTERM) while node3 is still active; collected while it is down | managers: node3 `State: down`, `heartbeat failure`; node3's bundle: docker output skipped (`dockerd not reachable: Cannot connect to the Docker daemon …`), logs and host/netns state still there |
 | `daemon-restart` | continues `daemon-down`: node3's dockerd started again, node3 `Ready`, services converged | node3's log shows shutdown and a second start (`Daemon has completed initialization` twice) |
 
