@@ -35,78 +35,29 @@ fn json_start(text: &str) -> Option<(usize, usize)> {
 }
 
 /// The elements of the first JSON array (or the single object) in `text`, each
-/// with the 1-based line where it starts. Text after the value is ignored.
+/// with the 1-based line where it starts, found by the shared scanner in
+/// [`super::json`] (which skips stray stderr lines and matches brackets).
 pub(crate) fn json_items(text: &str) -> Result<Vec<(usize, Value)>, ParseError> {
-    let Some((start, first_line)) = json_start(text) else {
+    if !looks_like_json(text) {
         return Ok(Vec::new());
-    };
-    let body = text.get(start..).unwrap_or("");
-    let mut stream = serde_json::Deserializer::from_str(body).into_iter::<Value>();
-    let value = match stream.next() {
-        None => return Ok(Vec::new()),
-        Some(Err(e)) => {
-            return Err(ParseError::new(
-                Some(first_line + e.line().saturating_sub(1)),
-                format!("invalid JSON: {e}"),
-            ))
-        }
-        Some(Ok(v)) => v,
-    };
-    let starts = element_lines(body, first_line);
-    Ok(match value {
-        Value::Array(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| (starts.get(i).copied().unwrap_or(first_line), v))
-            .collect(),
-        other => vec![(first_line, other)],
-    })
-}
-
-/// Line on which each element of a top-level JSON array starts.
-fn element_lines(body: &str, first_line: usize) -> Vec<usize> {
-    let mut out = Vec::new();
-    let (mut depth, mut in_str, mut escaped, mut expect_value) = (0usize, false, false, false);
-    let mut line = first_line;
-    for b in body.bytes() {
-        if b == b'\n' {
-            line += 1;
-        }
-        if in_str {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        if expect_value && depth == 1 && !b.is_ascii_whitespace() && b != b']' {
-            out.push(line);
-            expect_value = false;
-        }
-        match b {
-            b'"' => in_str = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth == 1 {
-                    if b == b'{' {
-                        break;
-                    }
-                    expect_value = true;
-                }
-            }
-            b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    break;
-                }
-            }
-            b',' if depth == 1 => expect_value = true,
-            _ => {}
+    }
+    let top = super::json::top_level_items(text)?;
+    if top.items.is_empty() {
+        if let Some(p) = top.problems.into_iter().next() {
+            return Err(p);
         }
     }
-    out
+    top.items
+        .into_iter()
+        .map(|(line, item)| {
+            serde_json::from_str(item).map(|v| (line, v)).map_err(|e| {
+                ParseError::new(
+                    Some(line + e.line().saturating_sub(1)),
+                    format!("invalid JSON: {e}"),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Reads `123`, `661K`, `15M`, `2G`, `1T` (powers of 1000, as printed by
