@@ -157,3 +157,33 @@ pub fn evidence(file: impl Into<String>, line: usize, text: impl Into<String>) -
         text: text.into(),
     }
 }
+
+#[cfg(test)]
+mod fixture_tests {
+    use std::path::Path;
+
+    /// Every check listed in rules/checks.toml has a fixture that fires it and
+    /// one that stays quiet, and both behave so through the whole pipeline.
+    #[test]
+    fn every_check_has_a_firing_and_a_quiet_fixture() {
+        let rules = crate::load_rules(None).expect("rules load");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks");
+        let checks: Vec<&str> = rules
+            .rules()
+            .iter()
+            .filter(|r| r.check)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(checks.len(), 33);
+        for id in checks {
+            for (case, want) in [("fires", true), ("quiet", false)] {
+                let dir = root.join(id).join(case);
+                assert!(dir.is_dir(), "{id}: no fixture {}", dir.display());
+                let a = crate::analyze::analyze(&[dir.clone()], &rules, &Default::default())
+                    .unwrap_or_else(|e| panic!("{id}/{case}: {e}"));
+                let got = a.findings.iter().any(|f| f.id == id);
+                assert_eq!(got, want, "{id}/{case}: fired = {got}");
+            }
+        }
+    }
+}
