@@ -13,7 +13,7 @@ use crate::finding::{consolidate, Severity};
 use std::collections::BTreeSet;
 use time::macros::datetime;
 
-/// The check ids of /work/wt/CHECKS.md with their names and default severities.
+/// The check ids (the registry the checks were built against) with their names and default severities.
 const CHECKS_MD: &[(&str, &str, Severity)] = &[
     ("SW101", "vip-missing-from-lb-namespace", Severity::Error),
     ("SW102", "lb-stale-backend", Severity::Error),

@@ -72,7 +72,7 @@ def expected_json(expected: dict) -> str:
         "about": "Expected findings of the analyzer per scenario directory; see testdata/README.md. "
                  "log_rules: catalogue ids of research/signatures.md section 1 (must: the analyzer reports it; "
                  "present: its text is in the logs, not asserted; benign: healthy noise, must not yield a "
-                 "finding of severity warning or above; must_not: not reported). checks: CHECKS.md ids.",
+                 "finding of severity warning or above; must_not: not reported). checks: docs/rules.md ids.",
         "generated_by": "testdata/gen/make_seed_bundles.py",
         "scenarios": expected,
     }

@@ -1,7 +1,7 @@
 """Expected findings per scenario, and a self-check of the log claims.
 
 The analyzer's rules are written elsewhere; this file states what the bundles
-contain, in catalogue ids (signatures.md §1) and check ids (CHECKS.md). The
+contain, in catalogue ids (signatures.md §1) and check ids (docs/rules.md). The
 generator verifies the log claims against the rendered logs with the
 distinctive substrings below: a `must` id has at least one of its substrings
 in some dockerd.log of the scenario, a `must_not` id has none. (Substrings are
@@ -90,7 +90,7 @@ def check_logs(name: str, exp: dict, logs: list[str]) -> None:
     must = {c["id"] for c in checks["must"]}
     listed = must | set(checks["must_not"]) | set(checks.get("unspecified", []))
     if listed != set(ALL_CHECKS) or must & set(checks["must_not"]):
-        raise ExpectationError(f"{name}: check lists must partition CHECKS.md: missing {sorted(set(ALL_CHECKS) - listed)}")
+        raise ExpectationError(f"{name}: check lists must partition docs/rules.md: missing {sorted(set(ALL_CHECKS) - listed)}")
 
 
 def must_not_checks(must: list[dict], unspecified: list[str] = ()) -> list[str]:
