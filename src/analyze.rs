@@ -194,7 +194,6 @@ fn scan_input(input: &Input, rules: &RuleSet) -> Result<Read> {
             send(b);
         }
         // Hanging up ends the workers' loops.
-        drop(send);
         drop(senders);
         let mut matcher = rules.log_matcher();
         let mut hosts: BTreeMap<String, (usize, String)> = BTreeMap::new();

@@ -179,8 +179,12 @@ mod fixture_tests {
             for (case, want) in [("fires", true), ("quiet", false)] {
                 let dir = root.join(id).join(case);
                 assert!(dir.is_dir(), "{id}: no fixture {}", dir.display());
-                let a = crate::analyze::analyze(&[dir.clone()], &rules, &Default::default())
-                    .unwrap_or_else(|e| panic!("{id}/{case}: {e}"));
+                let a = crate::analyze::analyze(
+                    std::slice::from_ref(&dir),
+                    &rules,
+                    &Default::default(),
+                )
+                .unwrap_or_else(|e| panic!("{id}/{case}: {e}"));
                 let got = a.findings.iter().any(|f| f.id == id);
                 assert_eq!(got, want, "{id}/{case}: fired = {got}");
             }

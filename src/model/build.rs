@@ -194,7 +194,7 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
 }
 
 fn place(n: &mut NodeState, parsed: Parsed) {
-    fn ns<'a>(n: &'a mut NodeState, name: Option<String>) -> &'a mut NetState {
+    fn ns(n: &mut NodeState, name: Option<String>) -> &mut NetState {
         match name {
             Some(name) => n.netns.entry(name).or_default(),
             None => &mut n.host,
