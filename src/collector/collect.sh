@@ -198,6 +198,9 @@ run() {
 		head -c "$MAX_BYTES" "$r_out" >"$W/cut" && mv "$W/cut" "$r_out"
 		r_bytes=$MAX_BYTES
 		r_trunc=true
+		# Our cap closed the pipe: a SIGPIPE exit (141) is ours, not the
+		# command's; "truncated" says what happened.
+		[ "$r_rc" != 141 ] || r_rc=0
 	fi
 	if [ -s "$r_out.stderr" ]; then
 		mask_text <"$r_out.stderr" | head -c "$MAX_BYTES" >"$W/err"
