@@ -89,6 +89,13 @@ const EXPECTED: &[Expect] = &[
         any: &[],
         severe_only: Some(&["KMOD-01", "SW108", "SW601"]),
     },
+    Expect {
+        scenario: "mtu-mismatch",
+        // node3's link carries 1400 bytes, the overlays 1450 + 50.
+        all: &["SW604"],
+        any: &[],
+        severe_only: None,
+    },
 ];
 
 /// Files a live node always gives (layout v1), and those only managers give.
@@ -469,6 +476,12 @@ fn check_scenario_facts(f: &mut Failures, scenario: &str, dir: &Path) {
                     "\"State\": \"down\"",
                 ),
                 || "daemon-down: node1's nodes.json shows no node down".into(),
+            );
+        }
+        "mtu-mismatch" => {
+            f.check(
+                file_contains(&node("node3").join("host/ip-addr.txt"), "mtu 1400"),
+                || "mtu-mismatch: node3's host/ip-addr.txt lacks its 1400 MTU link".into(),
             );
         }
         "daemon-restart" => {

@@ -50,10 +50,14 @@ have() { command -v "$1" >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- masking
 # Applied to every text output: swarm join tokens, credentials in URLs,
-# PEM private keys (raw, or escaped on one line inside a JSON string).
+# PEM private keys (raw, or escaped on one line inside a JSON string), and
+# the value of any NAME=value whose name mentions a password, secret, token
+# or API key (`--db-password=x` in a command line, `token=x` in a log).
+SECRET_WORD='[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Pp][Aa][Ss][Ss][Ww][Dd]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk][Ee][Nn]|[Aa][Pp][Ii][_-]?[Kk][Ee][Yy]'
 mask_text() {
 	sed -E \
 		-e 's/SWMTKN-1-[0-9A-Za-z]+(-[0-9A-Za-z]+)?/SWMTKN-1-<masked>/g' \
+		-e "s/([A-Za-z0-9_.-]*($SECRET_WORD)[A-Za-z0-9_.-]*=)[^\"[:space:],&\\\\<][^\"[:space:],&\\\\]*/\\1<masked>/g" \
 		-e 's#(://)[^/@:"[:space:]]+:[^/@"[:space:]]+@#\1<masked>@#g' \
 		-e 's/-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[^"]*-----END [A-Z0-9 ]*PRIVATE KEY-----/<masked private key>/g' \
 		-e '/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/,/-----END [A-Z0-9 ]*PRIVATE KEY-----/s/.*/<masked private key>/'
@@ -61,7 +65,8 @@ mask_text() {
 
 # Docker inspect JSON (indented, one array element per line): every
 # "KEY=value" in an "Env" array becomes "KEY=<masked>"; string "Data" payloads
-# (secrets, configs) become "<masked>". A compact one-line Env array is masked
+# (secrets, configs) and values of keys naming a password (labels) become
+# "<masked>". A compact one-line Env array is masked
 # whole. An element that does not look like KEY=value is masked whole.
 mask_json() {
 	mask_text | sed -E \
@@ -71,7 +76,8 @@ s/^([[:space:]]*"[^"=\\]*=).*,$/\1<masked>",/
 /<masked>"/!s/^([[:space:]]*)".*"(,?)$/\1"<masked>"\2/
 }' \
 		-e 's/"Env": ?\[("([^"\\]|\\.)*",?)+\]/"Env":["<masked>"]/g' \
-		-e 's/("Data": ?)"([^"\\]|\\.)*"/\1"<masked>"/g'
+		-e 's/("Data": ?)"([^"\\]|\\.)*"/\1"<masked>"/g' \
+		-e 's/("[^"]*([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Pp][Aa][Ss][Ss][Ww][Dd])[^"]*"[[:space:]]*:[[:space:]]*)"([^"\\]|\\.)*"/\1"<masked>"/g'
 }
 
 # daemon.json: mask_json, plus any string value whose key mentions a password,

@@ -235,8 +235,15 @@ mod tests {
             ],
             "Cmd": [
                 "httpd",
-                "-f"
-            ]
+                "-f",
+                "--db-password=hunter2",
+                "--api-key=hunter2",
+                "--log-level=debug"
+            ],
+            "Labels": {
+                "app.db.password": "hunter2",
+                "app.tier": "web"
+            }
         },
         "GraphDriver": {
             "Data": {
@@ -288,7 +295,18 @@ mod tests {
                 "{}",
                 shell.0
             );
-            assert_eq!(c["Config"]["Cmd"], serde_json::json!(["httpd", "-f"]));
+            assert_eq!(
+                c["Config"]["Cmd"],
+                serde_json::json!([
+                    "httpd",
+                    "-f",
+                    "--db-password=<masked>",
+                    "--api-key=<masked>",
+                    "--log-level=debug"
+                ])
+            );
+            assert_eq!(c["Config"]["Labels"]["app.db.password"], "<masked>");
+            assert_eq!(c["Config"]["Labels"]["app.tier"], "web");
             assert_eq!(
                 c["GraphDriver"]["Data"]["MergedDir"],
                 "/var/lib/docker/overlay2/x/merged"
@@ -348,7 +366,7 @@ mod tests {
         let input = tmp.path().join("log.txt");
         fs::write(
             &input,
-            "before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEhunter2\nabc\n-----END RSA PRIVATE KEY-----\nafter SWMTKN-1-abc123-def456 end\n",
+            "before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEhunter2\nabc\n-----END RSA PRIVATE KEY-----\nlevel=info msg=\"login\" token=hunter2 user=bob\nafter SWMTKN-1-abc123-def456 end\n",
         )
         .unwrap();
         let input = input.to_string_lossy().into_owned();
@@ -368,7 +386,12 @@ mod tests {
                 "{}",
                 shell.0
             );
-            assert_eq!(lines.len(), 6, "{}: one masked line per key line", shell.0);
+            assert_eq!(
+                lines[5], "level=info msg=\"login\" token=<masked> user=bob",
+                "{}",
+                shell.0
+            );
+            assert_eq!(lines.len(), 7, "{}: one masked line per key line", shell.0);
         }
     }
 

@@ -56,6 +56,7 @@ so workers also log `pulling image failed ... proxyconnect tcp: dial tcp
 | `drained` | continues `drained-before`: `docker node update --availability drain node3`; its tasks move to node1/node2 | node3 `Availability: drain` (its `UpdatedAt` after the drain; at log level info no daemon logs the API call); node3's bundle shows namespaces being removed (skipped as `not a live namespace`) |
 | `daemon-down` | the `healthy` app, then node3's dockerd stopped (SIGTERM) while node3 is still active; collected while it is down | managers: node3 `State: down`, `heartbeat failure`; node3's bundle: docker output skipped (`dockerd not reachable: Cannot connect to the Docker daemon …`), logs and host/netns state still there |
 | `daemon-restart` | continues `daemon-down`: node3's dockerd started again, node3 `Ready`, services converged | node3's log shows shutdown and a second start (`Daemon has completed initialization` twice) |
+| `mtu-mismatch` | node3's veth (both ends) set to MTU 1400 before the swarm forms; the `healthy` app on overlays with docker's default MTU 1450. From a web task on node1, a 1000-byte ping to node3's web task passes and a 1400-byte one (1478 bytes once VXLAN wraps it) is lost | node3 `host/ip-addr.txt`: `eth0: mtu 1400`; its `netns/1-*/ip-link.txt`: `vxlan0 … mtu 1450` |
 
 MD
 	echo "## This capture"

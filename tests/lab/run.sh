@@ -7,7 +7,7 @@
 # SWARMDIAG_BIN: a built swarmdiag; its `collect` subcommand is used when present.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-ALL_SCENARIOS="healthy exhausted gossip-blocked drained daemon-restart"
+ALL_SCENARIOS="healthy exhausted gossip-blocked drained daemon-restart mtu-mismatch"
 
 out=${1:?usage: run.sh OUTDIR [SCENARIO...]}
 shift
