@@ -9,8 +9,12 @@
 //! After `analyze`, `swarmdiag diff` and `swarmdiag timeline` run on the three
 //! real before/after pairs (tests/lab/pairs.rs, shared with tests/lab_bundles.rs).
 
+#[path = "lab/expect.rs"]
+mod expect;
 #[path = "lab/pairs.rs"]
 mod pairs;
+
+use expect::{check_analyze, node_dirs, EXPECTED};
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -18,85 +22,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-
-/// What `swarmdiag analyze <scenario bundles> --format json` must report.
-struct Expect {
-    scenario: &'static str,
-    /// Every id here must be among `findings[].id`.
-    all: &'static [&'static str],
-    /// For each group, at least one of its ids must be reported.
-    any: &'static [&'static [&'static str]],
-    /// When set: no finding at severity error/critical except these ids.
-    severe_only: Option<&'static [&'static str]>,
-}
-
-/// The expected finding ids, one row per scenario directory.
-/// `KMOD-01` (IPVS missing) is expected only where the kernel lacks IPVS, as
-/// this project's lab machines do; see [`ipvs_missing`].
-const EXPECTED: &[Expect] = &[
-    Expect {
-        scenario: "healthy",
-        all: &["KMOD-01"],
-        any: &[],
-        severe_only: Some(&["KMOD-01", "SW108", "SW601"]),
-    },
-    Expect {
-        scenario: "exhausted",
-        all: &["IPAM-01", "IPAM-02", "SW301"],
-        any: &[],
-        severe_only: None,
-    },
-    Expect {
-        scenario: "gossip-blocked",
-        all: &["SW605"],
-        any: &[&[
-            "GOS-01", "GOS-02", "GOS-03", "GOS-04", "GOS-05", "GOS-06", "GOS-07", "GOS-08",
-            "GOS-09",
-        ]],
-        severe_only: None,
-    },
-    Expect {
-        scenario: "gossip-blocked-before",
-        // The same swarm just before node3's firewall drops 7946: healthy.
-        all: &["KMOD-01"],
-        any: &[],
-        severe_only: Some(&["KMOD-01", "SW108", "SW601"]),
-    },
-    Expect {
-        scenario: "drained-before",
-        all: &["KMOD-01"],
-        any: &[],
-        severe_only: Some(&["KMOD-01", "SW108", "SW601"]),
-    },
-    Expect {
-        scenario: "drained",
-        all: &["SW404"],
-        any: &[],
-        severe_only: None,
-    },
-    Expect {
-        scenario: "daemon-down",
-        all: &["SW405"],
-        any: &[],
-        severe_only: None,
-    },
-    Expect {
-        scenario: "daemon-restart",
-        // Back up and converged: nothing severe beyond the lab's missing IPVS;
-        // the restart itself shows in the timeline and in the diff from
-        // daemon-down (asserted by the diff/timeline checks below).
-        all: &[],
-        any: &[],
-        severe_only: Some(&["KMOD-01", "SW108", "SW601"]),
-    },
-    Expect {
-        scenario: "mtu-mismatch",
-        // node3's link carries 1400 bytes, the overlays 1450 + 50.
-        all: &["SW604"],
-        any: &[],
-        severe_only: None,
-    },
-];
 
 /// Files a live node always gives (layout v1), and those only managers give.
 const LIVE_FILES: &[&str] = &[
@@ -195,20 +120,6 @@ fn read_json(path: &Path) -> Result<serde_json::Value, String> {
 
 fn non_empty(path: &Path) -> bool {
     fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false)
-}
-
-fn node_dirs(scenario: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(scenario)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    v.retain(|p| {
-        p.is_dir()
-            && !p
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-    });
-    v.sort();
-    v
 }
 
 fn grep_dir(dir: &Path, needle: &str, hits: &mut Vec<PathBuf>) {
@@ -521,71 +432,6 @@ fn check_zip(f: &mut Failures, zip_path: &Path) {
     }
 }
 
-/// `swarmdiag analyze <bundles> --format json` against the expectation table.
-fn check_analyze(f: &mut Failures, bin: &Path, expect: &Expect, dir: &Path) {
-    let nodes = node_dirs(dir);
-    let out = match Command::new(bin)
-        .arg("analyze")
-        .args(&nodes)
-        .args(["--format", "json"])
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => {
-            return f
-                .0
-                .push(format!("{}: cannot run swarmdiag: {e}", expect.scenario))
-        }
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: serde_json::Value = match serde_json::from_str(&stdout) {
-        Ok(v) => v,
-        Err(_) => {
-            return f.0.push(format!(
-                "{}: `swarmdiag analyze --format json` gave no JSON report (exit {:?}); is the analyze subcommand wired? stderr: {}",
-                expect.scenario,
-                out.status.code(),
-                String::from_utf8_lossy(&out.stderr).chars().take(400).collect::<String>()
-            ))
-        }
-    };
-    let empty = Vec::new();
-    let findings = report["findings"].as_array().unwrap_or(&empty);
-    let ids: BTreeSet<&str> = findings.iter().filter_map(|x| x["id"].as_str()).collect();
-    eprintln!("lab: {}: findings {ids:?}", expect.scenario);
-    for id in expect.all {
-        if *id == "KMOD-01" && !ipvs_missing() {
-            continue;
-        }
-        f.check(ids.contains(id), || {
-            format!("{}: finding {id} missing (got {ids:?})", expect.scenario)
-        });
-    }
-    for group in expect.any {
-        f.check(group.iter().any(|id| ids.contains(id)), || {
-            format!(
-                "{}: none of {group:?} reported (got {ids:?})",
-                expect.scenario
-            )
-        });
-    }
-    if let Some(allowed) = expect.severe_only {
-        for x in findings {
-            let sev = x["severity"].as_str().unwrap_or("");
-            let id = x["id"].as_str().unwrap_or("");
-            f.check(
-                !matches!(sev, "error" | "critical") || allowed.contains(&id),
-                || {
-                    format!(
-                        "{}: unexpected {sev} finding {id}: {}",
-                        expect.scenario, x["title"]
-                    )
-                },
-            );
-        }
-    }
-}
-
 #[test]
 fn swarm_lab_scenarios() {
     if let Some(why) = lab_blocker() {
@@ -653,7 +499,12 @@ fn swarm_lab_scenarios() {
     }
     let collection_failures = f.0.len();
     for expect in EXPECTED {
-        check_analyze(&mut f, &bin, expect, &out.path().join(expect.scenario));
+        f.0.extend(check_analyze(
+            &bin,
+            expect,
+            &out.path().join(expect.scenario),
+            ipvs_missing(),
+        ));
     }
     let analysis_failures = f.0.len() - collection_failures;
     let t = Instant::now();
