@@ -262,8 +262,6 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     findings.extend(version_findings(&cluster, rules));
     let (check_findings, check_not_run) = crate::checks::run(&cluster, rules);
     findings.extend(check_findings);
-    // KMOD-01 in a daemon log also proves SW108; checks cannot see log findings.
-    crate::checks::no_ipvs::from_log(&mut findings, &cluster, rules);
     drop_out_of_range(&mut findings, &cluster, rules);
     name_nodes(&mut findings, &cluster);
 
@@ -297,7 +295,7 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     })
 }
 
-/// Records, per node, which log signatures matched (with their first
+/// Records, per node, which log signatures matched (with that node's
 /// evidence), and names log-only nodes after the host in their log prefix.
 fn note_log_signatures(
     cluster: &mut Cluster,
@@ -310,11 +308,16 @@ fn note_log_signatures(
                 n.hostname = h.clone();
             }
         }
+        let prefix = format!("{}/", n.label);
         for f in findings.iter().filter(|f| f.nodes.contains(&n.label)) {
-            if let Some(e) = f.evidence.first() {
-                n.log_signatures
-                    .entry(f.id.clone())
-                    .or_insert_with(|| e.clone());
+            let own: Vec<_> = f
+                .evidence
+                .iter()
+                .filter(|e| e.file.starts_with(&prefix))
+                .cloned()
+                .collect();
+            if !own.is_empty() {
+                n.log_signatures.insert(f.id.clone(), own);
             }
         }
     }

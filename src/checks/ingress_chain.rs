@@ -35,7 +35,7 @@ pub fn check(cluster: &Cluster, out: &mut Checks) {
     for node in cluster
         .nodes
         .iter()
-        .filter(|n| in_swarm(n) && no_ipvs(n).is_empty())
+        .filter(|n| in_swarm(n) && !lacks_ipvs(n))
     {
         let Some(sbox) = node.netns.get(INGRESS_SBOX) else {
             continue; // SW204 reports a missing sandbox

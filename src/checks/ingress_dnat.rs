@@ -48,7 +48,7 @@ pub fn check(cluster: &Cluster, out: &mut Checks) {
     for node in cluster
         .nodes
         .iter()
-        .filter(|n| in_swarm(n) && no_ipvs(n).is_empty())
+        .filter(|n| in_swarm(n) && !lacks_ipvs(n))
     {
         let Some(rs) = &node.host.iptables else {
             out.not_run(

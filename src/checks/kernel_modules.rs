@@ -108,7 +108,7 @@ fn ipvs_on(n: &NodeState, out: &mut Checks) {
         ));
     }
     // What the daemon said (KMOD-01) counts too: a bundle may hold only logs.
-    let logged = n.log_signatures.get("KMOD-01");
+    let logged = n.log_signatures.get("KMOD-01").and_then(|ev| ev.first());
     if let Some(e) = logged {
         facts.push("the daemon logged that IPVS is unavailable (KMOD-01)".into());
         ev.push(e.clone());

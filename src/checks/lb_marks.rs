@@ -28,7 +28,7 @@ use crate::parse::iptables::Rule;
 use std::collections::BTreeMap;
 
 pub fn check(cluster: &Cluster, out: &mut Checks) {
-    for node in cluster.nodes.iter().filter(|n| no_ipvs(n).is_empty()) {
+    for node in cluster.nodes.iter().filter(|n| !lacks_ipvs(n)) {
         for (name, state) in &node.netns {
             if name.starts_with("1-") {
                 continue; // overlay driver namespace: no load balancer

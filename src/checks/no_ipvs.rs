@@ -3,9 +3,11 @@
 //! ## What it detects
 //! A node whose kernel has no IPVS: `ipvsadm -Ln` in its namespaces says
 //! `Can't initialize ipvs: Protocol not available` (the collector keeps that
-//! in `netns/*/ipvsadm.txt.stderr`), or its daemon logged KMOD-01
-//! ([`from_log`]). `host/modules.txt` without `ip_vs` is quoted as support,
-//! never as proof (IPVS may be built into the kernel).
+//! in `netns/*/ipvsadm.txt.stderr`), or its daemon logged KMOD-01 and no
+//! `ipvsadm -Ln` shows a working table since. `host/modules.txt` without
+//! `ip_vs` is quoted as support, never as proof (IPVS may be built into the
+//! kernel). The predicate is [`lacks_ipvs`], which the chain checks use to
+//! skip the node.
 //!
 //! ## Why it breaks traffic
 //! Service VIPs and ingress-published ports are IPVS fwmark services. With no
@@ -19,20 +21,20 @@
 //! Load `ip_vs` and `ip_vs_rr` (or use a kernel built with `CONFIG_IP_VS`),
 //! then restart the daemon so it programs the load balancers.
 
-use super::util::{file_fact, no_ipvs};
+use super::util::{file_fact, ipvs_failures, ipvs_works, lacks_ipvs};
 use super::Checks;
-use crate::finding::Finding;
 use crate::model::{Cluster, NodeState};
 use crate::parse::lsmod::Module;
-use crate::rules::RuleSet;
 
 const ID: &str = "SW108";
 
 pub fn check(cluster: &Cluster, out: &mut Checks) {
     for node in &cluster.nodes {
-        let broken = no_ipvs(node);
+        let broken = ipvs_failures(node);
         if broken.is_empty() {
-            if !node.netns.is_empty() && !node.netns.values().any(|n| n.ipvs.is_some()) {
+            if lacks_ipvs(node) {
+                from_log(node, out);
+            } else if !node.netns.is_empty() && !node.netns.values().any(|n| n.ipvs.is_some()) {
                 out.not_run(ID, format!("no netns/*/ipvsadm.txt on {}", node.hostname));
             }
             continue;
@@ -103,62 +105,26 @@ fn modules_note(node: &NodeState, evidence: &mut Vec<crate::finding::Evidence>) 
     }
 }
 
-/// Ids whose state cannot exist without IPVS.
-const CONSEQUENCES: &[&str] = &[
-    "SW101", "SW102", "SW103", "SW104", "SW105", "SW106", "SW201", "SW202", "SW203",
-];
-
-/// SW108 from the daemon log: every node where the log rules found KMOD-01,
-/// no SW108 came from its namespaces and no `ipvsadm.txt` shows a working
-/// IPVS (the module may have been loaded since). The load-balancer findings
-/// of those nodes are dropped as consequences. Checks cannot see log
-/// findings, so the pipeline calls this with all findings so far.
-pub fn from_log(findings: &mut Vec<Finding>, cluster: &Cluster, rules: &RuleSet) {
-    let mut out = Checks::new(rules);
-    let reported: Vec<String> = findings
-        .iter()
-        .filter(|f| f.id == ID)
-        .flat_map(|f| f.nodes.iter().cloned())
-        .collect();
-    for f in findings.iter().filter(|f| f.id == "KMOD-01") {
-        for label in f.nodes.iter().filter(|l| !reported.contains(l)) {
-            let node = cluster.nodes.iter().find(|n| &n.label == label);
-            if node.is_some_and(ipvs_works) {
-                continue;
-            }
-            let host = node.map(|n| n.hostname.as_str()).unwrap_or(label);
-            let prefix = format!("{label}/");
-            let evidence: Vec<_> = f
-                .evidence
-                .iter()
-                .filter(|e| e.file.starts_with(&prefix))
-                .cloned()
-                .collect();
-            let first = evidence
-                .first()
-                .map(|e| format!(", first at {}:{}", e.file, e.line))
-                .unwrap_or_default();
-            let detail = format!(
-                "the daemon log on {host} has KMOD-01 ({} line(s){first}): the kernel has no IPVS.{SKIPPED}",
-                f.count
-            );
-            let subject = Some(format!("node {host}"));
-            out.report(ID, subject, &[label], f.count, detail, evidence);
-        }
-    }
-    let silenced: Vec<&String> = out.findings.iter().flat_map(|f| &f.nodes).collect();
-    findings.retain(|f| {
-        !(CONSEQUENCES.contains(&f.id.as_str()) && f.nodes.iter().all(|n| silenced.contains(&n)))
-    });
-    findings.extend(out.findings);
-}
-
-/// Some namespace's `ipvsadm -Ln` printed its table: IPVS works now.
-fn ipvs_works(node: &NodeState) -> bool {
-    node.netns
-        .values()
-        .filter_map(|ns| ns.ipvs.as_ref())
-        .any(|i| i.available && (i.version.is_some() || !i.services.is_empty()))
+/// SW108 from the daemon log alone (KMOD-01 on this node, no ipvsadm
+/// verdict either way): bundles with only logs, or taken without netns.
+fn from_log(node: &NodeState, out: &mut Checks) {
+    let evidence = node
+        .log_signatures
+        .get("KMOD-01")
+        .cloned()
+        .unwrap_or_default();
+    debug_assert!(!evidence.is_empty() || ipvs_works(node));
+    let first = evidence
+        .first()
+        .map(|e| format!(", first at {}:{}", e.file, e.line))
+        .unwrap_or_default();
+    let detail = format!(
+        "the daemon log on {} has KMOD-01 ({} line(s) quoted{first}): the kernel has no IPVS.{SKIPPED}",
+        node.hostname,
+        evidence.len()
+    );
+    let subject = Some(format!("node {}", node.hostname));
+    out.report(ID, subject, &[&node.label], 1, detail, evidence);
 }
 
 #[cfg(test)]
@@ -263,47 +229,52 @@ mod tests {
         }
     }
 
+    const KMOD_LINE: &str = "time=\"2024-05-09T07:41:02.331245118Z\" level=error msg=\"Could not get ipvs family information from the kernel. It is possible that ipvs is not enabled in your kernel. Native loadbalancing will not work until this is fixed.\"\n";
+
+    fn with_kmod_log(fixture_dir: &std::path::Path, node: &str) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().unwrap();
+        copy_tree(fixture_dir, tmp.path());
+        let logs = tmp.path().join(node).join("logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        std::fs::write(logs.join("dockerd.log"), KMOD_LINE).unwrap();
+        tmp
+    }
+
     /// KMOD-01 in the log, then ip_vs loaded: ipvsadm lists services, so
     /// the log line is history, not the node's state.
     #[test]
     fn no_verdict_from_an_old_log_line_when_ipvs_works() {
-        let rules = crate::load_rules(None).unwrap();
-        let a = analyze(&fixture("SW108", "quiet"));
-        let mut findings = a.findings.clone();
-        let kmod = rules.finding_template("KMOD-01").map(|mut f| {
-            f.nodes.insert("manager1".into());
-            f.count = 1;
-            f
-        });
-        findings.extend(kmod);
-        let before = findings.len();
-        super::from_log(&mut findings, &a.cluster, &rules);
-        assert_eq!(findings.len(), before);
-        assert!(!findings.iter().any(|f| f.id == "SW108"));
+        let tmp = with_kmod_log(&fixture("SW108", "quiet"), "manager1");
+        let a = analyze(tmp.path());
+        assert_eq!(by_id(&a, "KMOD-01").len(), 1, "the log line is matched");
+        assert!(by_id(&a, "SW108").is_empty());
     }
 
     /// KMOD-01 and no ipvsadm output: SW108 replaces the node's SW201.
     #[test]
     fn log_verdict_drops_the_consequences() {
-        let tmp = tempfile::tempdir().unwrap();
-        copy_tree(&fixture("SW201", "fires"), tmp.path());
+        let tmp = with_kmod_log(&fixture("SW201", "fires"), "worker1");
         std::fs::remove_file(tmp.path().join("worker1/netns/ingress_sbox/ipvsadm.txt")).unwrap();
+        let log = tmp.path().join("worker1/logs/dockerd.log");
+        std::fs::write(&log, "").unwrap();
+        assert_eq!(
+            by_id(&analyze(tmp.path()), "SW201").len(),
+            1,
+            "without the log line"
+        );
+        std::fs::write(&log, KMOD_LINE).unwrap();
         let a = analyze(tmp.path());
-        assert_eq!(by_id(&a, "SW201").len(), 1);
-        let rules = crate::load_rules(None).unwrap();
-        let mut findings = a.findings.clone();
-        findings.extend(rules.finding_template("KMOD-01").map(|mut f| {
-            f.nodes.insert("worker1".into());
-            f.count = 2;
-            f
-        }));
-        super::from_log(&mut findings, &a.cluster, &rules);
-        assert!(!findings.iter().any(|f| f.id == "SW201"));
-        let sw108: Vec<_> = findings.iter().filter(|f| f.id == "SW108").collect();
+        assert!(by_id(&a, "SW201").is_empty(), "SW201 is a consequence");
+        let sw108 = by_id(&a, "SW108");
         assert_eq!(sw108.len(), 1);
-        assert!(sw108[0]
-            .detail
-            .starts_with("the daemon log on worker1 has KMOD-01 (2 line(s))"));
+        assert!(
+            sw108[0]
+                .detail
+                .starts_with("the daemon log on worker1 has KMOD-01 (1 line(s) quoted, first at worker1/logs/dockerd.log:1)"),
+            "{}",
+            sw108[0].detail
+        );
+        assert_eq!(sw108[0].evidence[0].file, "worker1/logs/dockerd.log");
     }
 
     #[test]

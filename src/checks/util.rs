@@ -257,7 +257,7 @@ pub struct Site<'a> {
 
 pub fn lb_sites(cluster: &Cluster) -> Vec<Site<'_>> {
     let mut out = Vec::new();
-    for node in cluster.nodes.iter().filter(|n| no_ipvs(n).is_empty()) {
+    for node in cluster.nodes.iter().filter(|n| !lacks_ipvs(n)) {
         for net in cluster.networks.iter().filter(|n| n.driver == "overlay") {
             let services = services_with_vip(cluster, &net.id);
             let local = tasks_on_node(cluster, node, &net.id);
@@ -456,10 +456,9 @@ pub fn has_vip_alias(state: &NetState, ip: IpAddr) -> bool {
         .any(|a| a.ip == ip)
 }
 
-/// A node that cannot have any IPVS state: the namespaces where ipvsadm
-/// says it cannot initialise, with the message. Empty when IPVS works (or
-/// nothing tells).
-pub fn no_ipvs(node: &NodeState) -> Vec<(&str, &str)> {
+/// The namespaces where ipvsadm says it cannot initialise IPVS, with the
+/// message. Empty when IPVS works (or nothing tells).
+pub fn ipvs_failures(node: &NodeState) -> Vec<(&str, &str)> {
     node.netns
         .iter()
         .filter_map(|(name, ns)| {
@@ -467,6 +466,23 @@ pub fn no_ipvs(node: &NodeState) -> Vec<(&str, &str)> {
             (!ipvs.available).then(|| (name.as_str(), ipvs.error.as_deref().unwrap_or("")))
         })
         .collect()
+}
+
+/// A node that cannot have any IPVS state (SW108): ipvsadm fails in some
+/// namespace, or the daemon logged KMOD-01 and no `ipvsadm -Ln` printed a
+/// working table since (the module may have been loaded after that line).
+/// The load-balancer chain checks skip such a node.
+pub fn lacks_ipvs(node: &NodeState) -> bool {
+    !ipvs_failures(node).is_empty()
+        || (node.log_signatures.contains_key("KMOD-01") && !ipvs_works(node))
+}
+
+/// Some namespace's `ipvsadm -Ln` printed its table: IPVS works.
+pub fn ipvs_works(node: &NodeState) -> bool {
+    node.netns
+        .values()
+        .filter_map(|ns| ns.ipvs.as_ref())
+        .any(|i| i.available && (i.version.is_some() || !i.services.is_empty()))
 }
 
 /// Whether the node is a live member of the swarm: docker info says

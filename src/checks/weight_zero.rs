@@ -23,7 +23,7 @@ use crate::model::Cluster;
 const ID: &str = "SW104";
 
 pub fn check(cluster: &Cluster, out: &mut Checks) {
-    for node in cluster.nodes.iter().filter(|n| no_ipvs(n).is_empty()) {
+    for node in cluster.nodes.iter().filter(|n| !lacks_ipvs(n)) {
         for (ns, state) in node.netns.iter().filter(|(n, _)| !n.starts_with("1-")) {
             for s in state.ipvs.iter().flat_map(|i| &i.services) {
                 let zero: Vec<_> = s.backends.iter().filter(|b| b.weight == Some(0)).collect();

@@ -72,9 +72,10 @@ pub struct NodeState {
     /// Unusable or partly usable files.
     pub notes: Vec<CoverageNote>,
     /// Log signatures (rule ids) matched in this node's logs, each with its
-    /// first evidence, so checks can corroborate data-plane facts with what
-    /// the daemon said (e.g. KMOD-01 for a kernel without IPVS).
-    pub log_signatures: BTreeMap<String, crate::finding::Evidence>,
+    /// evidence lines from this node (at least one), so checks can
+    /// corroborate data-plane facts with what the daemon said (e.g. KMOD-01
+    /// for a kernel without IPVS).
+    pub log_signatures: BTreeMap<String, Vec<crate::finding::Evidence>>,
 }
 
 /// The network state of the host or of one namespace.
