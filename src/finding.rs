@@ -2,7 +2,7 @@
 //! the same input always renders to the same bytes.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use time::OffsetDateTime;
 
@@ -96,11 +96,67 @@ impl Finding {
             self.detail.push_str(&other.detail);
         }
         self.evidence.extend(other.evidence);
-        self.evidence.sort();
-        self.evidence.dedup();
-        self.evidence.truncate(MAX_EVIDENCE);
+        cap_evidence(&mut self.evidence);
         self.severity = self.severity.max(other.severity);
     }
+}
+
+/// Sorts, dedups and caps evidence at [`MAX_EVIDENCE`] so that every node
+/// keeps some: lines are taken from each node in turn (its first, then its
+/// last, then its second…), so a finding seen on five nodes quotes all five
+/// and each node's earliest and latest lines go first.
+fn cap_evidence(evidence: &mut Vec<Evidence>) {
+    evidence.sort();
+    evidence.dedup();
+    if evidence.len() <= MAX_EVIDENCE {
+        return;
+    }
+    let mut by_node: BTreeMap<&str, Vec<&Evidence>> = BTreeMap::new();
+    for e in evidence.iter() {
+        let node = e.file.split_once('/').map_or("", |(n, _)| n);
+        by_node.entry(node).or_default().push(e);
+    }
+    // Each node's lines in the order they are wanted: first, last, second…
+    let mut queues: Vec<std::collections::VecDeque<&Evidence>> =
+        by_node.into_values().map(Into::into).collect();
+    let mut kept = Vec::with_capacity(MAX_EVIDENCE);
+    let mut from_front = vec![true; queues.len()];
+    while kept.len() < MAX_EVIDENCE {
+        for (q, front) in queues.iter_mut().zip(&mut from_front) {
+            let next = if *front { q.pop_front() } else { q.pop_back() };
+            *front = !*front;
+            if let Some(e) = next {
+                if kept.len() < MAX_EVIDENCE {
+                    kept.push(e.clone());
+                }
+            }
+        }
+    }
+    kept.sort();
+    *evidence = kept;
+}
+
+/// Prefixes the detail lines of a one-node finding with that node, unless
+/// the line already names it.
+fn name_node_in_detail(f: &mut Finding) {
+    let (Some(node), 1) = (f.nodes.first(), f.nodes.len()) else {
+        return;
+    };
+    if f.detail.is_empty() {
+        return;
+    }
+    f.detail = f
+        .detail
+        .lines()
+        .map(|l| {
+            if l.contains(node.as_str()) {
+                l.to_string()
+            } else {
+                format!("{node}: {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
 }
 
 fn min_time(a: Option<OffsetDateTime>, b: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
@@ -119,23 +175,27 @@ fn max_time(a: Option<OffsetDateTime>, b: Option<OffsetDateTime>) -> Option<Offs
 
 /// Merges findings with the same id and subject, then sorts them: most severe
 /// first, then by id and subject. The order is total, so output is stable.
+/// When several single-node findings merge, each detail line that does not
+/// name its node is prefixed with it, so per-node counts stay readable.
 pub fn consolidate(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut merged: std::collections::BTreeMap<(String, Option<String>), Finding> =
-        std::collections::BTreeMap::new();
+    let mut groups: BTreeMap<(String, Option<String>), Vec<Finding>> = BTreeMap::new();
     for f in findings {
-        let key = (f.id.clone(), f.subject.clone());
-        match merged.get_mut(&key) {
-            Some(existing) => existing.merge(f),
-            None => {
-                let mut f = f;
-                f.evidence.sort();
-                f.evidence.dedup();
-                f.evidence.truncate(MAX_EVIDENCE);
-                merged.insert(key, f);
-            }
-        }
+        groups
+            .entry((f.id.clone(), f.subject.clone()))
+            .or_default()
+            .push(f);
     }
-    let mut out: Vec<Finding> = merged.into_values().collect();
+    let mut out: Vec<Finding> = Vec::with_capacity(groups.len());
+    for (_, mut group) in groups {
+        if group.len() > 1 {
+            group.iter_mut().for_each(name_node_in_detail);
+        }
+        let mut group = group.into_iter();
+        let Some(mut f) = group.next() else { continue };
+        cap_evidence(&mut f.evidence);
+        group.for_each(|other| f.merge(other));
+        out.push(f);
+    }
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -143,4 +203,78 @@ pub fn consolidate(findings: Vec<Finding>) -> Vec<Finding> {
             .then_with(|| a.subject.cmp(&b.subject))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log_finding(node: &str, lines: std::ops::Range<usize>, detail: &str) -> Finding {
+        Finding {
+            id: "LB-07".into(),
+            title: "t".into(),
+            severity: Severity::Warning,
+            subject: None,
+            nodes: [node.to_string()].into(),
+            count: lines.len() as u64,
+            first_seen: None,
+            last_seen: None,
+            detail: detail.into(),
+            evidence: lines
+                .map(|line| Evidence {
+                    file: format!("{node}/logs/dockerd.log"),
+                    line,
+                    text: format!("line {line}"),
+                })
+                .collect(),
+            explanation: String::new(),
+            remediation: String::new(),
+            references: Vec::new(),
+        }
+    }
+
+    /// Three nodes with ten lines each: every node keeps its first and last
+    /// line, and equal per-node details both survive, each naming its node.
+    #[test]
+    fn merging_keeps_every_node_in_evidence_and_detail() {
+        let merged = consolidate(vec![
+            log_finding("node1", 1..11, "sbox=lb_4c59 (1×)"),
+            log_finding("node2", 101..111, "sbox=lb_4c59 (1×)"),
+            log_finding("node3", 201..211, "sbox=lb_4c59 (2×), ingress (1×)"),
+        ]);
+        assert_eq!(merged.len(), 1);
+        let f = &merged[0];
+        assert_eq!(f.count, 30);
+        assert_eq!(f.evidence.len(), MAX_EVIDENCE);
+        for (node, first, last) in [("node1", 1, 10), ("node2", 101, 110), ("node3", 201, 210)] {
+            let lines: Vec<usize> = f
+                .evidence
+                .iter()
+                .filter(|e| e.file.starts_with(node))
+                .map(|e| e.line)
+                .collect();
+            assert!(
+                lines.contains(&first) && lines.contains(&last),
+                "{node}: {lines:?}"
+            );
+        }
+        assert!(f.evidence.windows(2).all(|w| w[0] <= w[1]), "sorted");
+        assert_eq!(
+            f.detail,
+            "node1: sbox=lb_4c59 (1×)\nnode2: sbox=lb_4c59 (1×)\nnode3: sbox=lb_4c59 (2×), ingress (1×)"
+        );
+    }
+
+    /// A lone finding keeps its detail as is, and a detail that names its
+    /// node is not prefixed again.
+    #[test]
+    fn lone_or_self_naming_details_are_left_alone() {
+        let lone = consolidate(vec![log_finding("node1", 1..3, "sbox=x (2×)")]);
+        assert_eq!(lone[0].detail, "sbox=x (2×)");
+        let named = consolidate(vec![
+            log_finding("node1", 1..2, "node1: overlay MTU"),
+            log_finding("node2", 1..2, "node2: overlay MTU"),
+        ]);
+        assert_eq!(named[0].detail, "node1: overlay MTU\nnode2: overlay MTU");
+    }
 }
