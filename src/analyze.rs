@@ -64,7 +64,8 @@ impl LogScan {
             "logs/kernel.log" => LogSource::Kernel,
             _ => return,
         };
-        let year = self.year.get(l.node).copied().unwrap_or(1970);
+        let known_year = self.year.get(l.node).copied();
+        let year = known_year.unwrap_or(YEAR_UNKNOWN);
         let ctx = LogContext {
             year,
             collected_at: None,
@@ -97,11 +98,18 @@ impl LogScan {
             );
         }
         self.events.line(l, &self.file.2, &rec);
+        // A year-less stamp before any dated line of this node (in this
+        // worker) has no trustworthy time: the finding quotes the line but
+        // does not date it. The timeline re-dates such lines from the
+        // manifest's collected_at.
+        let time = rec
+            .time
+            .filter(|t| known_year.is_some() || t.year() != YEAR_UNKNOWN);
         self.matcher.observe(&LogEvent {
             node: l.node,
             file: &self.file.2,
             line: l.line,
-            time: rec.time,
+            time,
             level: rec.level.map(|lv| lv.as_str()),
             source,
             haystack: &haystack,
@@ -110,6 +118,10 @@ impl LogScan {
         });
     }
 }
+
+/// The placeholder year given to year-less stamps when no dated line told
+/// the year; such times are never reported.
+const YEAR_UNKNOWN: i32 = 1970;
 
 /// Lines handed from the reader to a log worker: a run of consecutive lines
 /// of one node's file, packed into one buffer.
@@ -255,6 +267,7 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     let mut cluster = model::build(&node_bundles);
     crate::timeline::redate(&mut events, &cluster);
     let mut findings = matcher.finish();
+    date_yearless_evidence(&mut findings, &cluster);
     note_log_signatures(&mut cluster, &findings, &log_hosts);
     findings.extend(info_findings(&cluster, rules));
     let tasks_file = cluster.cluster_file("swarm/tasks.json");
@@ -451,6 +464,36 @@ fn version_findings(cluster: &Cluster, rules: &RuleSet) -> Vec<Finding> {
 /// Log findings of rules limited to an engine range are dropped for nodes
 /// whose engine version is known and outside it (the log is streamed before
 /// the version is read, so the range is applied here).
+/// Log findings whose lines carry year-less stamps were matched before the
+/// year was known (see [`YEAR_UNKNOWN`]). Their evidence keeps the node's
+/// first and last lines, so re-reading those with the node's collection
+/// time (the manifest) gives the first and last sighting.
+fn date_yearless_evidence(findings: &mut [Finding], cluster: &Cluster) {
+    for f in findings.iter_mut() {
+        for e in &f.evidence {
+            let Some((label, path)) = e.file.split_once('/') else {
+                continue;
+            };
+            if !path.starts_with("logs/") {
+                continue;
+            }
+            let Some(at) = cluster
+                .nodes
+                .iter()
+                .find(|n| n.label == label)
+                .and_then(|n| n.collected_at)
+            else {
+                continue;
+            };
+            let Some(t) = parse_line(&e.text, &LogContext::at(at)).and_then(|r| r.time) else {
+                continue;
+            };
+            f.first_seen = Some(f.first_seen.map_or(t, |x| x.min(t)));
+            f.last_seen = Some(f.last_seen.map_or(t, |x| x.max(t)));
+        }
+    }
+}
+
 fn drop_out_of_range(findings: &mut Vec<Finding>, cluster: &Cluster, rules: &RuleSet) {
     findings.retain(|f| {
         let Some(range) = rules

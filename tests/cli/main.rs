@@ -347,3 +347,56 @@ fn the_documented_rule_list_is_the_one_the_binary_ships() {
         "docs/rules.md is stale: regenerate with `swarmdiag rules list --format markdown > docs/rules.md`"
     );
 }
+
+/// Logs longer than a worker batch (2048 lines), with a year-less syslog
+/// kernel log read before or after them: the year-less lines are dated from
+/// the manifest (never 1970), and the report is the same bytes every run.
+#[test]
+fn year_less_lines_in_long_logs_are_dated_from_the_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let node = tmp.path().join("node1");
+    std::fs::create_dir_all(node.join("logs")).unwrap();
+    std::fs::write(
+        node.join("manifest.json"),
+        r#"{"format":"swarmdiag-bundle","version":1,"collected_at":"2019-01-15T22:00:00Z","hostname":"node1"}"#,
+    )
+    .unwrap();
+    let mut daemon = String::new();
+    // 5000 lines: 3 batches for workers 0-2, so the kernel log goes to a
+    // worker that has seen no dated line of this node.
+    for i in 0..5_000 {
+        daemon.push_str(&format!(
+            "time=\"2019-01-15T20:{:02}:{:02}.000000000Z\" level=info msg=\"routine {i}\"\n",
+            i / 60 % 60,
+            i % 60
+        ));
+    }
+    daemon.push_str("time=\"2019-01-15T21:30:00.000000000Z\" level=error msg=\"Could not get ipvs family information from the kernel. It is possible that ipvs is not enabled in your kernel. Native loadbalancing will not work until this is fixed.\"\n");
+    std::fs::write(node.join("logs/dockerd.log"), daemon).unwrap();
+    std::fs::write(
+        node.join("logs/kernel.log"),
+        "Jan 15 21:00:02 node1 kernel: IPVS: rr: FWM 257 0x00000101 - no destination available\n\
+         Jan 15 21:40:09 node1 kernel: IPVS: rr: FWM 257 0x00000101 - no destination available\n",
+    )
+    .unwrap();
+    let (_, report) = analyze_json(&[tmp.path()], &[]);
+    let seen = |id: &str| {
+        let f = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing: {report}"))
+            .clone();
+        (f["first_seen"].clone(), f["last_seen"].clone())
+    };
+    assert_eq!(
+        seen("KERN-02"),
+        ("2019-01-15T21:00:02Z".into(), "2019-01-15T21:40:09Z".into())
+    );
+    assert_eq!(seen("KMOD-01").0, "2019-01-15T21:30:00Z");
+    let text = report.to_string();
+    assert!(!text.contains("1970"), "{text}");
+    let again = analyze_json(&[tmp.path()], &[]).1;
+    assert_eq!(report, again);
+}
