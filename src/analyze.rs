@@ -284,7 +284,7 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     coverage.not_run.dedup();
     if !input_notes.is_empty() {
         coverage.nodes.push(NodeCoverage {
-            bundle: "(input)".into(),
+            bundle: crate::report::INPUT_ROW.into(),
             origin: paths
                 .iter()
                 .map(|p| p.display().to_string())

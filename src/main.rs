@@ -4,6 +4,7 @@
 
 use clap::Parser;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use swarmdiag::cli::{Cli, Command, RulesAction};
 use swarmdiag::finding::Severity;
@@ -13,7 +14,7 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("swarmdiag: {e}");
+            eprintln!("swarmdiag: {}", one_line(&e.to_string()));
             ExitCode::from(2)
         }
     }
@@ -23,6 +24,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Analyze { bundles, out } => {
             let rules = swarmdiag::load_rules(out.rules.as_deref())?;
+            refuse_overwriting(out.output.as_deref(), &paths(&bundles))?;
             let analysis = swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())?;
             let report = analysis.report();
             write_output(
@@ -74,6 +76,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 services: service,
             };
             let rules = swarmdiag::load_rules(rules.as_deref())?;
+            refuse_overwriting(output.as_deref(), &paths(&bundles))?;
             let analysis = swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())?;
             let timeline = swarmdiag::timeline::build(&analysis, &filter);
             write_output(
@@ -84,6 +87,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Diff { before, after, out } => {
             let rules = swarmdiag::load_rules(out.rules.as_deref())?;
+            refuse_overwriting(out.output.as_deref(), &[&before, &after])?;
             let limits = Default::default();
             let (b, a) = rayon::join(
                 || swarmdiag::analyze::analyze(std::slice::from_ref(&before), &rules, &limits),
@@ -130,6 +134,10 @@ fn rfc3339(flag: &str, s: &str) -> anyhow::Result<time::OffsetDateTime> {
         })
 }
 
+fn paths(bundles: &[PathBuf]) -> Vec<&Path> {
+    bundles.iter().map(PathBuf::as_path).collect()
+}
+
 fn exit_for(worst: Option<Severity>, fail_on: Severity) -> ExitCode {
     match worst {
         Some(w) if w >= fail_on => ExitCode::from(1),
@@ -137,8 +145,40 @@ fn exit_for(worst: Option<Severity>, fail_on: Severity) -> ExitCode {
     }
 }
 
+/// An error message as one line: line breaks (a TOML parser's caret
+/// diagram, a quoted entry name) become ` | `, other control characters are
+/// escaped.
+fn one_line(msg: &str) -> String {
+    let joined: Vec<&str> = msg
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != "|")
+        .collect();
+    swarmdiag::report::terminal_safe(&joined.join(" | ")).into_owned()
+}
+
+/// Refuses an `--output` that is one of the inputs: the report must never
+/// overwrite a customer's bundle.
+fn refuse_overwriting(output: Option<&Path>, inputs: &[&Path]) -> anyhow::Result<()> {
+    let Some(out) = output.and_then(|o| o.canonicalize().ok()) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if input.canonicalize().is_ok_and(|i| i == out) {
+            anyhow::bail!(
+                "{}: --output is an input bundle; choose another file",
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Writes to `path`, or to standard output. Only `path` is ever written.
-fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+/// Control characters quoted from bundles are escaped (see
+/// [`swarmdiag::report::terminal_safe`]).
+fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    let text = &*swarmdiag::report::terminal_safe(text);
     match path {
         Some(p) => std::fs::write(p, text)
             .map_err(|e| anyhow::anyhow!("{}: cannot write report: {e}", p.display())),

@@ -84,6 +84,39 @@ pub struct NotRun {
     pub reason: String,
 }
 
+/// The label of the coverage row that holds notes about the inputs
+/// themselves (stray files, unreadable entries), not a node bundle.
+pub const INPUT_ROW: &str = "(input)";
+
+impl Coverage {
+    /// How many node bundles were read (the input notes row is not one).
+    pub fn node_bundles(&self) -> usize {
+        self.nodes.iter().filter(|n| n.bundle != INPUT_ROW).count()
+    }
+}
+
+/// Text safe to print on a terminal: control characters from bundles (an
+/// ESC sequence in a log line, a CR) are shown escaped (`\u{1b}`), never
+/// sent raw; newlines and tabs are kept.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 impl Report {
     /// The highest severity among the findings.
     pub fn worst(&self) -> Option<Severity> {

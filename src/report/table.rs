@@ -13,7 +13,7 @@ pub fn render(report: &Report) -> String {
         out,
         "{}: {} node bundle(s), {} services, {} tasks, {} networks",
         report.tool,
-        report.coverage.nodes.len(),
+        report.coverage.node_bundles(),
         report.cluster.services,
         report.cluster.tasks,
         report.cluster.networks

@@ -400,3 +400,72 @@ fn year_less_lines_in_long_logs_are_dated_from_the_manifest() {
     let again = analyze_json(&[tmp.path()], &[]).1;
     assert_eq!(report, again);
 }
+
+/// Control characters quoted from a bundle (an ESC sequence in a log line)
+/// reach the terminal escaped in every text format; JSON escapes them itself.
+#[test]
+fn control_characters_from_bundles_are_escaped_in_text_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("node1/logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(
+        logs.join("dockerd.log"),
+        "time=\"2024-05-09T07:41:02.331245118Z\" level=error msg=\"Could not get ipvs family information from the kernel. \x1b]0;PWNED\x07\x1b[2J\r\"\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["analyze", "--format", "table"],
+        vec!["analyze", "--format", "markdown"],
+        vec!["timeline"],
+    ] {
+        let out = bin().args(&args).arg(tmp.path()).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("PWNED"),
+            "{args:?}: the line is quoted: {text}"
+        );
+        assert!(
+            !text.contains('\x1b') && !text.contains('\r') && !text.contains('\x07'),
+            "{args:?}: raw control character in {text:?}"
+        );
+        assert!(text.contains("\\u{1b}]0;PWNED\\u{7}"), "{args:?}: {text}");
+    }
+}
+
+/// `--output` naming an input bundle is refused before anything is written.
+#[test]
+fn output_over_an_input_bundle_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let zip = tmp.path().join("b.zip");
+    pack::zip_dir(&testdata("bundles/partial-logs-only"), &zip);
+    let before = std::fs::read(&zip).unwrap();
+    let out = bin()
+        .args(["analyze"])
+        .arg(&zip)
+        .arg("--output")
+        .arg(&zip)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--output is an input bundle"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+    assert_eq!(std::fs::read(&zip).unwrap(), before);
+}
+
+/// A broken user rules file: exit 2 with one line naming the file.
+#[test]
+fn broken_user_rules_give_one_line_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("mine.toml"), "garbage [[[\n").unwrap();
+    let out = bin()
+        .args(["analyze", "--rules"])
+        .arg(tmp.path())
+        .arg(testdata("bundles/partial-logs-only"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("mine.toml") && err.contains("line 1"), "{err}");
+}
