@@ -265,8 +265,11 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     }
 
     let mut cluster = model::build(&node_bundles);
+    // Older bundles of a node given twice are not analyzed (see the model).
+    events.retain(|e| !cluster.set_aside.contains(&e.node));
     crate::timeline::redate(&mut events, &cluster);
     let mut findings = matcher.finish();
+    findings.retain(|f| !f.nodes.iter().all(|n| cluster.set_aside.contains(n)));
     date_yearless_evidence(&mut findings, &cluster);
     note_log_signatures(&mut cluster, &findings, &log_hosts);
     findings.extend(info_findings(&cluster, rules));

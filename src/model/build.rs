@@ -251,6 +251,7 @@ fn place(n: &mut NodeState, parsed: Parsed) {
 /// Merges node states into a cluster: cluster-wide objects from the freshest
 /// manager bundle (latest `collected_at`, then label, so the pick is stable).
 fn merge(nodes: Vec<NodeState>) -> Cluster {
+    let (nodes, set_aside) = one_bundle_per_node(nodes);
     let source = nodes
         .iter()
         .filter(|n| n.swarm_nodes.is_some() || n.services.is_some() || n.tasks.is_some())
@@ -263,12 +264,27 @@ fn merge(nodes: Vec<NodeState>) -> Cluster {
 
     let mut cluster = Cluster {
         cluster_source: source.clone(),
+        set_aside,
         ..Cluster::default()
     };
-    if let Some(src) = nodes.iter().find(|n| Some(&n.label) == source.as_ref()) {
-        cluster.swarm_nodes = src.swarm_nodes.clone().unwrap_or_default();
-        cluster.services = src.services.clone().unwrap_or_default();
-        cluster.tasks = src.tasks.clone().unwrap_or_default();
+    let mut nodes = nodes;
+    if let Some(src) = nodes.iter_mut().find(|n| Some(&n.label) == source.as_ref()) {
+        let mut dups = Vec::new();
+        cluster.swarm_nodes = first_of_each_id(
+            src.swarm_nodes.clone(),
+            |x| &x.id,
+            "swarm/nodes.json",
+            &mut dups,
+        );
+        cluster.services = first_of_each_id(
+            src.services.clone(),
+            |x| &x.id,
+            "swarm/services.json",
+            &mut dups,
+        );
+        cluster.tasks =
+            first_of_each_id(src.tasks.clone(), |x| &x.id, "swarm/tasks.json", &mut dups);
+        src.notes.extend(dups);
     }
     // Network definitions: the cluster source's view first, then any network
     // another node knows that it does not.
@@ -286,6 +302,83 @@ fn merge(nodes: Vec<NodeState>) -> Cluster {
         .sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     cluster.nodes = nodes;
     cluster
+}
+
+/// The objects of a cluster file, keeping the first of each id: an object
+/// listed twice (a hand-merged or corrupt file) would count twice (two
+/// leaders, an extra manager). Each dropped copy is noted.
+fn first_of_each_id<T>(
+    items: Option<Vec<T>>,
+    id: impl Fn(&T) -> &String,
+    path: &str,
+    notes: &mut Vec<CoverageNote>,
+) -> Vec<T> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for item in items.unwrap_or_default() {
+        let key = id(&item).clone();
+        if key.is_empty() || seen.insert(key.clone()) {
+            out.push(item);
+        } else {
+            notes.push(CoverageNote {
+                path: path.into(),
+                message: format!("id {key} is listed more than once; the first is used"),
+            });
+        }
+    }
+    out
+}
+
+/// Two bundles of one swarm node (same node id: collected twice, or a
+/// before and an after given together) would count that node twice. The
+/// newest is kept (ties: the first label); the others are set aside with a
+/// note on the kept node. Returns the kept nodes and the set-aside labels.
+fn one_bundle_per_node(nodes: Vec<NodeState>) -> (Vec<NodeState>, Vec<String>) {
+    let newest = |id: &str| {
+        nodes
+            .iter()
+            .filter(|n| n.node_id == id)
+            .max_by(|a, b| {
+                a.collected_at
+                    .cmp(&b.collected_at)
+                    .then_with(|| b.label.cmp(&a.label))
+            })
+            .map(|n| n.label.clone())
+    };
+    let mut aside: Vec<(String, String, String)> = Vec::new();
+    for n in nodes.iter().filter(|n| !n.node_id.is_empty()) {
+        if let Some(kept) = newest(&n.node_id).filter(|k| *k != n.label) {
+            let when = n
+                .collected_at
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_else(|| "at an unknown time".into());
+            aside.push((n.label.clone(), kept, when));
+        }
+    }
+    let mut kept_nodes = Vec::with_capacity(nodes.len());
+    for mut n in nodes {
+        if aside.iter().any(|(label, _, _)| *label == n.label) {
+            continue;
+        }
+        for (label, _, when) in aside.iter().filter(|(_, kept, _)| *kept == n.label) {
+            n.notes.push(CoverageNote {
+                path: String::new(),
+                message: format!(
+                    "bundle {label} (collected {when}) is an older bundle of this swarm node \
+                     ({}); only the newest is analyzed: compare them with `swarmdiag diff`",
+                    n.node_id
+                ),
+            });
+        }
+        kept_nodes.push(n);
+    }
+    (
+        kept_nodes,
+        aside.into_iter().map(|(label, _, _)| label).collect(),
+    )
 }
 
 #[cfg(test)]
@@ -324,5 +417,27 @@ mod tests {
             &mut Vec::new(),
         );
         assert!(matches!(other, Ok(Parsed::Stderr(..))));
+    }
+
+    #[test]
+    fn an_object_listed_twice_counts_once_with_a_note() {
+        let mut notes = Vec::new();
+        let kept = first_of_each_id(
+            Some(vec![
+                ("a".to_string(), 1),
+                ("b".to_string(), 2),
+                ("a".to_string(), 3),
+                (String::new(), 4),
+                (String::new(), 5),
+            ]),
+            |x| &x.0,
+            "swarm/nodes.json",
+            &mut notes,
+        );
+        let values: Vec<i32> = kept.iter().map(|x| x.1).collect();
+        assert_eq!(values, [1, 2, 4, 5], "first of each id; id-less kept");
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].path, "swarm/nodes.json");
+        assert!(notes[0].message.contains("id a is listed more than once"));
     }
 }

@@ -32,6 +32,9 @@ pub struct Cluster {
     pub networks: Vec<Network>,
     /// Label of the bundle that gave `swarm_nodes`, `services` and `tasks`.
     pub cluster_source: Option<String>,
+    /// Labels of bundles set aside because a newer bundle of the same swarm
+    /// node was given (see [`NodeState::notes`] of the kept one).
+    pub set_aside: Vec<String>,
 }
 
 /// Everything one node bundle says about its node.

@@ -469,3 +469,58 @@ fn broken_user_rules_give_one_line_naming_the_file() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("mine.toml") && err.contains("line 1"), "{err}");
 }
+
+/// Before and after bundles of the same three nodes given to one `analyze`:
+/// each swarm node is analyzed once, from its newest bundle, and the older
+/// bundles are named in a note (counts do not double).
+#[test]
+fn two_bundles_of_one_node_are_analyzed_once_from_the_newest() {
+    let after = testdata("lab/gossip-blocked");
+    let before = testdata("lab/gossip-blocked-before");
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for n in ["node1", "node2", "node3"] {
+        paths.push(before.join(n));
+        paths.push(after.join(n));
+    }
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let (_, both) = analyze_json(&refs, &[]);
+    let after_refs: Vec<PathBuf> = ["node1", "node2", "node3"]
+        .iter()
+        .map(|n| after.join(n))
+        .collect();
+    let after_refs: Vec<&Path> = after_refs.iter().map(PathBuf::as_path).collect();
+    let (_, alone) = analyze_json(&after_refs, &[]);
+    let bundles = |r: &Value| {
+        r["coverage"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["bundle"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(bundles(&both).len(), 3, "{:?}", bundles(&both));
+    assert!(bundles(&both)
+        .iter()
+        .all(|b| b.ends_with("@gossip-blocked")));
+    let counts = |r: &Value| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap().to_string(),
+                    f["count"].as_u64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(counts(&both), counts(&alone));
+    let text = both["coverage"].to_string();
+    for n in ["node1", "node2", "node3"] {
+        assert!(
+            text.contains(&format!("bundle {n}@gossip-blocked-before (collected")),
+            "{n}: {text}"
+        );
+    }
+}
