@@ -54,6 +54,9 @@ have() { command -v "$1" >/dev/null 2>&1; }
 # the value of any NAME=value whose name mentions a password, secret, token
 # or API key (`--db-password=x` in a command line, `token=x` in a log).
 SECRET_WORD='[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Pp][Aa][Ss][Ss][Ww][Dd]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk][Ee][Nn]|[Aa][Pp][Ii][_-]?[Kk][Ee][Yy]'
+# JSON keys (labels) whose string value is masked: SECRET_WORD without
+# "secret", which would hit the SecretName/SecretID of secret references.
+LABEL_WORD='[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Pp][Aa][Ss][Ss][Ww][Dd]|[Tt][Oo][Kk][Ee][Nn]|[Aa][Pp][Ii][_-]?[Kk][Ee][Yy]'
 mask_text() {
 	sed -E \
 		-e 's/SWMTKN-1-[0-9A-Za-z]+(-[0-9A-Za-z]+)?/SWMTKN-1-<masked>/g' \
@@ -65,8 +68,9 @@ mask_text() {
 
 # Docker inspect JSON (indented, one array element per line): every
 # "KEY=value" in an "Env" array becomes "KEY=<masked>"; string "Data" payloads
-# (secrets, configs) and values of keys naming a password (labels) become
-# "<masked>". A compact one-line Env array is masked
+# (secrets, configs), values of keys naming a password, token or API key
+# (labels), and the array element after a secret-named flag ("--password",
+# "x") become "<masked>". A compact one-line Env array is masked
 # whole. An element that does not look like KEY=value is masked whole.
 mask_json() {
 	mask_text | sed -E \
@@ -77,7 +81,8 @@ s/^([[:space:]]*"[^"=\\]*=).*,$/\1<masked>",/
 }' \
 		-e 's/"Env": ?\[("([^"\\]|\\.)*",?)+\]/"Env":["<masked>"]/g' \
 		-e 's/("Data": ?)"([^"\\]|\\.)*"/\1"<masked>"/g' \
-		-e 's/("[^"]*([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Pp][Aa][Ss][Ss][Ww][Dd])[^"]*"[[:space:]]*:[[:space:]]*)"([^"\\]|\\.)*"/\1"<masked>"/g'
+		-e "s/(\"[^\"]*($LABEL_WORD)[^\"]*\"[[:space:]]*:[[:space:]]*)\"([^\"\\\\]|\\\\.)*\"/\\1\"<masked>\"/g" \
+		-e "/^[[:space:]]*\"--?[A-Za-z0-9_.-]*($SECRET_WORD)[A-Za-z0-9_.-]*\",\$/{n;s/^([[:space:]]*)\".*\"(,?)\$/\\1\"<masked>\"\\2/;}"
 }
 
 # daemon.json: mask_json, plus any string value whose key mentions a password,

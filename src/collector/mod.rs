@@ -238,13 +238,17 @@ mod tests {
                 "-f",
                 "--db-password=hunter2",
                 "--api-key=hunter2",
+                "--password",
+                "hunter2",
                 "--log-level=debug"
             ],
             "Labels": {
                 "app.db.password": "hunter2",
+                "app.api_token": "hunter2",
                 "app.tier": "web"
             }
         },
+        "Secrets": [{"SecretID": "x1y2", "SecretName": "labsecret"}],
         "GraphDriver": {
             "Data": {
                 "MergedDir": "/var/lib/docker/overlay2/x/merged"
@@ -302,10 +306,15 @@ mod tests {
                     "-f",
                     "--db-password=<masked>",
                     "--api-key=<masked>",
+                    "--password",
+                    "<masked>",
                     "--log-level=debug"
                 ])
             );
             assert_eq!(c["Config"]["Labels"]["app.db.password"], "<masked>");
+            assert_eq!(c["Config"]["Labels"]["app.api_token"], "<masked>");
+            assert_eq!(c["Secrets"][0]["SecretName"], "labsecret");
+            assert_eq!(c["Secrets"][0]["SecretID"], "x1y2");
             assert_eq!(c["Config"]["Labels"]["app.tier"], "web");
             assert_eq!(
                 c["GraphDriver"]["Data"]["MergedDir"],
