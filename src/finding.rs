@@ -65,7 +65,6 @@ pub struct Finding {
     pub severity: Severity,
     /// What the finding is about when a rule can fire for several things
     /// (a service, a network, a published port); `None` for log signatures.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     pub nodes: BTreeSet<String>,
     pub count: u64,
@@ -74,7 +73,6 @@ pub struct Finding {
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_seen: Option<OffsetDateTime>,
     /// Specific facts of this instance (e.g. the address arithmetic); may be empty.
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub detail: String,
     pub evidence: Vec<Evidence>,
     pub explanation: String,
