@@ -73,6 +73,42 @@ fn findings_only(report: &Value) -> Value {
     report["findings"].clone()
 }
 
+/// A check finding `spec` of expected.json describes (id plus facts such as
+/// node, network, service, ip, port, netns, fwmark, subnet) is reported:
+/// some finding with that id is on that node and names every fact in its
+/// subject, detail or evidence.
+fn assert_check_facts(scenario: &str, spec: &Value, report: &Value) {
+    let Some(id) = spec["id"].as_str() else {
+        return;
+    };
+    let facts: Vec<String> = [
+        "network", "service", "ip", "port", "netns", "fwmark", "subnet",
+    ]
+    .iter()
+    .filter_map(|k| match &spec[*k] {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+    .collect();
+    let node = spec["node"].as_str();
+    let candidates: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == id)
+        .collect();
+    let matches = |f: &&Value| {
+        let on_node = node.is_none_or(|n| f["nodes"].as_array().unwrap().iter().any(|x| x == n));
+        let text = format!("{} {} {}", f["subject"], f["detail"], f["evidence"]);
+        on_node && facts.iter().all(|fact| text.contains(fact.as_str()))
+    };
+    assert!(
+        candidates.iter().any(matches),
+        "{scenario}: no {id} on {node:?} naming {facts:?}; got {candidates:#?}"
+    );
+}
+
 #[test]
 fn seed_bundles_give_the_expected_findings_as_dir_zip_and_tar_gz() {
     let exp = expected();
@@ -81,8 +117,17 @@ fn seed_bundles_give_the_expected_findings_as_dir_zip_and_tar_gz() {
         let dir = testdata(&format!("bundles/{scenario}"));
         let zip = pack::zip_dir(&dir, &tmp.path().join(format!("{scenario}.zip")));
         let tgz = pack::tar_gz_dir(&dir, &tmp.path().join(format!("{scenario}.tar.gz")));
-        let (_, from_dir) = analyze_json(&[&dir], &[]);
+        let (code, from_dir) = analyze_json(&[&dir], &[]);
         let got = finding_ids(&from_dir);
+        let severe = from_dir["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["severity"] == "error" || f["severity"] == "critical");
+        assert_eq!(code, i32::from(severe), "{scenario}: exit code");
+        for spec in want["checks"]["must"].as_array().into_iter().flatten() {
+            assert_check_facts(scenario, spec, &from_dir);
+        }
         let log_must = ids(&want["log_rules"]["must"]);
         let check_must = ids(&want["checks"]["must"]);
         for id in log_must.iter().chain(&check_must) {
