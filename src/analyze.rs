@@ -700,8 +700,12 @@ fn summary(c: &Cluster) -> ClusterSummary {
                 String::new()
             },
             availability: String::new(),
+            // Not in the nodes list: only the node's own view (docker info
+            // LocalNodeState) is known, labelled so it is not read as the
+            // managers' Status.State.
             state: swarm
-                .map(|s| s.local_node_state.clone())
+                .filter(|s| !s.local_node_state.is_empty())
+                .map(|s| format!("swarm {}", s.local_node_state))
                 .unwrap_or_default(),
             engine_version: n.engine_version().unwrap_or_default().to_string(),
             leader: false,
