@@ -75,9 +75,16 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 nodes: node,
                 services: service,
             };
+            if let (Some(s), Some(u)) = (filter.since, filter.until) {
+                if s > u {
+                    anyhow::bail!("--since is later than --until: no event can match");
+                }
+            }
             let rules = swarmdiag::load_rules(rules.as_deref())?;
             refuse_overwriting(output.as_deref(), &paths(&bundles))?;
             let analysis = swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())?;
+            check_names("--node", &filter.nodes, &node_names(&analysis))?;
+            check_names("--service", &filter.services, &service_names(&analysis))?;
             let timeline = swarmdiag::timeline::build(&analysis, &filter);
             write_output(
                 output.as_deref(),
@@ -132,6 +139,49 @@ fn rfc3339(flag: &str, s: &str) -> anyhow::Result<time::OffsetDateTime> {
         .map_err(|e| {
             anyhow::anyhow!("{flag} {s:?}: not an RFC 3339 time ({e}), e.g. 2019-01-15T21:00:00Z")
         })
+}
+
+/// Hostnames and bundle labels a `--node` filter may name.
+fn node_names(a: &swarmdiag::analyze::Analysis) -> Vec<String> {
+    let c = &a.cluster;
+    let mut names: Vec<String> = c
+        .nodes
+        .iter()
+        .flat_map(|n| [n.hostname.clone(), n.label.clone()])
+        .chain(c.swarm_nodes.iter().map(|n| n.hostname.clone()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Service names and ids a `--service` filter may name.
+fn service_names(a: &swarmdiag::analyze::Analysis) -> Vec<String> {
+    let mut names: Vec<String> = a
+        .cluster
+        .services
+        .iter()
+        .flat_map(|s| [s.name.clone(), s.id.clone()])
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// A filter naming nothing the bundles know would print an empty timeline
+/// that looks like "nothing happened": refuse it and list what exists.
+/// Without any known name (e.g. logs-only bundles) the filter is trusted.
+fn check_names(flag: &str, wanted: &[String], known: &[String]) -> anyhow::Result<()> {
+    if known.is_empty() {
+        return Ok(());
+    }
+    for w in wanted.iter().filter(|w| !known.contains(w)) {
+        anyhow::bail!(
+            "{flag} {w:?}: not in these bundles (known: {})",
+            known.join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn paths(bundles: &[PathBuf]) -> Vec<&Path> {

@@ -569,3 +569,43 @@ fn two_bundles_of_one_node_are_analyzed_once_from_the_newest() {
         );
     }
 }
+
+/// Timeline filters that cannot match are refused (exit 2, one line) rather
+/// than printing an empty timeline that reads as "nothing happened".
+#[test]
+fn timeline_refuses_filters_that_cannot_match() {
+    let lab = testdata("lab/healthy");
+    for (args, needle) in [
+        (vec!["--node", "nodeX"], "known: node1, node2, node3"),
+        (vec!["--service", "nope"], "--service \"nope\""),
+        (
+            vec![
+                "--since",
+                "2026-11-23T00:00:00Z",
+                "--until",
+                "2026-11-22T00:00:00Z",
+            ],
+            "--since is later than --until",
+        ),
+    ] {
+        let out = bin()
+            .arg("timeline")
+            .arg(&lab)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(needle) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    let ok = bin()
+        .arg("timeline")
+        .arg(&lab)
+        .args(["--node", "node3", "--service", "web"])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+}
