@@ -164,6 +164,11 @@ mod fixture_tests {
 
     /// Every check listed in rules/checks.toml has a fixture that fires it and
     /// one that stays quiet, and both behave so through the whole pipeline.
+    /// The check must also have run on every node of both: a quiet fixture
+    /// where it was not run (an input missing) proves nothing, and a firing
+    /// one should not hide a skipped node. No fixture here is about not-run;
+    /// those cases live in the checks' own tests (e.g. SW101's
+    /// `missing_namespace_when_the_manifest_shows_the_walk`).
     #[test]
     fn every_check_has_a_firing_and_a_quiet_fixture() {
         let rules = crate::load_rules(None).expect("rules load");
@@ -175,6 +180,7 @@ mod fixture_tests {
             .map(|r| r.id.as_str())
             .collect();
         assert_eq!(checks.len(), 33);
+        let mut bad = Vec::new();
         for id in checks {
             for (case, want) in [("fires", true), ("quiet", false)] {
                 let dir = root.join(id).join(case);
@@ -187,7 +193,18 @@ mod fixture_tests {
                 .unwrap_or_else(|e| panic!("{id}/{case}: {e}"));
                 let got = a.findings.iter().any(|f| f.id == id);
                 assert_eq!(got, want, "{id}/{case}: fired = {got}");
+                let skipped: Vec<&str> = a
+                    .coverage
+                    .not_run
+                    .iter()
+                    .filter(|n| n.id == id)
+                    .map(|n| n.reason.as_str())
+                    .collect();
+                if !skipped.is_empty() {
+                    bad.push(format!("{id}/{case}: not run: {skipped:?}"));
+                }
             }
         }
+        assert!(bad.is_empty(), "{bad:#?}");
     }
 }

@@ -2,10 +2,18 @@
 //! allocator's terms (signatures.md §4.5): network and broadcast addresses,
 //! the gateway, one VIP per vip-mode service, one load-balancer address per
 //! node (which nodes depends on the leader's version), one per non-terminal
-//! task or attachment. Addresses that are known place a claim in their
-//! subnet; claims without one fill the subnets in order, as the allocator
-//! does.
+//! task or attachment. Tasks and nodes that hold an address are kept apart
+//! from those that need one and have none: a task without an address, a
+//! node with tasks here whose own network view shows no LB endpoint. A
+//! node's LB address is taken from its own `networks.json` (`lb-<net>`,
+//! `ingress-sbox`); `docker node inspect` does not expose the manager's
+//! node attachments, so it is assumed only where no view can tell.
+//! Addresses that are known place a claim in their subnet; claims without
+//! one fill the subnets in order, as the allocator does.
 
+use super::evidence;
+use super::node_facts::{node_facts, NodeFact};
+use crate::finding::Evidence;
 use crate::model::Cluster;
 use crate::parse::network::{Network, SubnetStatus};
 use crate::parse::service::Service;
@@ -65,7 +73,19 @@ impl LbRule {
     }
 }
 
-/// One IPv4 subnet of a network and what holds or wants its addresses.
+/// What a node's own bundle says about its LB address on a network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LbView {
+    /// Its network view lists the `lb-<net>` (`ingress-sbox`) endpoint.
+    Seen(Option<Ipv4Addr>),
+    /// Its view shows the node without one although it has tasks there.
+    Missing,
+    /// Nothing tells; counted as held. The reason starts a phrase that the
+    /// hostnames end: `no network view of tk1706-ubuntu-3`.
+    Assumed(&'static str),
+}
+
+/// One IPv4 subnet of a network and what holds or needs its addresses.
 #[derive(Debug)]
 pub(super) struct Pool {
     /// The subnet as configured (`10.0.9.0/27`).
@@ -78,42 +98,75 @@ pub(super) struct Pool {
     pub reserved: Vec<&'static str>,
     /// Services with a VIP here, by name.
     pub vips: Vec<String>,
-    /// Nodes with a load-balancer address here, by hostname.
+    /// Nodes whose own network view shows their LB address here, by hostname.
     pub lbs: Vec<String>,
+    /// Nodes assumed to hold one (no view can tell): (reason, hostname).
+    pub lbs_assumed: Vec<(&'static str, String)>,
+    /// Nodes with tasks here whose view shows no LB address: they need one.
+    pub lbs_needed: Vec<String>,
+    /// Tasks holding an address here.
     pub tasks: u64,
+    /// Attachments (standalone containers) holding an address here.
     pub attachments: u64,
-    /// Tasks and attachments counted here that have no address yet.
-    pub unplaced: u64,
+    /// Tasks and attachments counted here that need an address (none yet).
+    pub needing_tasks: u64,
     /// Docker 29+ `Status.IPAM.Subnets`: the allocator's own count.
     pub status: Option<SubnetStatus>,
     net: Ipv4Net,
 }
 
 impl Pool {
-    /// Addresses left for tasks once the fixed claims are taken.
-    pub fn for_tasks(&self) -> i64 {
-        self.size as i64 - (self.reserved.len() + self.vips.len() + self.lbs.len()) as i64
+    /// LB addresses counted as held: seen and assumed.
+    pub fn held_lbs(&self) -> usize {
+        self.lbs.len() + self.lbs_assumed.len()
     }
 
-    pub fn wanting(&self) -> u64 {
+    /// Addresses left for tasks once the fixed claims are taken.
+    pub fn for_tasks(&self) -> i64 {
+        self.size as i64 - (self.reserved.len() + self.vips.len() + self.held_lbs()) as i64
+    }
+
+    /// Tasks and attachments holding an address.
+    pub fn holding(&self) -> u64 {
         self.tasks + self.attachments
     }
 
-    /// Free addresses; negative when claims exceed the range.
-    pub fn free(&self) -> i64 {
+    /// Tasks, attachments and node LB addresses that need an address.
+    pub fn needing(&self) -> u64 {
+        self.needing_tasks + self.lbs_needed.len() as u64
+    }
+
+    /// Free addresses now, before those that need one get it.
+    pub fn free_now(&self) -> i64 {
         match self.status {
-            Some(s) => s.dynamic_ips_available as i64 - self.unplaced as i64,
-            None => self.for_tasks() - self.wanting() as i64,
+            Some(s) => s.dynamic_ips_available as i64,
+            None => self.for_tasks() - self.holding() as i64,
         }
+    }
+
+    /// Free addresses once every need is met; negative when addresses are short.
+    pub fn free(&self) -> i64 {
+        self.free_now() - self.needing() as i64
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
     Vip,
-    Lb,
+    Lb(LbView),
     Task,
     Attachment,
+}
+
+impl Kind {
+    /// The claim needs an address it does not have.
+    fn needs(&self, addr: Option<Ipv4Addr>) -> bool {
+        match self {
+            Kind::Lb(v) => *v == LbView::Missing,
+            Kind::Task | Kind::Attachment => addr.is_none(),
+            Kind::Vip => false,
+        }
+    }
 }
 
 /// The accounting of one network.
@@ -126,8 +179,11 @@ pub(super) struct Account<'a> {
     pub rejected: Vec<&'a Task>,
     /// Non-terminal tasks in `new` without an address here.
     pub new_tasks: Vec<&'a Task>,
-    /// Nodes with IPAM-01 rejections here but no LB address (18.09+ rule).
+    /// Nodes with IPAM-01 rejections here but no task left and no LB
+    /// address (18.09+ rule): each would need one to run a task here.
     pub idle: Vec<String>,
+    /// Where each node's LB address was seen or found missing.
+    pub lb_proof: Vec<Evidence>,
 }
 
 /// Accounts `net`; `None` when it has no IPv4 subnet.
@@ -188,26 +244,41 @@ pub(super) fn account<'a>(
     };
     let lb_nodes = match rule {
         LbRule::Ingress | LbRule::AllNodes => all,
-        LbRule::NodesWithTasks => with_tasks,
+        LbRule::NodesWithTasks => with_tasks.clone(),
         LbRule::NoNodes => BTreeSet::new(),
     };
+    let facts = node_facts(c);
+    let fact = |id: &str| facts.iter().find(|f| !id.is_empty() && f.id == id);
+    let mut lb_proof = Vec::new();
     for id in &lb_nodes {
-        claims.push((Kind::Lb, host(id), lb_address(c, net, id)));
+        let (view, proof) = lb_view(net, fact(id), with_tasks.contains(id));
+        lb_proof.extend(proof);
+        let addr = match view {
+            LbView::Seen(a) => a,
+            _ => None,
+        };
+        claims.push((Kind::Lb(view), host(id), addr));
     }
-    // Known addresses first, then the rest in subnet order.
+    // Known addresses first, then the other holders, then the needs, each
+    // in subnet order.
     for (kind, who, addr) in claims.iter().filter(|c| c.2.is_some()) {
         if let Some(p) = pools
             .iter_mut()
             .find(|p| addr.is_some_and(|a| p.net.contains(&a)))
         {
-            add(p, *kind, who, false);
+            add(p, kind, who, false);
         }
     }
-    for (kind, who, _) in claims.iter().filter(|c| c.2.is_none()) {
-        let last = pools.len() - 1;
-        let i = pools.iter().position(|p| p.free() > 0).unwrap_or(last);
-        if let Some(p) = pools.get_mut(i) {
-            add(p, *kind, who, true);
+    for needs in [false, true] {
+        for (kind, who, addr) in claims.iter().filter(|c| c.2.is_none()) {
+            if kind.needs(*addr) != needs {
+                continue;
+            }
+            let last = pools.len() - 1;
+            let i = pools.iter().position(|p| p.free() > 0).unwrap_or(last);
+            if let Some(p) = pools.get_mut(i) {
+                add(p, kind, who, needs);
+            }
         }
     }
     let rejected: Vec<&Task> = c
@@ -223,8 +294,14 @@ pub(super) fn account<'a>(
         .iter()
         .filter(|t| rule == LbRule::NodesWithTasks && !t.node_id.is_empty())
         .filter(|t| !lb_nodes.contains(t.node_id.as_str()))
+        .filter(|t| !matches!(lb_view(net, fact(&t.node_id), false).0, LbView::Seen(_)))
         .map(|t| host(&t.node_id))
         .collect();
+    for p in &mut pools {
+        p.lbs.sort();
+        p.lbs_assumed.sort();
+        p.lbs_needed.sort();
+    }
     Some(Account {
         rule,
         pools,
@@ -232,18 +309,73 @@ pub(super) fn account<'a>(
         rejected,
         new_tasks,
         idle: idle.into_iter().collect(),
+        lb_proof,
     })
 }
 
-fn add(p: &mut Pool, kind: Kind, who: &str, unplaced: bool) {
+/// What the node's own `networks.json` says about its LB address on `net`,
+/// with the line that says it. Linux engines before 18.06 never show an
+/// `lb-<net>` endpoint, and a node without tasks on an overlay does not set
+/// the network up at all (17.10–18.06 leaders allocate one anyway);
+/// `ingress` gets an address for every node whether or not its sandbox came
+/// up (SW204). In those cases the address is assumed.
+fn lb_view(net: &Network, fact: Option<&NodeFact>, has_tasks: bool) -> (LbView, Option<Evidence>) {
+    let bundle = fact.and_then(|f| f.bundle);
+    let (Some(b), Some(view)) = (bundle, bundle.and_then(|b| b.networks.as_ref())) else {
+        return (LbView::Assumed("no network view of"), None);
+    };
+    let file = b.file("swarm/networks.json");
+    let local = view.iter().find(|n| n.id == net.id);
+    let endpoint = local.and_then(|l| {
+        l.containers.iter().find(|(k, _)| {
+            if net.ingress {
+                *k == "ingress-sbox"
+            } else {
+                k.starts_with("lb-")
+            }
+        })
+    });
+    if let (Some(l), Some((k, e))) = (local, endpoint) {
+        let text = format!("{} {k} {}", l.name, e.ipv4);
+        return (
+            LbView::Seen(v4(&e.ipv4)),
+            Some(evidence(file, l.line, text)),
+        );
+    }
+    let old = fact
+        .and_then(|f| f.version.as_ref())
+        .is_some_and(|v| *v < Version::new(18, 6, 0));
+    match local {
+        _ if net.ingress => (LbView::Assumed("no ingress-sbox endpoint on"), None),
+        _ if old => (
+            LbView::Assumed("engine before 18.06 (no lb- endpoint) on"),
+            None,
+        ),
+        Some(l) => {
+            let text = format!("{}: Containers without lb-{}", l.name, l.name);
+            (LbView::Missing, Some(evidence(file, l.line, text)))
+        }
+        None if has_tasks => {
+            let text = format!(
+                "no network {} ({}): no lb-{} endpoint",
+                net.name, net.id, net.name
+            );
+            (LbView::Missing, Some(evidence(file, 0, text)))
+        }
+        None => (LbView::Assumed("network not set up on"), None),
+    }
+}
+
+fn add(p: &mut Pool, kind: &Kind, who: &str, needs: bool) {
     match kind {
         Kind::Vip => p.vips.push(who.to_string()),
-        Kind::Lb => p.lbs.push(who.to_string()),
+        Kind::Lb(LbView::Seen(_)) => p.lbs.push(who.to_string()),
+        Kind::Lb(LbView::Assumed(why)) => p.lbs_assumed.push((why, who.to_string())),
+        Kind::Lb(LbView::Missing) => p.lbs_needed.push(who.to_string()),
+        Kind::Task | Kind::Attachment if needs => p.needing_tasks += 1,
         Kind::Task => p.tasks += 1,
         Kind::Attachment => p.attachments += 1,
     }
-    // A VIP or LB address we cannot see may well exist; a task's cannot.
-    p.unplaced += u64::from(unplaced && matches!(kind, Kind::Task | Kind::Attachment));
 }
 
 fn pool(net: &Network, cfg: &crate::parse::network::IpamConfig) -> Option<Pool> {
@@ -282,9 +414,11 @@ fn pool(net: &Network, cfg: &crate::parse::network::IpamConfig) -> Option<Pool> 
         reserved,
         vips: Vec::new(),
         lbs: Vec::new(),
+        lbs_assumed: Vec::new(),
+        lbs_needed: Vec::new(),
         tasks: 0,
         attachments: 0,
-        unplaced: 0,
+        needing_tasks: 0,
         status: status.map(|(_, s)| *s),
         net: subnet,
     })
@@ -296,27 +430,6 @@ pub(super) fn attached(s: &Service, net: &Network) -> bool {
     s.vips.iter().any(|v| v.network_id == net.id)
         || s.networks.iter().any(|t| *t == net.id || *t == net.name)
         || (net.ingress && s.ports.iter().any(|p| p.publish_mode == "ingress"))
-}
-
-/// The node's load-balancer address on `net`, from its own network view.
-fn lb_address(c: &Cluster, net: &Network, node_id: &str) -> Option<Ipv4Addr> {
-    let local = c
-        .node_state(node_id)?
-        .networks
-        .as_ref()?
-        .iter()
-        .find(|n| n.id == net.id)?;
-    local
-        .containers
-        .iter()
-        .find(|(k, _)| {
-            if net.ingress {
-                *k == "ingress-sbox"
-            } else {
-                k.starts_with("lb-")
-            }
-        })
-        .and_then(|(_, e)| v4(&e.ipv4))
 }
 
 /// `10.0.9.2/27` or `10.0.9.2` → the address.
