@@ -21,6 +21,8 @@ pub mod schema;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_distinct;
 
 pub use matcher::LogMatcher;
 pub use rule::{Condition, EngineRange, LogSpec, Rule, TaskSpec, VersionSpec};
@@ -243,10 +245,14 @@ impl RuleSet {
         LogMatcher::new(self.inner.clone())
     }
 
-    /// Findings of task rules, one per (rule, node). A task seen in several
-    /// managers' dumps counts once (first by file and line).
+    /// Findings of task rules alone, one per (rule, node). A task seen in
+    /// several managers' dumps counts once (first by file and line). To
+    /// count a task logged by the daemon and listed in the dump once, feed
+    /// both to one matcher: [`LogMatcher::observe_tasks`].
     pub fn match_tasks(&self, tasks: &[TaskEvent]) -> Vec<Finding> {
-        matcher::match_tasks(&self.inner, tasks)
+        let mut m = self.log_matcher();
+        m.observe_tasks(tasks);
+        m.finish()
     }
 
     /// Findings of version rules, one per rule that fires, naming every

@@ -536,9 +536,15 @@ fn findings_are_deterministic_and_independent_of_thread_split() {
             ("KMOD-01", vec![&"node2".to_string()]),
         ]
     );
-    // node1 saw gossip failures at lines 1,2,5,6,10,13,14,17,… : 7 to .12 and 7 to .13.
-    let gos1 = &found[0];
-    assert_eq!(gos1.detail, "peer=198.18.0.12 (7×), 198.18.0.13 (7×)");
+    // node1 saw 7 failures to .12 and 7 to .13, node2 3 and 3: each node's
+    // finding describes the rule's values on both, so the merged finding
+    // has one line, not one per node.
+    assert_eq!((found[0].count, found[1].count), (14, 6));
+    let both = "peer=198.18.0.12 (10×), 198.18.0.13 (10×)";
+    assert_eq!(
+        (found[0].detail.as_str(), found[1].detail.as_str()),
+        (both, both)
+    );
     let merged = consolidate(found);
     let gos = merged.iter().find(|f| f.id == "GOS-01").unwrap();
     assert_eq!(gos.nodes.len(), 2);
