@@ -267,9 +267,16 @@ impl RuleSet {
         self.get(id).map(template)
     }
 
-    /// Human text for `swarmdiag rules explain ID`.
+    /// The rule or check with this id in any case (`sw301` is `SW301`):
+    /// ids are unique regardless of case.
+    pub fn find(&self, id: &str) -> Option<&Rule> {
+        self.get(id)
+            .or_else(|| self.rules().iter().find(|r| r.id.eq_ignore_ascii_case(id)))
+    }
+
+    /// Human text for `swarmdiag rules explain ID` (any case).
     pub fn explain(&self, id: &str) -> Option<String> {
-        self.get(id).map(describe::explain)
+        self.find(id).map(describe::explain)
     }
 
     /// Every rule with its patterns, for `rules list --format json`.
@@ -297,13 +304,14 @@ pub(crate) fn template(rule: &Rule) -> Finding {
     }
 }
 
+/// Ids must differ in more than case, so `rules explain` can take any case.
 fn check_unique(rules: &[Rule]) -> Result<(), Error> {
-    let mut ids: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut ids: BTreeMap<String, (&str, &str)> = BTreeMap::new();
     for r in rules {
-        if let Some(other) = ids.insert(&r.id, &r.file) {
+        if let Some((id, other)) = ids.insert(r.id.to_ascii_uppercase(), (&r.id, &r.file)) {
             return Err(Error::Rules {
                 path: r.file.clone(),
-                message: format!("rule {}: id also defined in {other}", r.id),
+                message: format!("rule {}: id also defined in {other} (as {id})", r.id),
             });
         }
     }
