@@ -114,7 +114,7 @@ fn diff_names_what_the_upgrade_changed() {
         "new error findings exit 1 with the default --fail-on"
     );
     assert_eq!(d["schema"], "swarmdiag-diff");
-    assert_eq!(d["schema_version"], 1);
+    assert_eq!(d["schema_version"], 2);
 
     let nodes = &d["nodes"];
     for upgraded in ["tk1706-ubuntu-0", "tk1706-ubuntu-3"] {
@@ -244,26 +244,128 @@ fn diff_table_and_markdown_name_the_changes() {
 }
 
 #[test]
-fn diff_exit_code_follows_new_findings_only() {
+fn diff_exit_code_follows_new_and_spread_findings() {
     let (before, after) = (bundles("upgrade-before"), bundles("upgrade-mid"));
     // The new findings are at most errors.
     let (code, _, _) = run(&["diff", s(&before), s(&after), "--fail-on", "critical"]);
     assert_eq!(code, 0);
     let (code, _, _) = run(&["diff", s(&before), s(&after), "--fail-on", "warning"]);
     assert_eq!(code, 1);
-    // The same findings on both sides persist: nothing new, exit 0, even
-    // though the bundles hold error findings.
+    // The same findings on both sides: nothing new, exit 0, even though the
+    // bundles hold error findings. Against itself, no log line is later than
+    // the before side's collection: the log findings are quiet, the checks
+    // (not timed) persist.
     let (code, d) = json(&["diff", s(&after), s(&after), "--fail-on", "info"]);
     assert_eq!(code, 0);
     for key in ["nodes", "services", "networks", "dataplane", "iptables"] {
         assert_eq!(d[key], Value::Array(vec![]), "{key}");
     }
     assert!(d["findings"]["new"].as_array().unwrap().is_empty());
-    assert!(ids(&d["findings"]["persisting"]).contains(&"IPAM-01".to_string()));
+    assert!(d["findings"]["spread"].as_array().unwrap().is_empty());
+    assert!(ids(&d["findings"]["quiet"]).contains(&"IPAM-01".to_string()));
+    assert!(ids(&d["findings"]["persisting"]).contains(&"SW402".to_string()));
     // Going back resolves them.
     let (code, d) = json(&["diff", s(&after), s(&before)]);
     assert_eq!(code, 0);
     assert!(ids(&d["findings"]["resolved"]).contains(&"IPAM-01".to_string()));
+}
+
+fn lab(scenario: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/lab")
+        .join(scenario)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for rel in files(from) {
+        let dest = to.join(&rel);
+        fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        fs::copy(from.join(&rel), dest).unwrap();
+    }
+}
+
+fn finding<'a>(d: &'a Value, list: &str, id: &str) -> &'a Value {
+    d["findings"][list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not {list}: {:#}", d["findings"]))
+}
+
+/// The lab's gossip-blocked capture, and the same capture with node2's log
+/// cut just before its first failed bulk sync: node2 collected a moment
+/// earlier. GOS-08 (bulk sync failed) was on node3 only, then on node2 too.
+#[test]
+fn diff_reports_a_signature_reaching_another_node_as_spread() {
+    let tmp = TempDir::new().unwrap();
+    let earlier = tmp.path().join("earlier");
+    copy_dir(&lab("gossip-blocked"), &earlier);
+    let log = earlier.join("node2/logs/dockerd.log");
+    let text = fs::read_to_string(&log).unwrap();
+    let cut = text
+        .lines()
+        .position(|l| l.contains("bulk sync to node"))
+        .expect("node2 logs a failed bulk sync");
+    let kept: Vec<&str> = text.lines().take(cut).collect();
+    fs::write(&log, kept.join("\n") + "\n").unwrap();
+
+    let after = lab("gossip-blocked");
+    let (code, d) = json(&["diff", s(&earlier), s(&after)]);
+    let gos = finding(&d, "spread", "GOS-08");
+    assert_eq!(gos["nodes_before"], serde_json::json!(["node3"]));
+    assert_eq!(gos["nodes_after"], serde_json::json!(["node2", "node3"]));
+    assert_eq!(gos["nodes_added"], serde_json::json!(["node2"]));
+    assert!(!ids(&d["findings"]["persisting"]).contains(&"GOS-08".to_string()));
+    // It got worse: an error on one more node fails the diff as a new one would.
+    assert!(d["findings"]["new"].as_array().unwrap().is_empty());
+    assert_eq!(code, 1);
+    let (code, _, _) = run(&["diff", s(&earlier), s(&after), "--fail-on", "critical"]);
+    assert_eq!(code, 0, "GOS-08 is an error, not critical");
+    let (_, out, _) = run(&["diff", s(&earlier), s(&after)]);
+    assert!(
+        out.contains("spread (1)\n  error    GOS-08 NetworkDB bulk sync with a peer failed — node2, node3 (now also on node2; count 1 → 3)"),
+        "{out}"
+    );
+    // Going back, node2 lost it: fewer nodes is not a spread.
+    let (code, d) = json(&["diff", s(&after), s(&earlier)]);
+    assert!(d["findings"]["spread"].as_array().unwrap().is_empty());
+    assert_eq!(code, 0);
+}
+
+/// The lab's node3 dockerd stopped (daemon-down), then started again
+/// (daemon-restart). The restarted daemon's log still holds the lines from
+/// before: LB-07 and OVL-08 have no occurrence after daemon-down was
+/// collected, KMOD-01 is logged again by the new start.
+#[test]
+fn diff_shows_log_findings_with_nothing_new_as_quiet() {
+    let (before, after) = (lab("daemon-down"), lab("daemon-restart"));
+    let (code, d) = json(&["diff", s(&before), s(&after)]);
+    assert_eq!(code, 0);
+    let collected = d["before"]["collected_to"].as_str().unwrap().to_string();
+    assert_eq!(collected, "2026-11-22T02:55:10Z");
+    for id in ["LB-07", "LB-14", "OVL-08"] {
+        let f = finding(&d, "quiet", id);
+        assert_eq!(f["quiet_since"].as_str(), Some(collected.as_str()), "{id}");
+        assert!(
+            f["last_seen"].as_str().unwrap() <= collected.as_str(),
+            "{id}"
+        );
+        assert_eq!(
+            f["count_before"], f["count_after"],
+            "{id}: the same old lines"
+        );
+    }
+    let kmod = finding(&d, "persisting", "KMOD-01");
+    assert!(kmod["last_seen"].as_str().unwrap() > collected.as_str());
+    assert!(kmod["quiet_since"].is_null());
+    // Checks have no time: they persist.
+    assert!(ids(&d["findings"]["persisting"]).contains(&"SW601".to_string()));
+    let (_, out, _) = run(&["diff", s(&before), s(&after)]);
+    assert!(
+        out.contains("LB-07 Could not delete a VIP's firewall-mark rule — node3 (count 3 → 3; no new occurrence since 2026-11-22T02:55:10Z)"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -8,7 +8,9 @@ paired and their facts compared. A fact unknown on either side (a source
 missing from a partial bundle) is never reported as a change. Per node with a
 bundle on both sides, the data plane is compared: namespaces, IPVS services
 and backends, mangle marks, and the normalized iptables rules as a unified
-text diff. Findings are new, resolved or persisting by id and subject.
+text diff. Findings are new, spread (on more nodes), resolved, quiet (no
+occurrence since the before side was collected) or persisting, by id and
+subject.
 
 One file per aspect; `render.rs` only formats. JSON: `docs/diff-json.md`.
 */
@@ -33,8 +35,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use time::OffsetDateTime;
 
-/// Version of the JSON diff schema (`docs/diff-json.md`).
-pub const DIFF_SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON diff schema (`docs/diff-json.md`). 2: findings
+/// that spread or went quiet left `persisting` for `spread` and `quiet`.
+pub const DIFF_SCHEMA_VERSION: u32 = 2;
 
 /// Everything that changed between two analyses.
 #[derive(Debug, Clone, Serialize)]
@@ -271,18 +274,28 @@ pub fn diff(before: &Analysis, after: &Analysis, before_path: &Path, after_path:
             Vec::new()
         };
     let (dataplane, iptables) = dataplane::diff(&before.cluster, &after.cluster, &mut notes);
+    let (before_side, after_side) = (side(before, before_path), side(after, after_path));
+    let findings = findings::diff(
+        &before.findings,
+        &after.findings,
+        &findings::Sides {
+            before_nodes: &bundle_names(before),
+            after_nodes: &bundle_names(after),
+            before_collected: before_side.collected_to,
+        },
+    );
     Diff {
         schema: "swarmdiag-diff",
         schema_version: DIFF_SCHEMA_VERSION,
         tool: format!("swarmdiag {}", env!("CARGO_PKG_VERSION")),
-        before: side(before, before_path),
-        after: side(after, after_path),
+        before: before_side,
+        after: after_side,
         nodes: nodes::diff(&before.cluster, &after.cluster),
         services,
         networks: networks::diff(&before.cluster, &after.cluster, &mut notes),
         dataplane,
         iptables,
-        findings: findings::diff(&before.findings, &after.findings, &bundle_names(after)),
+        findings,
         notes,
     }
 }
@@ -316,9 +329,15 @@ fn side(a: &Analysis, path: &Path) -> Side {
 }
 
 impl Diff {
-    /// The highest severity among the new findings (what `--fail-on` reads).
+    /// The highest severity among the new findings and those that spread
+    /// to more nodes: what got worse, and what `--fail-on` reads.
     pub fn worst_new(&self) -> Option<Severity> {
-        self.findings.new.iter().map(|f| f.severity).max()
+        self.findings
+            .new
+            .iter()
+            .chain(&self.findings.spread)
+            .map(|f| f.severity)
+            .max()
     }
 
     /// True when nothing at all changed.
@@ -329,7 +348,9 @@ impl Diff {
             && self.dataplane.is_empty()
             && self.iptables.is_empty()
             && self.findings.new.is_empty()
+            && self.findings.spread.is_empty()
             && self.findings.resolved.is_empty()
+            && self.findings.quiet.is_empty()
     }
 }
 

@@ -92,11 +92,14 @@ fn text(d: &Diff, md: bool) -> String {
     h(&mut out, "Findings");
     for (label, list) in [
         ("new", &d.findings.new),
+        ("spread", &d.findings.spread),
         ("resolved", &d.findings.resolved),
+        ("quiet", &d.findings.quiet),
         ("persisting", &d.findings.persisting),
         ("unobserved", &d.findings.unobserved),
     ] {
-        if label == "unobserved" && list.is_empty() {
+        // The other lists always show, empty or not.
+        if matches!(label, "spread" | "quiet" | "unobserved") && list.is_empty() {
             continue;
         }
         if md {
@@ -270,6 +273,20 @@ fn finding(f: &FindingChange, label: &str) -> String {
     };
     let counts = match label {
         "persisting" => format!("count {} → {}", f.count_before, f.count_after),
+        "spread" => format!(
+            "now also on {}; count {} → {}",
+            f.nodes_added.join(", "),
+            f.count_before,
+            f.count_after
+        ),
+        "quiet" => format!(
+            "count {} → {}; no new occurrence since {}",
+            f.count_before,
+            f.count_after,
+            f.quiet_since
+                .and_then(|t| t.format(&Rfc3339).ok())
+                .unwrap_or_default()
+        ),
         "resolved" | "unobserved" => format!("count {}", f.count_before),
         _ => format!("count {}", f.count_after),
     };

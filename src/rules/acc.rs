@@ -1,5 +1,6 @@
 //! What a matcher remembers per (rule, node): the count, the time span, the
-//! first and last evidence lines, and the distinct values of named captures.
+//! first and last evidence lines, and the distinct values of named captures
+//! (for `distinct = "task"` rules, per task, so each task counts once).
 //! Accumulators merge, so threads can each keep their own.
 
 use crate::finding::{Evidence, Finding, MAX_EVIDENCE};
@@ -17,6 +18,8 @@ const MAX_VALUES: usize = 1024;
 const SHOWN_VALUES: usize = 5;
 /// Captured values are cut to this many characters.
 const MAX_VALUE: usize = 120;
+/// Distinct tasks tracked per (rule, node); more are counted one per record.
+const MAX_TASKS: usize = 100_000;
 
 /// Evidence ordered by (file, line): within a log file that is time order,
 /// and it does not depend on how lines were split across threads.
@@ -29,14 +32,44 @@ pub(crate) struct Acc {
     pub last_seen: Option<OffsetDateTime>,
     first: Vec<(Key, String)>,
     last: Vec<(Key, String)>,
-    captures: BTreeMap<String, Values>,
+    pub captures: Captures,
+    /// `distinct = "task"` rules: what was captured per task (by task id, or
+    /// `file:line` for a record naming no task). Counted at the end, across
+    /// nodes, so a task seen in a log and in the tasks dump counts once.
+    pub tasks: BTreeMap<String, TaskSeen>,
+    /// `distinct = "task"` records beyond `MAX_TASKS`: each counts on its own
+    /// (its values went to `captures`).
+    pub untracked_tasks: u64,
 }
+
+/// Distinct values of each named capture, with how often each was seen.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Captures(BTreeMap<String, Values>);
 
 #[derive(Debug, Clone, Default)]
 struct Values {
     counts: BTreeMap<String, u64>,
     /// Matches whose value was not tracked (beyond `MAX_VALUES`).
     untracked: u64,
+}
+
+/// What one task's records captured: from daemon log lines, and from the
+/// tasks dump (whose `service` is the service's name).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TaskSeen {
+    pub log: BTreeMap<String, String>,
+    pub dump: BTreeMap<String, String>,
+}
+
+impl TaskSeen {
+    pub fn merge(&mut self, other: TaskSeen) {
+        for (k, v) in other.log {
+            self.log.entry(k).or_insert(v);
+        }
+        for (k, v) in other.dump {
+            self.dump.entry(k).or_insert(v);
+        }
+    }
 }
 
 impl Acc {
@@ -79,14 +112,32 @@ impl Acc {
 
     /// Counts one captured value.
     pub fn capture(&mut self, name: &str, value: &str) {
-        let values = match self.captures.get_mut(name) {
-            Some(v) => v,
-            None => self.captures.entry(name.to_string()).or_default(),
+        self.captures.add(name, value);
+    }
+
+    /// Records the values a `distinct = "task"` rule captured for task `key`
+    /// (from the tasks dump when `from_dump`, else from a log record).
+    pub fn task(&mut self, key: &str, from_dump: bool, values: &[(&str, &str)]) {
+        if !self.tasks.contains_key(key) && self.tasks.len() >= MAX_TASKS {
+            self.untracked_tasks += 1;
+            for (name, value) in values {
+                self.captures.add(name, value);
+            }
+            return;
+        }
+        let seen = match self.tasks.get_mut(key) {
+            Some(seen) => seen,
+            None => self.tasks.entry(key.to_string()).or_default(),
         };
-        if value.len() <= MAX_VALUE {
-            values.add(value, 1);
+        let side = if from_dump {
+            &mut seen.dump
         } else {
-            values.add(&cap_text(value, MAX_VALUE), 1);
+            &mut seen.log
+        };
+        for (name, value) in values {
+            if !side.contains_key(*name) {
+                side.insert(name.to_string(), cap_text(value, MAX_VALUE));
+            }
         }
     }
 
@@ -105,18 +156,22 @@ impl Acc {
         self.last.dedup_by(|a, b| a.0 == b.0);
         let excess = self.last.len().saturating_sub(LAST);
         self.last.drain(..excess);
-        for (name, values) in other.captures {
-            let mine = self.captures.entry(name).or_default();
-            for (v, n) in values.counts {
-                mine.add(&v, n);
+        self.captures.merge(&other.captures);
+        for (key, seen) in other.tasks {
+            match self.tasks.get_mut(&key) {
+                Some(mine) => mine.merge(seen),
+                None => {
+                    self.tasks.insert(key, seen);
+                }
             }
-            mine.untracked += values.untracked;
         }
+        self.untracked_tasks += other.untracked_tasks;
     }
 
     /// The highest count of one value of capture `name` (for `per`).
     pub fn max_per(&self, name: &str) -> u64 {
         self.captures
+            .0
             .get(name)
             .and_then(|v| v.counts.values().max().copied())
             .unwrap_or(0)
@@ -136,10 +191,50 @@ impl Acc {
             .collect()
     }
 
+    /// The finding for `rule` on `node` from this accumulator, with `detail`
+    /// (the matcher describes the captures of every node at once).
+    pub fn into_finding(self, rule: &super::Rule, node: &str, detail: String) -> Finding {
+        let mut f = super::template(rule);
+        if !node.is_empty() {
+            f.nodes.insert(node.to_string());
+        }
+        f.count = self.count;
+        f.first_seen = self.first_seen;
+        f.last_seen = self.last_seen;
+        f.detail = detail;
+        f.evidence = self.evidence();
+        f
+    }
+}
+
+impl Captures {
+    /// Counts one value of capture `name`.
+    pub fn add(&mut self, name: &str, value: &str) {
+        let values = match self.0.get_mut(name) {
+            Some(v) => v,
+            None => self.0.entry(name.to_string()).or_default(),
+        };
+        if value.len() <= MAX_VALUE {
+            values.add(value, 1);
+        } else {
+            values.add(&cap_text(value, MAX_VALUE), 1);
+        }
+    }
+
+    pub fn merge(&mut self, other: &Captures) {
+        for (name, values) in &other.0 {
+            let mine = self.0.entry(name.clone()).or_default();
+            for (v, n) in &values.counts {
+                mine.add(v, *n);
+            }
+            mine.untracked += values.untracked;
+        }
+    }
+
     /// One line per capture: `peer=198.18.0.12 (14×), 198.18.0.13 (2×), +3 more`.
     pub fn detail(&self) -> String {
         let mut lines = Vec::new();
-        for (name, values) in &self.captures {
+        for (name, values) in &self.0 {
             let mut sorted: Vec<(&String, &u64)> = values.counts.iter().collect();
             sorted.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
             let mut parts: Vec<String> = sorted
@@ -162,20 +257,6 @@ impl Acc {
             }
         }
         lines.join("\n")
-    }
-
-    /// The finding for `rule` on `node` from this accumulator.
-    pub fn into_finding(self, rule: &super::Rule, node: &str) -> Finding {
-        let mut f = super::template(rule);
-        if !node.is_empty() {
-            f.nodes.insert(node.to_string());
-        }
-        f.count = self.count;
-        f.first_seen = self.first_seen;
-        f.last_seen = self.last_seen;
-        f.detail = self.detail();
-        f.evidence = self.evidence();
-        f
     }
 }
 

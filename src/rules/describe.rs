@@ -23,6 +23,12 @@ pub(crate) fn explain(r: &Rule) -> String {
     if !inputs.is_empty() {
         let _ = writeln!(s, "\nReads: {}", inputs.join(", "));
     }
+    if r.distinct_tasks {
+        let _ = writeln!(
+            s,
+            "Counts tasks: a task logged (its `task` capture) and listed in the tasks dump counts once."
+        );
+    }
     if let Some(log) = &r.log {
         let _ = writeln!(s, "\nLog patterns (any of):");
         for p in &log.patterns {
@@ -159,6 +165,7 @@ pub(crate) fn to_json(r: &Rule) -> Value {
         "remediation": r.remediation,
         "references": r.references,
         "inputs": r.inputs(),
+        "distinct": r.distinct_tasks.then_some("task"),
         "file": r.file,
     });
     if let Some(log) = &r.log {

@@ -48,6 +48,7 @@ fn compile(raw: RawRule, file: &str) -> Result<Rule, String> {
         log: raw.log.map(compile_log).transpose()?,
         task: raw.task.map(compile_task).transpose()?,
         version: raw.version.map(compile_version).transpose()?,
+        distinct_tasks: raw.distinct.as_deref() == Some("task"),
         check: raw.kind.as_deref() == Some("check"),
         check_inputs: raw.inputs,
         id: raw.id,

@@ -1,8 +1,10 @@
 //! Running the rules: log records through one `RegexSet` scan, tasks and
-//! engine versions rule by rule.
+//! engine versions rule by rule. Log records and tasks accumulate together,
+//! so a rule with both matchers yields one finding per node.
 
-use super::acc::Acc;
-use super::{Compiled, EngineFact, LogEvent, TaskEvent};
+use super::acc::{Acc, Captures, TaskSeen};
+use super::schema::DISTINCT_TASK_CAPTURE;
+use super::{Compiled, EngineFact, LogEvent, Rule, TaskEvent};
 use crate::finding::{Evidence, Finding};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -56,14 +58,78 @@ impl LogMatcher {
                 None => by_node.entry(ev.node.to_string()).or_default(),
             };
             acc.add(ev.file, ev.line, ev.time, || ev.raw.to_string());
+            let mut values: Vec<(&str, &str)> = Vec::new();
             if let Some(re) = spec.patterns.get(pi) {
                 if re.capture_names().flatten().next().is_some() {
                     if let Some(caps) = re.captures(ev.haystack) {
                         for name in re.capture_names().flatten() {
                             if let Some(m) = caps.name(name) {
-                                acc.capture(name, m.as_str());
+                                values.push((name, m.as_str()));
                             }
                         }
+                    }
+                }
+            }
+            if rule.distinct_tasks {
+                let key = match values.iter().find(|(n, _)| *n == DISTINCT_TASK_CAPTURE) {
+                    Some((_, id)) => id.to_string(),
+                    None => format!("{}:{}", ev.file, ev.line),
+                };
+                values.retain(|(n, _)| *n != DISTINCT_TASK_CAPTURE);
+                acc.task(&key, false, &values);
+            } else {
+                for (name, value) in values {
+                    acc.capture(name, value);
+                }
+            }
+        }
+    }
+
+    /// Matches the task rules against `tasks` (from `swarm/tasks.json`) into
+    /// the same accumulators as log records, so a rule with both matchers
+    /// yields one finding per node. A task seen in several managers' dumps
+    /// counts once (its first copy by file and line).
+    pub fn observe_tasks(&mut self, tasks: &[TaskEvent]) {
+        // Deterministic order whatever the input order; first copy of a task wins.
+        let mut order: Vec<&TaskEvent> = tasks.iter().collect();
+        order.sort_by(|a, b| (a.task_id, a.file, a.line).cmp(&(b.task_id, b.file, b.line)));
+        order.dedup_by(|b, a| !a.task_id.is_empty() && a.task_id == b.task_id);
+
+        let set = self.set.clone();
+        for (ri, rule) in set.rules.iter().enumerate() {
+            let Some(spec) = &rule.task else { continue };
+            for t in &order {
+                let Some((re, on_err)) = spec.first_match(t) else {
+                    continue;
+                };
+                let by_node = self.acc.entry(ri).or_default();
+                let acc = match by_node.get_mut(t.node) {
+                    Some(a) => a,
+                    None => by_node.entry(t.node.to_string()).or_default(),
+                };
+                acc.add(t.file, t.line, t.time, || task_text(t));
+                let mut values: Vec<(&str, &str)> = Vec::new();
+                if !t.service.is_empty() {
+                    values.push(("service", t.service));
+                }
+                let haystack = if on_err { t.err } else { t.message };
+                if let Some(caps) = re.captures(haystack) {
+                    for name in re.capture_names().flatten() {
+                        if let Some(m) = caps.name(name) {
+                            values.push((name, m.as_str()));
+                        }
+                    }
+                }
+                if rule.distinct_tasks {
+                    let key = if t.task_id.is_empty() {
+                        format!("{}:{}", t.file, t.line)
+                    } else {
+                        t.task_id.to_string()
+                    };
+                    acc.task(&key, true, &values);
+                } else {
+                    for (name, value) in values {
+                        acc.capture(name, value);
                     }
                 }
             }
@@ -89,8 +155,10 @@ impl LogMatcher {
         }
     }
 
-    /// One finding per (rule, node) that reached the rule's `min_count`,
-    /// sorted by rule id then node.
+    /// One finding per (rule, node) where the rule fired (a log rule once
+    /// the node reached its `min_count`), sorted by rule id then node. Every
+    /// finding of a rule carries the same `detail`, the captured values of
+    /// all those nodes, so findings merged across nodes describe them once.
     pub fn finish(self) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut rules: Vec<_> = self.acc.into_iter().collect();
@@ -99,54 +167,82 @@ impl LogMatcher {
             let Some(rule) = self.set.rules.get(ri) else {
                 continue;
             };
-            let Some(spec) = &rule.log else { continue };
-            let sorted: BTreeMap<String, Acc> = by_node.into_iter().collect();
-            for (node, acc) in sorted {
-                let reached = match &spec.per {
-                    Some(name) => acc.max_per(name),
-                    None => acc.count,
-                };
-                if reached >= spec.min_count {
-                    out.push(acc.into_finding(rule, &node));
-                }
+            let mut fired: BTreeMap<String, Acc> = by_node
+                .into_iter()
+                .filter(|(_, acc)| fires(rule, acc))
+                .collect();
+            let mut captures = Captures::default();
+            if rule.distinct_tasks {
+                count_tasks(&mut fired, &mut captures);
+            }
+            for acc in fired.values() {
+                captures.merge(&acc.captures);
+            }
+            let detail = captures.detail();
+            for (node, acc) in fired {
+                out.push(acc.into_finding(rule, &node, detail.clone()));
             }
         }
         out
     }
 }
 
-/// See [`super::RuleSet::match_tasks`].
-pub(crate) fn match_tasks(set: &Compiled, tasks: &[TaskEvent]) -> Vec<Finding> {
-    // Deterministic order whatever the input order; first copy of a task wins.
-    let mut order: Vec<&TaskEvent> = tasks.iter().collect();
-    order.sort_by(|a, b| (a.task_id, a.file, a.line).cmp(&(b.task_id, b.file, b.line)));
-    order.dedup_by(|b, a| !a.task_id.is_empty() && a.task_id == b.task_id);
-
-    let mut acc: BTreeMap<(usize, &str), Acc> = BTreeMap::new();
-    for (ri, rule) in set.rules.iter().enumerate() {
-        let Some(spec) = &rule.task else { continue };
-        for t in &order {
-            let Some((re, on_err)) = spec.first_match(t) else {
-                continue;
+/// True when the rule fires on what `acc` saw: a log rule once `min_count`
+/// is reached (by one value of `per`, when set); a task match always (the
+/// schema keeps `min_count` out of rules with a task matcher).
+fn fires(rule: &Rule, acc: &Acc) -> bool {
+    match &rule.log {
+        Some(spec) => {
+            let reached = match &spec.per {
+                Some(name) => acc.max_per(name),
+                None => acc.count,
             };
-            let a = acc.entry((ri, t.node)).or_default();
-            a.add(t.file, t.line, t.time, || task_text(t));
-            if !t.service.is_empty() {
-                a.capture("service", t.service);
-            }
-            let haystack = if on_err { t.err } else { t.message };
-            if let Some(caps) = re.captures(haystack) {
-                for name in re.capture_names().flatten() {
-                    if let Some(m) = caps.name(name) {
-                        a.capture(name, m.as_str());
-                    }
+            reached >= spec.min_count
+        }
+        None => acc.count > 0,
+    }
+}
+
+/// `distinct = "task"`: sets each node's count to the tasks it saw first
+/// (nodes in name order, so a task logged on a node and listed in the dump
+/// counts once) and counts each task's values once into `captures`. The
+/// dump's value of a capture wins over the log's, and a logged value is
+/// shown as the dump's wherever one task showed both: the `service.id` of
+/// a log line is shown as the service's name.
+fn count_tasks(fired: &mut BTreeMap<String, Acc>, captures: &mut Captures) {
+    let mut all: BTreeMap<String, TaskSeen> = BTreeMap::new();
+    for acc in fired.values_mut() {
+        let mut first = acc.untracked_tasks;
+        for (key, seen) in std::mem::take(&mut acc.tasks) {
+            match all.get_mut(&key) {
+                Some(known) => known.merge(seen),
+                None => {
+                    all.insert(key, seen);
+                    first += 1;
                 }
             }
         }
+        acc.count = first;
     }
-    acc.into_iter()
-        .filter_map(|((ri, node), a)| set.rules.get(ri).map(|r| a.into_finding(r, node)))
-        .collect()
+    let mut dump_name: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    for seen in all.values() {
+        for (name, logged) in &seen.log {
+            if let Some(dumped) = seen.dump.get(name) {
+                dump_name.entry((name, logged)).or_insert(dumped);
+            }
+        }
+    }
+    for seen in all.values() {
+        for (name, value) in &seen.dump {
+            captures.add(name, value);
+        }
+        for (name, value) in &seen.log {
+            if !seen.dump.contains_key(name) {
+                let key = (name.as_str(), value.as_str());
+                captures.add(name, dump_name.get(&key).copied().unwrap_or(value));
+            }
+        }
+    }
 }
 
 /// `task 134tseerb5ay (web) rejected, desired shutdown: "preparing" node is missing …`

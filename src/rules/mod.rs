@@ -21,6 +21,8 @@ pub mod schema;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_distinct;
 
 pub use matcher::LogMatcher;
 pub use rule::{Condition, EngineRange, LogSpec, Rule, TaskSpec, VersionSpec};
@@ -243,10 +245,14 @@ impl RuleSet {
         LogMatcher::new(self.inner.clone())
     }
 
-    /// Findings of task rules, one per (rule, node). A task seen in several
-    /// managers' dumps counts once (first by file and line).
+    /// Findings of task rules alone, one per (rule, node). A task seen in
+    /// several managers' dumps counts once (first by file and line). To
+    /// count a task logged by the daemon and listed in the dump once, feed
+    /// both to one matcher: [`LogMatcher::observe_tasks`].
     pub fn match_tasks(&self, tasks: &[TaskEvent]) -> Vec<Finding> {
-        matcher::match_tasks(&self.inner, tasks)
+        let mut m = self.log_matcher();
+        m.observe_tasks(tasks);
+        m.finish()
     }
 
     /// Findings of version rules, one per rule that fires, naming every
@@ -261,9 +267,16 @@ impl RuleSet {
         self.get(id).map(template)
     }
 
-    /// Human text for `swarmdiag rules explain ID`.
+    /// The rule or check with this id in any case (`sw301` is `SW301`):
+    /// ids are unique regardless of case.
+    pub fn find(&self, id: &str) -> Option<&Rule> {
+        self.get(id)
+            .or_else(|| self.rules().iter().find(|r| r.id.eq_ignore_ascii_case(id)))
+    }
+
+    /// Human text for `swarmdiag rules explain ID` (any case).
     pub fn explain(&self, id: &str) -> Option<String> {
-        self.get(id).map(describe::explain)
+        self.find(id).map(describe::explain)
     }
 
     /// Every rule with its patterns, for `rules list --format json`.
@@ -291,13 +304,14 @@ pub(crate) fn template(rule: &Rule) -> Finding {
     }
 }
 
+/// Ids must differ in more than case, so `rules explain` can take any case.
 fn check_unique(rules: &[Rule]) -> Result<(), Error> {
-    let mut ids: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut ids: BTreeMap<String, (&str, &str)> = BTreeMap::new();
     for r in rules {
-        if let Some(other) = ids.insert(&r.id, &r.file) {
+        if let Some((id, other)) = ids.insert(r.id.to_ascii_uppercase(), (&r.id, &r.file)) {
             return Err(Error::Rules {
                 path: r.file.clone(),
-                message: format!("rule {}: id also defined in {other}", r.id),
+                message: format!("rule {}: id also defined in {other} (as {id})", r.id),
             });
         }
     }

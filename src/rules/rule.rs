@@ -22,6 +22,10 @@ pub struct Rule {
     pub log: Option<LogSpec>,
     pub task: Option<TaskSpec>,
     pub version: Option<VersionSpec>,
+    /// `distinct = "task"`: the finding counts distinct tasks (a log record's
+    /// `task` capture, a task's id), so a task logged by the daemon and
+    /// listed in the tasks dump counts once.
+    pub distinct_tasks: bool,
     /// True for metadata-only checks (`kind = "check"`).
     pub check: bool,
     /// Bundle paths a check reads (from its `inputs`); empty for matchers.

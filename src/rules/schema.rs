@@ -45,6 +45,10 @@ pub struct RawRule {
     /// kind follows from the matcher tables present.
     #[serde(default)]
     pub kind: Option<String>,
+    /// `"task"`: count distinct tasks, not records (a task in the daemon
+    /// log and in the tasks dump counts once).
+    #[serde(default)]
+    pub distinct: Option<String>,
     pub explanation: String,
     pub remediation: String,
     #[serde(default)]
@@ -168,6 +172,9 @@ pub struct RawCondition {
     pub engine: String,
 }
 
+/// The capture holding a log record's task id in `distinct = "task"` rules.
+pub const DISTINCT_TASK_CAPTURE: &str = "task";
+
 pub const SEVERITIES: &[&str] = &["info", "warning", "error", "critical"];
 pub const SOURCES: &[&str] = &["dockerd", "kernel", "info"];
 pub const LEVELS: &[&str] = &[
@@ -285,6 +292,17 @@ pub fn validate_rule(r: &RawRule) -> Vec<String> {
     if let Some(log) = &r.log {
         validate_log(log, &mut p);
     }
+    if let Some(d) = &r.distinct {
+        validate_distinct(d, r, &mut p);
+    }
+    if let (Some(log), Some(_)) = (&r.log, &r.task) {
+        if log.min_count.is_some() || log.per.is_some() {
+            p.push(
+                "log.min_count and log.per count log records: a rule with [rule.task] cannot use them"
+                    .into(),
+            );
+        }
+    }
     if let Some(task) = &r.task {
         validate_task(task, &mut p);
     }
@@ -361,6 +379,37 @@ fn validate_log(log: &RawLog, p: &mut Vec<String>) {
         }
         if let Some(v) = ex.engine() {
             check_version("log example engine", v, p);
+        }
+    }
+}
+
+/// `distinct = "task"`: the only unit is the task. Each log pattern must
+/// capture its id as `task`; thresholds would count tasks, and examples are
+/// fed as one record, so `min_count`/`per` do not combine with it.
+fn validate_distinct(d: &str, r: &RawRule, p: &mut Vec<String>) {
+    if d != "task" {
+        p.push(format!("distinct {d:?} is unknown: only \"task\""));
+        return;
+    }
+    if r.log.is_none() && r.task.is_none() {
+        p.push("distinct = \"task\" needs [rule.log] or [rule.task]".into());
+    }
+    let Some(log) = &r.log else { return };
+    if log.min_count.is_some() || log.per.is_some() {
+        p.push("distinct = \"task\" counts tasks: log.min_count and log.per do not apply".into());
+    }
+    for pat in &log.patterns {
+        // A bad regex is reported by validate_log.
+        let lacks_task = regex::Regex::new(pat).is_ok_and(|re| {
+            !re.capture_names()
+                .flatten()
+                .any(|n| n == DISTINCT_TASK_CAPTURE)
+        });
+        if lacks_task {
+            p.push(format!(
+                "distinct = \"task\": log pattern {pat:?} needs a named capture `task` \
+                 (e.g. `(?:(?s:.*?) task\\.id=(?P<task>\\S+))?`)"
+            ));
         }
     }
 }

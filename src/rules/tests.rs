@@ -536,13 +536,20 @@ fn findings_are_deterministic_and_independent_of_thread_split() {
             ("KMOD-01", vec![&"node2".to_string()]),
         ]
     );
-    // node1 saw gossip failures at lines 1,2,5,6,10,13,14,17,… : 7 to .12 and 7 to .13.
-    let gos1 = &found[0];
-    assert_eq!(gos1.detail, "peer=198.18.0.12 (7×), 198.18.0.13 (7×)");
+    // node1 saw 7 failures to .12 and 7 to .13, node2 3 and 3: each node's
+    // finding describes the rule's values on both, so the merged finding
+    // has one line, not one per node.
+    assert_eq!((found[0].count, found[1].count), (14, 6));
+    let both = "peer=198.18.0.12 (10×), 198.18.0.13 (10×)";
+    assert_eq!(
+        (found[0].detail.as_str(), found[1].detail.as_str()),
+        (both, both)
+    );
     let merged = consolidate(found);
     let gos = merged.iter().find(|f| f.id == "GOS-01").unwrap();
     assert_eq!(gos.nodes.len(), 2);
     assert_eq!(gos.count, 20);
+    assert_eq!(gos.detail, both);
 }
 
 #[test]
@@ -977,6 +984,33 @@ fn duplicate_ids_across_user_files_are_refused() {
         err.contains("b.toml") && err.contains("also defined in") && err.contains("a.toml"),
         "{err}"
     );
+}
+
+#[test]
+fn explain_takes_ids_in_any_case() {
+    let set = embedded();
+    let upper = set.explain("SW301").unwrap();
+    assert!(
+        upper.starts_with("SW301 overlay-subnet-exhausted"),
+        "{upper}"
+    );
+    assert_eq!(set.explain("sw301").as_deref(), Some(upper.as_str()));
+    assert_eq!(
+        set.explain("ipam-01").unwrap().lines().next(),
+        Some("IPAM-01 node-missing-network-attachments (log+task, error)")
+    );
+    assert!(set.explain("sw999").is_none());
+}
+
+#[test]
+fn ids_differing_only_in_case_are_refused() {
+    // Else `rules explain ipam-01` could not tell which one is meant.
+    let dir = tempfile::tempdir().unwrap();
+    let lower = USER_RULE.replace("id = \"IPAM-01\"", "id = \"ipam-01\"");
+    std::fs::write(dir.path().join("acme.toml"), lower).unwrap();
+    let err = embedded().load_dir(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("also defined in"), "{err}");
+    assert!(err.contains("ipam-01") && err.contains("IPAM-01"), "{err}");
 }
 
 /// `cargo test --release --lib rules::tests::throughput -- --ignored --nocapture`
