@@ -268,13 +268,16 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     // Older bundles of a node given twice are not analyzed (see the model).
     events.retain(|e| !cluster.set_aside.contains(&e.node));
     crate::timeline::redate(&mut events, &cluster);
+    // Task errors go through the same matcher as log lines, so a rule that
+    // matches both (`distinct = "task"`) counts each task once.
+    let tasks_file = cluster.cluster_file("swarm/tasks.json");
+    matcher.observe_tasks(&task_events(&cluster, &tasks_file));
     let mut findings = matcher.finish();
-    findings.retain(|f| !f.nodes.iter().all(|n| cluster.set_aside.contains(n)));
+    findings
+        .retain(|f| f.nodes.is_empty() || !f.nodes.iter().all(|n| cluster.set_aside.contains(n)));
     date_yearless_evidence(&mut findings, &cluster);
     note_log_signatures(&mut cluster, &findings, &log_hosts);
     findings.extend(info_findings(&cluster, rules));
-    let tasks_file = cluster.cluster_file("swarm/tasks.json");
-    findings.extend(rules.match_tasks(&task_events(&cluster, &tasks_file)));
     findings.extend(version_findings(&cluster, rules));
     let (check_findings, check_not_run) = crate::checks::run(&cluster, rules);
     findings.extend(check_findings);

@@ -173,8 +173,9 @@ fn max_time(a: Option<OffsetDateTime>, b: Option<OffsetDateTime>) -> Option<Offs
 
 /// Merges findings with the same id and subject, then sorts them: most severe
 /// first, then by id and subject. The order is total, so output is stable.
-/// When several single-node findings merge, each detail line that does not
-/// name its node is prefixed with it, so per-node counts stay readable.
+/// When single-node findings with different details merge, each detail line
+/// that does not name its node is prefixed with it, so per-node facts stay
+/// readable; equal details are kept once.
 pub fn consolidate(findings: Vec<Finding>) -> Vec<Finding> {
     let mut groups: BTreeMap<(String, Option<String>), Vec<Finding>> = BTreeMap::new();
     for f in findings {
@@ -185,7 +186,10 @@ pub fn consolidate(findings: Vec<Finding>) -> Vec<Finding> {
     }
     let mut out: Vec<Finding> = Vec::with_capacity(groups.len());
     for (_, mut group) in groups {
-        if group.len() > 1 {
+        // Equal details are cluster-wide already (log rules total their
+        // captured values over every node); only differing ones need names.
+        let differ = group.iter().any(|f| f.detail != group[0].detail);
+        if differ {
             group.iter_mut().for_each(name_node_in_detail);
         }
         let mut group = group.into_iter();
@@ -263,12 +267,18 @@ mod tests {
         );
     }
 
-    /// A lone finding keeps its detail as is, and a detail that names its
-    /// node is not prefixed again.
+    /// A lone finding keeps its detail as is, equal details (cluster-wide
+    /// totals) are kept once, and a detail that names its node is not
+    /// prefixed again.
     #[test]
     fn lone_or_self_naming_details_are_left_alone() {
         let lone = consolidate(vec![log_finding("node1", 1..3, "sbox=x (2×)")]);
         assert_eq!(lone[0].detail, "sbox=x (2×)");
+        let same = consolidate(vec![
+            log_finding("node1", 1..2, "service=many (28×)"),
+            log_finding("node2", 1..2, "service=many (28×)"),
+        ]);
+        assert_eq!(same[0].detail, "service=many (28×)");
         let named = consolidate(vec![
             log_finding("node1", 1..2, "node1: overlay MTU"),
             log_finding("node2", 1..2, "node2: overlay MTU"),

@@ -88,15 +88,20 @@ fn finding_ids(diff: &Value, which: &str) -> Vec<String> {
 
 /// The diff's exit code is 1 exactly when a new finding reaches `error`
 /// (the default `--fail-on`), else 0.
+/// The diff exits 1 exactly when a new or spread finding (worse after) is
+/// at error or above.
 fn check_exit(c: &mut Checks, pair: &str, code: i32, diff: &Value) {
-    let severe_new = list(&diff["findings"], "new")
-        .iter()
-        .any(|f| matches!(f["severity"].as_str(), Some("error" | "critical")));
+    let severe_new = ["new", "spread"].iter().any(|which| {
+        list(&diff["findings"], which)
+            .iter()
+            .any(|f| matches!(f["severity"].as_str(), Some("error" | "critical")))
+    });
     let want = i32::from(severe_new);
     c.check(code == want, || {
         format!(
-            "{pair}: diff exit {code}, want {want} (new findings {:?})",
-            finding_ids(diff, "new")
+            "{pair}: diff exit {code}, want {want} (new findings {:?}, spread {:?})",
+            finding_ids(diff, "new"),
+            finding_ids(diff, "spread")
         )
     });
 }
@@ -290,12 +295,13 @@ fn gossip_blocked(c: &mut Checks, bin: &Path, root: &Path) {
             c.check(new.iter().any(|i| i.starts_with("GOS-")), || {
                 format!("{pair}: no new GOS-* finding; new {new:?}")
             });
-            let persisting = finding_ids(&diff, "persisting");
+            let mut before_too = finding_ids(&diff, "persisting");
+            before_too.extend(finding_ids(&diff, "spread"));
             c.check(
-                !persisting
+                !before_too
                     .iter()
                     .any(|i| i == "SW605" || i.starts_with("GOS-")),
-                || format!("{pair}: gossip findings already before: {persisting:?}"),
+                || format!("{pair}: gossip findings already before: {before_too:?}"),
             );
             let host = list(&diff, "iptables")
                 .iter()
