@@ -1181,3 +1181,102 @@ fn file_caps_skip_big_files_with_notes() {
         .iter()
         .any(|x| x.message.contains("(max_kept_bytes)")));
 }
+
+/// A zip whose central directory lists `names`, each pointing at the one
+/// local entry `stored` (stored, uncompressed).
+fn zip_with_shared_data(names: &[&str], data: &[u8]) -> Vec<u8> {
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    let first = names[0];
+    let mut zip = raw_zip(&[(first, 0, data, crc.sum(), data.len() as u32)]);
+    // Rebuild the central directory with one record per name, all at offset 0.
+    let cd_at = zip.len() - 22 - (46 + first.len());
+    let record = zip[cd_at..cd_at + 46].to_vec();
+    zip.truncate(cd_at);
+    let mut central = Vec::new();
+    for name in names {
+        let mut r = record.clone();
+        r[28..30].copy_from_slice(&(name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&r);
+        central.extend_from_slice(name.as_bytes());
+    }
+    zip.extend_from_slice(&central);
+    zip.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    zip.extend_from_slice(&[0; 4]);
+    zip.extend_from_slice(&(names.len() as u16).to_le_bytes());
+    zip.extend_from_slice(&(names.len() as u16).to_le_bytes());
+    zip.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    zip.extend_from_slice(&(cd_at as u32).to_le_bytes());
+    zip.extend_from_slice(&0u16.to_le_bytes());
+    zip
+}
+
+#[test]
+fn zip_entries_sharing_their_data_are_read_once() {
+    let tmp = TempDir::new().unwrap();
+    let log = "level=info msg=\"Starting up\"\n".repeat(100);
+    let names = [
+        "node0/logs/dockerd.log",
+        "node1/logs/dockerd.log",
+        "node2/logs/dockerd.log",
+    ];
+    let path = tmp.path().join("overlap.zip");
+    fs::write(&path, zip_with_shared_data(&names, log.as_bytes())).unwrap();
+    let (b, lines) = read(&[&path]).unwrap();
+    assert_eq!(labels(&b), vec!["node0", "node1", "node2"]);
+    assert_eq!(lines.len(), 100);
+    assert!(lines.iter().all(|l| l.0 == "node0"));
+    for label in ["node1", "node2"] {
+        assert!(
+            has_note(
+                &node(&b, label).notes,
+                "logs/dockerd.log",
+                "data overlapping another entry"
+            ),
+            "{:?}",
+            node(&b, label).notes
+        );
+    }
+    assert!(node(&b, "node0").notes.is_empty());
+}
+
+#[test]
+fn duplicate_zip_entries_keep_the_first_with_a_note() {
+    let tmp = TempDir::new().unwrap();
+    let first = b"time=\"2026-01-01T00:00:00Z\" level=info msg=\"Starting up\"\n";
+    let second = b"time=\"2027-02-02T00:00:00Z\" level=info msg=\"Starting up\"\n";
+    let crc = |d: &[u8]| {
+        let mut c = flate2::Crc::new();
+        c.update(d);
+        c.sum()
+    };
+    let zip = raw_zip(&[
+        (
+            "node1/logs/dockerd.log",
+            0,
+            first,
+            crc(first),
+            first.len() as u32,
+        ),
+        ("node1/docker/info.json", 0, b"{}", crc(b"{}"), 2),
+        (
+            "node1/logs/dockerd.log",
+            0,
+            second,
+            crc(second),
+            second.len() as u32,
+        ),
+    ]);
+    let path = tmp.path().join("dup.zip");
+    fs::write(&path, zip).unwrap();
+    let (b, lines) = read(&[&path]).unwrap();
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].3.contains("2026-01-01"), "{lines:?}");
+    let n = node(&b, "node1");
+    assert!(has_note(
+        &n.notes,
+        "logs/dockerd.log",
+        "duplicate entry; the first one was used"
+    ));
+    assert_eq!(n.files["docker/info.json"], b"{}");
+}
