@@ -1280,3 +1280,24 @@ fn duplicate_zip_entries_keep_the_first_with_a_note() {
     ));
     assert_eq!(n.files["docker/info.json"], b"{}");
 }
+
+#[cfg(unix)]
+#[test]
+fn hard_links_in_a_directory_bundle_are_not_read() {
+    let tmp = TempDir::new().unwrap();
+    let outside = tmp.path().join("outside.log");
+    fs::write(&outside, "level=info msg=\"secret outside the bundle\"\n").unwrap();
+    let dir = tmp.path().join("bundle");
+    write_dir(&dir, &node_files("node1", "node1"));
+    fs::remove_file(dir.join("node1/logs/kernel.log")).unwrap();
+    fs::hard_link(&outside, dir.join("node1/logs/kernel.log")).unwrap();
+    let (b, lines) = read(&[&dir]).unwrap();
+    assert!(lines.iter().all(|l| !l.3.contains("secret")));
+    let n = node(&b, "node1");
+    assert!(!n.logs.contains_key("logs/kernel.log"));
+    assert!(has_note(
+        &n.notes,
+        "logs/kernel.log",
+        "hard link to a file with 2 names; not followed"
+    ));
+}
