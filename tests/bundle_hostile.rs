@@ -1301,3 +1301,26 @@ fn hard_links_in_a_directory_bundle_are_not_read() {
         "hard link to a file with 2 names; not followed"
     ));
 }
+
+#[test]
+fn tar_header_errors_are_one_line_with_control_characters_escaped() {
+    let tmp = TempDir::new().unwrap();
+    let mut h = vec![0u8; 512];
+    let name = b"node1/logs/x\nFAKE: second line \x1b[31mred";
+    h[..name.len()].copy_from_slice(name);
+    h[100..108].copy_from_slice(b"0000644\0");
+    h[124..136].copy_from_slice(b"00000000000\0");
+    h[156] = b'0';
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[148..156].copy_from_slice(b"zzzzzzz\0"); // checksum not a number
+    h.extend_from_slice(&[0; 1024]);
+    let path = tmp.path().join("badhdr.tar");
+    fs::write(&path, h).unwrap();
+    let err = read(&[&path]).unwrap_err().to_string();
+    assert!(!err.contains('\n') && !err.contains('\x1b'), "{err:?}");
+    assert!(
+        err.contains("node1/logs/x\\nFAKE: second line \\u{1b}[31mred"),
+        "{err}"
+    );
+}

@@ -64,9 +64,19 @@ fn has_drive_prefix(name: &str) -> bool {
 /// A raw name made safe to print: lossy UTF-8, control characters escaped
 /// (a name can carry terminal escape sequences).
 pub(crate) fn display(raw: &[u8]) -> String {
-    let lossy = String::from_utf8_lossy(raw);
-    let mut out = String::with_capacity(lossy.len());
-    for c in lossy.chars() {
+    escape_controls(String::from_utf8_lossy(raw).chars())
+}
+
+/// `text` on one line: control characters (newlines, ESC…) escaped as
+/// `\n`, `\u{1b}`, so that a hostile name quoted in a message cannot forge
+/// lines or drive the terminal.
+pub(crate) fn one_line(text: &str) -> String {
+    escape_controls(text.chars())
+}
+
+fn escape_controls(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
+    for c in chars {
         if c.is_control() {
             out.extend(c.escape_default());
         } else {
@@ -186,6 +196,7 @@ mod tests {
     fn display_escapes_control_characters() {
         assert_eq!(display(b"evil\x1b[31m.log"), "evil\\u{1b}[31m.log");
         assert_eq!(display(b"bad\xffname"), "bad\u{fffd}name");
+        assert_eq!(one_line("a\nb\r\x1b[31m"), "a\\nb\\r\\u{1b}[31m");
     }
 
     #[test]

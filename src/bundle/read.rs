@@ -14,7 +14,7 @@ use super::layout::{classify, find_roots, root_of, SourceKind};
 use super::limits::{human, Budget, Limits};
 use super::lines::stream_lines;
 use super::path::{
-    archive_ext, base_name, display, is_clutter, normalize, parent, stem, Format, Unsafe,
+    archive_ext, base_name, display, is_clutter, normalize, one_line, parent, stem, Format, Unsafe,
 };
 use super::walk::{detect, walk_nested, walk_path, Entry, EntryKind, Flow, Visit};
 use super::{Bundles, LogLine, LogSummary, NodeBundle, Note};
@@ -68,7 +68,7 @@ const NO_ROOT: &str =
 pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
     let fail = |message: String| Error::Bundle {
         path: path.to_path_buf(),
-        message,
+        message: one_line(&message),
     };
     let meta = fs::metadata(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
@@ -203,7 +203,7 @@ impl Input {
         let walked =
             walk_path(&self.path, self.format, &mut reader).map_err(|message| Error::Bundle {
                 path: self.path.clone(),
-                message,
+                message: one_line(&message),
             })?;
         reader.container_problems(0, &walked.problems);
         if let Some(stop) = reader.budget.stop.take() {
@@ -618,10 +618,7 @@ impl Reader<'_> {
         let container = &input.containers[index];
         for why in problems {
             if container.nodes.is_empty() {
-                self.notes.push(Note {
-                    path: container.origin.clone(),
-                    message: why.clone(),
-                });
+                self.input_note(container.origin.clone(), why.clone());
             }
             for &node in &container.nodes {
                 self.note(node, "", why.clone());
@@ -638,17 +635,22 @@ impl Reader<'_> {
         )
     }
 
+    /// Notes quote names and library errors from the archive: they are
+    /// made one line here, control characters escaped.
     fn note(&mut self, node: usize, path: &str, message: String) {
         if let Some(n) = self.nodes.get_mut(node) {
             n.notes.push(Note {
-                path: path.to_string(),
-                message,
+                path: one_line(path),
+                message: one_line(&message),
             });
         }
     }
 
     fn input_note(&mut self, path: String, message: String) {
-        self.notes.push(Note { path, message });
+        self.notes.push(Note {
+            path: one_line(&path),
+            message: one_line(&message),
+        });
     }
 }
 
