@@ -1182,6 +1182,63 @@ fn file_caps_skip_big_files_with_notes() {
         .any(|x| x.message.contains("(max_kept_bytes)")));
 }
 
+#[test]
+fn json_files_list_at_most_max_items_objects_with_a_note() {
+    let tmp = TempDir::new().unwrap();
+    let n = swarmdiag::parse::json::MAX_ITEMS + 1_000;
+    // Tasks: the lightest parsed object (~1 KB each), as this test shares its
+    // process's peak memory with the bomb test.
+    let tasks = format!("[{}]", vec!["{}"; n].join(","));
+    let mut files = node_files("node1", "node1");
+    files.push(("node1/swarm/tasks.json".into(), tasks.into_bytes()));
+    let path = tmp.path().join("items.tar.gz");
+    fs::write(&path, tar_bytes(&tar_files(&files), true)).unwrap();
+    let (b, _) = read(&[&path]).unwrap();
+    let cluster = swarmdiag::model::build(&b.nodes);
+    let node1 = &cluster.nodes[0];
+    let kept = node1.tasks.as_ref().map(Vec::len);
+    assert_eq!(kept, Some(swarmdiag::parse::json::MAX_ITEMS));
+    assert!(
+        node1
+            .notes
+            .iter()
+            .any(|c| c.path == "swarm/tasks.json"
+                && c.message.contains("1000 more objects not read")),
+        "{:?}",
+        node1.notes
+    );
+}
+
+#[test]
+fn long_lines_of_kept_text_files_are_cut_with_a_note() {
+    let tmp = TempDir::new().unwrap();
+    let rule = format!("-A INPUT {}", "x ".repeat(1 << 20));
+    let iptables = format!("*filter\n{rule}\nCOMMIT\n");
+    let info = format!(r#"{{"ID":"{}"}}"#, "i".repeat(2 << 20));
+    let mut files = vec![
+        ("node1/logs/dockerd.log".to_string(), b"x\n".to_vec()),
+        ("node1/host/iptables-save.txt".to_string(), iptables.into()),
+        // JSON may legitimately sit on one long line: never cut.
+        ("node1/docker/info.json".to_string(), info.clone().into()),
+    ];
+    files.sort();
+    let path = tmp.path().join("lines.tar.gz");
+    fs::write(&path, tar_bytes(&tar_files(&files), true)).unwrap();
+    let (b, _) = read(&[&path]).unwrap();
+    let n = node(&b, "node1");
+    let kept = String::from_utf8(n.files["host/iptables-save.txt"].clone()).unwrap();
+    let kept: Vec<&str> = kept.lines().collect();
+    assert_eq!(kept.len(), 3);
+    assert_eq!(kept[1], &rule[..1 << 20]);
+    assert_eq!(kept[2], "COMMIT");
+    assert!(has_note(
+        &n.notes,
+        "host/iptables-save.txt",
+        "1 line(s) longer than 1 MiB (max_line_bytes) were cut, the first at line 2"
+    ));
+    assert_eq!(n.files["docker/info.json"], info.as_bytes());
+}
+
 /// A zip whose central directory lists `names`, each pointing at the one
 /// local entry `stored` (stored, uncompressed).
 fn zip_with_shared_data(names: &[&str], data: &[u8]) -> Vec<u8> {

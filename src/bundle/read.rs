@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::layout::{classify, find_roots, root_of, SourceKind};
 use super::limits::{human, Budget, Limits};
-use super::lines::stream_lines;
+use super::lines::{cut_long_lines, stream_lines};
 use super::path::{
     archive_ext, base_name, display, is_clutter, normalize, one_line, parent, stem, Format, Unsafe,
 };
@@ -522,6 +522,16 @@ impl Reader<'_> {
                 self.note(node, rel, kept_full);
             }
             Ok(_) => {
+                if !rel.ends_with(".json") {
+                    let (cut, first) = cut_long_lines(&mut bytes, limits.max_line_bytes);
+                    if let Some(first) = first {
+                        let why = format!(
+                            "{cut} line(s) longer than {} (max_line_bytes) were cut, the first at line {first}",
+                            human(limits.max_line_bytes as u64)
+                        );
+                        self.note(node, rel, why);
+                    }
+                }
                 bytes.shrink_to_fit();
                 self.kept += bytes.len() as u64;
                 self.nodes[node].files.insert(rel.to_string(), bytes);
