@@ -1182,6 +1182,62 @@ fn file_caps_skip_big_files_with_notes() {
         .any(|x| x.message.contains("(max_kept_bytes)")));
 }
 
+/// A tar.gz written with the `tar` crate, which emits GNU long-name entries
+/// for names past 100 bytes.
+fn tar_gz_long_names(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, data.as_slice()).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap()
+}
+
+#[test]
+fn deep_and_long_entry_names_cost_little_and_are_noted() {
+    let tmp = TempDir::new().unwrap();
+    let files = vec![
+        ("node1/logs/dockerd.log".to_string(), b"x\n".to_vec()),
+        // 65 KB: thousands of marker components, under the 64 KiB long-name cap.
+        (format!("n1/{}x", "logs/".repeat(13_000)), Vec::new()),
+        // Under 1 KiB: a root at `n2`, its own marker dirs are no roots.
+        (format!("n2/{}x", "logs/".repeat(200)), Vec::new()),
+        // A node bundle nine directories down is not looked for.
+        (
+            "a/b/c/d/e/f/g/h/i/logs/dockerd.log".to_string(),
+            b"y\n".to_vec(),
+        ),
+    ];
+    let path = tmp.path().join("deep.tar.gz");
+    fs::write(&path, tar_gz_long_names(&files)).unwrap();
+    let (b, lines) = read(&[&path]).unwrap();
+    assert_eq!(labels(&b), vec!["n2", "node1"]);
+    assert_eq!(lines.len(), 1);
+    let long = b
+        .notes
+        .iter()
+        .find(|n| n.message.contains("entry name longer than 1 KiB"))
+        .unwrap_or_else(|| panic!("no note for the long name: {:?}", b.notes));
+    assert!(long.path.starts_with("n1/logs/logs/") && long.path.ends_with('…'));
+    assert!(
+        long.path.chars().count() < 300,
+        "the note shows the name short"
+    );
+    assert!(has_note(
+        &node(&b, "n2").notes,
+        &format!("{}x", "logs/".repeat(200)),
+        "not part of the bundle layout"
+    ));
+    let too_deep = format!("{}!a/b/c/d/e/f/g/h/i/logs/dockerd.log", path.display());
+    assert!(
+        has_note(&b.notes, &too_deep, "looked for only 8 directories deep"),
+        "{:?}",
+        b.notes
+    );
+}
+
 #[test]
 fn json_files_list_at_most_max_items_objects_with_a_note() {
     let tmp = TempDir::new().unwrap();
