@@ -1181,3 +1181,259 @@ fn file_caps_skip_big_files_with_notes() {
         .iter()
         .any(|x| x.message.contains("(max_kept_bytes)")));
 }
+
+/// A tar.gz written with the `tar` crate, which emits GNU long-name entries
+/// for names past 100 bytes.
+fn tar_gz_long_names(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, data.as_slice()).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap()
+}
+
+#[test]
+fn deep_and_long_entry_names_cost_little_and_are_noted() {
+    let tmp = TempDir::new().unwrap();
+    let files = vec![
+        ("node1/logs/dockerd.log".to_string(), b"x\n".to_vec()),
+        // 65 KB: thousands of marker components, under the 64 KiB long-name cap.
+        (format!("n1/{}x", "logs/".repeat(13_000)), Vec::new()),
+        // Under 1 KiB: a root at `n2`, its own marker dirs are no roots.
+        (format!("n2/{}x", "logs/".repeat(200)), Vec::new()),
+        // A node bundle nine directories down is not looked for.
+        (
+            "a/b/c/d/e/f/g/h/i/logs/dockerd.log".to_string(),
+            b"y\n".to_vec(),
+        ),
+    ];
+    let path = tmp.path().join("deep.tar.gz");
+    fs::write(&path, tar_gz_long_names(&files)).unwrap();
+    let (b, lines) = read(&[&path]).unwrap();
+    assert_eq!(labels(&b), vec!["n2", "node1"]);
+    assert_eq!(lines.len(), 1);
+    let long = b
+        .notes
+        .iter()
+        .find(|n| n.message.contains("entry name longer than 1 KiB"))
+        .unwrap_or_else(|| panic!("no note for the long name: {:?}", b.notes));
+    assert!(long.path.starts_with("n1/logs/logs/") && long.path.ends_with('…'));
+    assert!(
+        long.path.chars().count() < 300,
+        "the note shows the name short"
+    );
+    assert!(has_note(
+        &node(&b, "n2").notes,
+        &format!("{}x", "logs/".repeat(200)),
+        "not part of the bundle layout"
+    ));
+    let too_deep = format!("{}!a/b/c/d/e/f/g/h/i/logs/dockerd.log", path.display());
+    assert!(
+        has_note(&b.notes, &too_deep, "looked for only 8 directories deep"),
+        "{:?}",
+        b.notes
+    );
+}
+
+#[test]
+fn json_files_list_at_most_max_items_objects_with_a_note() {
+    let tmp = TempDir::new().unwrap();
+    let n = swarmdiag::parse::json::MAX_ITEMS + 1_000;
+    // Tasks: the lightest parsed object (~1 KB each), as this test shares its
+    // process's peak memory with the bomb test.
+    let tasks = format!("[{}]", vec!["{}"; n].join(","));
+    let mut files = node_files("node1", "node1");
+    files.push(("node1/swarm/tasks.json".into(), tasks.into_bytes()));
+    let path = tmp.path().join("items.tar.gz");
+    fs::write(&path, tar_bytes(&tar_files(&files), true)).unwrap();
+    let (b, _) = read(&[&path]).unwrap();
+    let cluster = swarmdiag::model::build(&b.nodes);
+    let node1 = &cluster.nodes[0];
+    let kept = node1.tasks.as_ref().map(Vec::len);
+    assert_eq!(kept, Some(swarmdiag::parse::json::MAX_ITEMS));
+    assert!(
+        node1
+            .notes
+            .iter()
+            .any(|c| c.path == "swarm/tasks.json"
+                && c.message.contains("1000 more objects not read")),
+        "{:?}",
+        node1.notes
+    );
+}
+
+#[test]
+fn long_lines_of_kept_text_files_are_cut_with_a_note() {
+    let tmp = TempDir::new().unwrap();
+    let rule = format!("-A INPUT {}", "x ".repeat(1 << 20));
+    let iptables = format!("*filter\n{rule}\nCOMMIT\n");
+    let info = format!(r#"{{"ID":"{}"}}"#, "i".repeat(2 << 20));
+    let mut files = vec![
+        ("node1/logs/dockerd.log".to_string(), b"x\n".to_vec()),
+        ("node1/host/iptables-save.txt".to_string(), iptables.into()),
+        // JSON may legitimately sit on one long line: never cut.
+        ("node1/docker/info.json".to_string(), info.clone().into()),
+    ];
+    files.sort();
+    let path = tmp.path().join("lines.tar.gz");
+    fs::write(&path, tar_bytes(&tar_files(&files), true)).unwrap();
+    let (b, _) = read(&[&path]).unwrap();
+    let n = node(&b, "node1");
+    let kept = String::from_utf8(n.files["host/iptables-save.txt"].clone()).unwrap();
+    let kept: Vec<&str> = kept.lines().collect();
+    assert_eq!(kept.len(), 3);
+    assert_eq!(kept[1], &rule[..1 << 20]);
+    assert_eq!(kept[2], "COMMIT");
+    assert!(has_note(
+        &n.notes,
+        "host/iptables-save.txt",
+        "1 line(s) longer than 1 MiB (max_line_bytes) were cut, the first at line 2"
+    ));
+    assert_eq!(n.files["docker/info.json"], info.as_bytes());
+}
+
+/// A zip whose central directory lists `names`, each pointing at the one
+/// local entry `stored` (stored, uncompressed).
+fn zip_with_shared_data(names: &[&str], data: &[u8]) -> Vec<u8> {
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    let first = names[0];
+    let mut zip = raw_zip(&[(first, 0, data, crc.sum(), data.len() as u32)]);
+    // Rebuild the central directory with one record per name, all at offset 0.
+    let cd_at = zip.len() - 22 - (46 + first.len());
+    let record = zip[cd_at..cd_at + 46].to_vec();
+    zip.truncate(cd_at);
+    let mut central = Vec::new();
+    for name in names {
+        let mut r = record.clone();
+        r[28..30].copy_from_slice(&(name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&r);
+        central.extend_from_slice(name.as_bytes());
+    }
+    zip.extend_from_slice(&central);
+    zip.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    zip.extend_from_slice(&[0; 4]);
+    zip.extend_from_slice(&(names.len() as u16).to_le_bytes());
+    zip.extend_from_slice(&(names.len() as u16).to_le_bytes());
+    zip.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    zip.extend_from_slice(&(cd_at as u32).to_le_bytes());
+    zip.extend_from_slice(&0u16.to_le_bytes());
+    zip
+}
+
+#[test]
+fn zip_entries_sharing_their_data_are_read_once() {
+    let tmp = TempDir::new().unwrap();
+    let log = "level=info msg=\"Starting up\"\n".repeat(100);
+    let names = [
+        "node0/logs/dockerd.log",
+        "node1/logs/dockerd.log",
+        "node2/logs/dockerd.log",
+    ];
+    let path = tmp.path().join("overlap.zip");
+    fs::write(&path, zip_with_shared_data(&names, log.as_bytes())).unwrap();
+    let (b, lines) = read(&[&path]).unwrap();
+    assert_eq!(labels(&b), vec!["node0", "node1", "node2"]);
+    assert_eq!(lines.len(), 100);
+    assert!(lines.iter().all(|l| l.0 == "node0"));
+    for label in ["node1", "node2"] {
+        assert!(
+            has_note(
+                &node(&b, label).notes,
+                "logs/dockerd.log",
+                "data overlapping another entry"
+            ),
+            "{:?}",
+            node(&b, label).notes
+        );
+    }
+    assert!(node(&b, "node0").notes.is_empty());
+}
+
+#[test]
+fn duplicate_zip_entries_keep_the_first_with_a_note() {
+    let tmp = TempDir::new().unwrap();
+    let first = b"time=\"2026-01-01T00:00:00Z\" level=info msg=\"Starting up\"\n";
+    let second = b"time=\"2027-02-02T00:00:00Z\" level=info msg=\"Starting up\"\n";
+    let crc = |d: &[u8]| {
+        let mut c = flate2::Crc::new();
+        c.update(d);
+        c.sum()
+    };
+    let zip = raw_zip(&[
+        (
+            "node1/logs/dockerd.log",
+            0,
+            first,
+            crc(first),
+            first.len() as u32,
+        ),
+        ("node1/docker/info.json", 0, b"{}", crc(b"{}"), 2),
+        (
+            "node1/logs/dockerd.log",
+            0,
+            second,
+            crc(second),
+            second.len() as u32,
+        ),
+    ]);
+    let path = tmp.path().join("dup.zip");
+    fs::write(&path, zip).unwrap();
+    let (b, lines) = read(&[&path]).unwrap();
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].3.contains("2026-01-01"), "{lines:?}");
+    let n = node(&b, "node1");
+    assert!(has_note(
+        &n.notes,
+        "logs/dockerd.log",
+        "duplicate entry; the first one was used"
+    ));
+    assert_eq!(n.files["docker/info.json"], b"{}");
+}
+
+#[cfg(unix)]
+#[test]
+fn hard_links_in_a_directory_bundle_are_not_read() {
+    let tmp = TempDir::new().unwrap();
+    let outside = tmp.path().join("outside.log");
+    fs::write(&outside, "level=info msg=\"secret outside the bundle\"\n").unwrap();
+    let dir = tmp.path().join("bundle");
+    write_dir(&dir, &node_files("node1", "node1"));
+    fs::remove_file(dir.join("node1/logs/kernel.log")).unwrap();
+    fs::hard_link(&outside, dir.join("node1/logs/kernel.log")).unwrap();
+    let (b, lines) = read(&[&dir]).unwrap();
+    assert!(lines.iter().all(|l| !l.3.contains("secret")));
+    let n = node(&b, "node1");
+    assert!(!n.logs.contains_key("logs/kernel.log"));
+    assert!(has_note(
+        &n.notes,
+        "logs/kernel.log",
+        "hard link to a file with 2 names; not followed"
+    ));
+}
+
+#[test]
+fn tar_header_errors_are_one_line_with_control_characters_escaped() {
+    let tmp = TempDir::new().unwrap();
+    let mut h = vec![0u8; 512];
+    let name = b"node1/logs/x\nFAKE: second line \x1b[31mred";
+    h[..name.len()].copy_from_slice(name);
+    h[100..108].copy_from_slice(b"0000644\0");
+    h[124..136].copy_from_slice(b"00000000000\0");
+    h[156] = b'0';
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[148..156].copy_from_slice(b"zzzzzzz\0"); // checksum not a number
+    h.extend_from_slice(&[0; 1024]);
+    let path = tmp.path().join("badhdr.tar");
+    fs::write(&path, h).unwrap();
+    let err = read(&[&path]).unwrap_err().to_string();
+    assert!(!err.contains('\n') && !err.contains('\x1b'), "{err:?}");
+    assert!(
+        err.contains("node1/logs/x\\nFAKE: second line \\u{1b}[31mred"),
+        "{err}"
+    );
+}

@@ -1,7 +1,9 @@
 /*!
 Walks a directory tree in sorted order without following symbolic links:
 a link is reported as a link (and skipped by the visitor), never opened or
-descended into, so a bundle cannot reach files outside its tree.
+descended into, so a bundle cannot reach files outside its tree. A file with
+more than one name (a hard link) is reported as a hard link too: its other
+name may be outside the tree.
 */
 
 use std::fs::{self, File};
@@ -75,6 +77,10 @@ fn walk_dir(
                     walk_dir(&path, rel, depth + 1, v, walked)
                 }
             }
+            Ok(meta) if meta.is_file() && links(&meta) > 1 => {
+                let what = format!("a file with {} names", links(&meta));
+                visit(v, walked, rel, EntryKind::Hardlink(what), 0, None)
+            }
             Ok(meta) if meta.is_file() => {
                 visit(v, walked, rel, EntryKind::File, meta.len(), Some(&path))
             }
@@ -137,6 +143,18 @@ impl Read for LazyFile<'_> {
             None => Ok(0),
         }
     }
+}
+
+/// How many names (directory entries) the file has.
+#[cfg(unix)]
+fn links(meta: &fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    meta.nlink()
+}
+
+#[cfg(not(unix))]
+fn links(_: &fs::Metadata) -> u64 {
+    1
 }
 
 #[cfg(unix)]

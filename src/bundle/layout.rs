@@ -116,45 +116,110 @@ pub fn classify(rel_path: &str) -> SourceKind {
     }
 }
 
+/// Node roots are looked for this many directory levels deep at most: a
+/// marker or manifest deeper than that does not make a root. Root finding and
+/// [`root_of`] then cost a few map look-ups per entry whatever its name, where
+/// a name of thousands of `logs/` components would otherwise cost time and
+/// memory quadratic in its length.
+pub(crate) const MAX_ROOT_DEPTH: usize = 8;
+
 /// Node roots among the `files` of one container (normalized paths, `""` is
-/// the container's top). A directory holding `manifest.json` is a root;
-/// without a manifest, a directory holding one of the `MARKERS` directories
-/// is. Candidates inside an accepted root's marker directory (a netns named
-/// `host`) and marker-only candidates inside a manifest root are not roots.
-/// Sorted, shallowest first.
+/// the container's top). See [`RootCandidates`].
+#[cfg(test)]
 pub(crate) fn find_roots<'a>(files: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    // candidate directory -> holds a manifest
-    let mut candidates: BTreeMap<String, bool> = BTreeMap::new();
+    let mut candidates = RootCandidates::default();
     for file in files {
-        let parts: Vec<&str> = file.split('/').collect();
-        let Some((last, dirs)) = parts.split_last() else {
-            continue;
-        };
-        if *last == MANIFEST {
-            candidates.insert(dirs.join("/"), true);
+        candidates.add(file);
+    }
+    candidates.roots()
+}
+
+/// Directories that may be node roots, gathered entry by entry so that the
+/// entry names need not be kept. A directory holding `manifest.json` is a
+/// root; without a manifest, a directory holding one of the `MARKERS`
+/// directories is. Candidates inside an accepted root's marker directory (a
+/// netns named `host`) and marker-only candidates inside a manifest root are
+/// not roots. Only the shallowest marker of each path is a candidate: the
+/// deeper ones would sit inside its marker directory.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RootCandidates {
+    /// candidate directory -> holds a manifest
+    map: BTreeMap<String, bool>,
+}
+
+impl RootCandidates {
+    pub(crate) fn add(&mut self, file: &str) {
+        let mut start = 0;
+        for _ in 0..=MAX_ROOT_DEPTH {
+            let Some(len) = file.get(start..).and_then(|rest| rest.find('/')) else {
+                break;
+            };
+            let dir = file.get(start..start + len).unwrap_or("");
+            if MARKERS.contains(&dir) {
+                let root = file.get(..start.saturating_sub(1)).unwrap_or("");
+                self.map.entry(root.to_string()).or_insert(false);
+                break;
+            }
+            start += len + 1;
         }
-        for (i, dir) in dirs.iter().enumerate() {
-            if MARKERS.contains(dir) {
-                candidates.entry(dirs[..i].join("/")).or_insert(false);
+        if let Some(dir) = file.strip_suffix(MANIFEST) {
+            if dir.is_empty() || dir.ends_with('/') {
+                let dir = dir.strip_suffix('/').unwrap_or(dir);
+                if depth(dir) <= MAX_ROOT_DEPTH {
+                    self.map.insert(dir.to_string(), true);
+                }
             }
         }
     }
-    let mut ordered: Vec<(&String, bool)> = candidates.iter().map(|(p, m)| (p, *m)).collect();
-    ordered.sort_by_key(|(path, _)| (depth(path), *path));
-    let mut roots: Vec<(&String, bool)> = Vec::new();
-    for (path, manifest) in ordered {
-        let refused = roots.iter().any(|(root, root_manifest)| {
-            let Some(rest) = strip_dir(path, root) else {
-                return false;
-            };
-            let first = rest.split('/').next().unwrap_or("");
-            MARKERS.contains(&first) || (*root_manifest && !manifest)
-        });
-        if !refused {
-            roots.push((path, manifest));
+
+    /// The accepted roots, sorted shallowest first.
+    pub(crate) fn roots(&self) -> Vec<String> {
+        let mut ordered: Vec<(&str, bool)> =
+            self.map.iter().map(|(p, m)| (p.as_str(), *m)).collect();
+        ordered.sort_by_key(|(path, _)| (depth(path), *path));
+        // root -> holds a manifest
+        let mut accepted: BTreeMap<&str, bool> = BTreeMap::new();
+        let mut roots = Vec::new();
+        for (path, manifest) in ordered {
+            let refused = ancestors(path).any(|(dir, first)| {
+                accepted.get(dir).is_some_and(|&root_manifest| {
+                    MARKERS.contains(&first) || (root_manifest && !manifest)
+                })
+            });
+            if !refused {
+                accepted.insert(path, manifest);
+                roots.push(path.to_string());
+            }
+        }
+        roots
+    }
+}
+
+/// Each proper ancestor directory of `path` (`""` first), with the
+/// component of `path` just below it.
+fn ancestors(path: &str) -> impl Iterator<Item = (&str, &str)> {
+    let starts = (!path.is_empty())
+        .then_some(0)
+        .into_iter()
+        .chain(path.match_indices('/').map(|(i, _)| i + 1));
+    starts.map(move |start| {
+        let dir = path.get(..start.saturating_sub(1)).unwrap_or("");
+        let rest = path.get(start..).unwrap_or("");
+        (dir, rest.split('/').next().unwrap_or(""))
+    })
+}
+
+/// True when `path` has a marker directory or a manifest deeper than
+/// [`MAX_ROOT_DEPTH`], so that a node bundle there was not looked for.
+pub(crate) fn beyond_root_depth(path: &str) -> bool {
+    let mut parts = path.split('/').skip(MAX_ROOT_DEPTH + 1).peekable();
+    while let Some(part) = parts.next() {
+        let is_dir = parts.peek().is_some();
+        if (is_dir && MARKERS.contains(&part)) || (!is_dir && part == MANIFEST) {
+            return true;
         }
     }
-    roots.into_iter().map(|(p, _)| p.clone()).collect()
+    false
 }
 
 fn depth(path: &str) -> usize {
@@ -173,14 +238,20 @@ pub(crate) fn strip_dir<'p>(path: &'p str, dir: &str) -> Option<&'p str> {
     path.strip_prefix(dir)?.strip_prefix('/')
 }
 
-/// The deepest root holding `path`, and `path` relative to it.
-pub(crate) fn root_of<'p>(roots: &[String], path: &'p str) -> Option<(usize, &'p str)> {
-    roots
-        .iter()
-        .enumerate()
-        .filter_map(|(i, root)| strip_dir(path, root).map(|rel| (i, root.len(), rel)))
-        .max_by_key(|(_, len, _)| *len)
-        .map(|(i, _, rel)| (i, rel))
+/// The deepest root holding `path`, and `path` relative to it. `roots` maps
+/// each root to its index; roots are never deeper than [`MAX_ROOT_DEPTH`],
+/// so only that many ancestors are looked up.
+pub(crate) fn root_of<'p>(
+    roots: &BTreeMap<String, usize>,
+    path: &'p str,
+) -> Option<(usize, &'p str)> {
+    let mut found = None;
+    for (dir, _) in ancestors(path).take(MAX_ROOT_DEPTH + 1) {
+        if let Some(&i) = roots.get(dir) {
+            found = Some((i, strip_dir(path, dir)?));
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -300,20 +371,49 @@ mod tests {
     }
 
     #[test]
+    fn roots_deeper_than_the_cap_are_not_looked_for() {
+        let at = |depth: usize, file: &str| format!("{}{file}", "d/".repeat(depth));
+        let deepest = at(MAX_ROOT_DEPTH, "logs/dockerd.log");
+        let too_deep = at(MAX_ROOT_DEPTH + 1, "logs/dockerd.log");
+        let manifest = at(MAX_ROOT_DEPTH + 1, "manifest.json");
+        assert_eq!(roots(&[&deepest]), vec![at(MAX_ROOT_DEPTH - 1, "d")]);
+        assert!(roots(&[&too_deep, &manifest]).is_empty());
+        assert!(!beyond_root_depth(&deepest));
+        assert!(beyond_root_depth(&too_deep) && beyond_root_depth(&manifest));
+        assert!(!beyond_root_depth(&at(20, "README.txt")));
+        // A root at the cap still gets its files, however deep they are.
+        let r: BTreeMap<String, usize> = [(at(MAX_ROOT_DEPTH - 1, "d"), 0)].into();
+        assert_eq!(
+            root_of(&r, &format!("{deepest}.d/x/y/z")),
+            Some((0, "logs/dockerd.log.d/x/y/z"))
+        );
+    }
+
+    #[test]
+    fn a_path_of_many_marker_components_gives_one_candidate() {
+        let deep = format!("n1/{}x", "logs/".repeat(200));
+        let mut c = RootCandidates::default();
+        c.add(&deep);
+        c.add("n1/logs/dockerd.log");
+        assert_eq!(c.map.len(), 1);
+        assert_eq!(c.roots(), vec!["n1"]);
+    }
+
+    #[test]
     fn no_root_in_unrelated_files() {
         assert!(roots(&["README.txt", "data/dockerd.log", "logs"]).is_empty());
     }
 
     #[test]
     fn root_of_picks_deepest() {
-        let r = vec!["a".to_string(), "a/b".to_string()];
+        let r: BTreeMap<String, usize> = [("a".to_string(), 0), ("a/b".to_string(), 1)].into();
         assert_eq!(
             root_of(&r, "a/b/logs/dockerd.log"),
             Some((1, "logs/dockerd.log"))
         );
         assert_eq!(root_of(&r, "a/manifest.json"), Some((0, "manifest.json")));
         assert_eq!(root_of(&r, "ab/manifest.json"), None);
-        let top = vec![String::new()];
+        let top: BTreeMap<String, usize> = [(String::new(), 0)].into();
         assert_eq!(
             root_of(&top, "logs/dockerd.log"),
             Some((0, "logs/dockerd.log"))

@@ -69,6 +69,42 @@ pub(crate) fn stream_lines(
     out
 }
 
+/// Cuts each line of a kept text file to its first `max` bytes, in place,
+/// as logs are cut: a line-oriented parser splits a line into tokens, and a
+/// 20 MB line of `x x x …` would cost a gigabyte. Returns how many lines
+/// were cut and the first of them (1-based).
+pub(crate) fn cut_long_lines(bytes: &mut Vec<u8>, max: usize) -> (usize, Option<usize>) {
+    let (mut read, mut write, mut line) = (0, 0, 0);
+    let (mut cut, mut first) = (0, None);
+    let len = bytes.len();
+    while read < len {
+        line += 1;
+        let rest = bytes.get(read..).unwrap_or_default();
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(len, |n| read + n);
+        let keep = (end - read).min(max);
+        if end - read > max {
+            cut += 1;
+            first.get_or_insert(line);
+        }
+        if cut > 0 {
+            bytes.copy_within(read..read + keep, write);
+        }
+        write += keep;
+        if end < len {
+            if let Some(b) = bytes.get_mut(write) {
+                *b = b'\n';
+            }
+            write += 1;
+        }
+        read = end + 1;
+    }
+    bytes.truncate(write);
+    (cut, first)
+}
+
 struct Line {
     bytes: Vec<u8>,
     cut: bool,
@@ -188,6 +224,18 @@ mod tests {
         assert_eq!(got[0].1.len(), CHUNK * 3 + 17);
         assert!(!got[0].2);
         assert_eq!(s.cut_lines, 0);
+    }
+
+    #[test]
+    fn kept_text_lines_are_cut_in_place() {
+        let mut text = b"*filter\n-A INPUT x x x x\nCOMMIT\n-A FORWARD y y y\nend".to_vec();
+        assert_eq!(cut_long_lines(&mut text, 10), (2, Some(2)));
+        assert_eq!(text, b"*filter\n-A INPUT x\nCOMMIT\n-A FORWARD\nend");
+        let mut fits = b"short\r\nlines\n\n".to_vec();
+        assert_eq!(cut_long_lines(&mut fits, 6), (0, None));
+        assert_eq!(fits, b"short\r\nlines\n\n");
+        let mut empty = Vec::new();
+        assert_eq!(cut_long_lines(&mut empty, 1), (0, None));
     }
 
     #[test]

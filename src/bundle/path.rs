@@ -1,7 +1,8 @@
 /*!
 Entry path safety. Archive entry names are attacker-controlled: they are
 checked here before anything else looks at them. A name that is absolute,
-climbs with `..`, holds NUL or is not UTF-8 is refused; `.` components,
+climbs with `..`, holds NUL, is not UTF-8 or is longer than
+[`MAX_NAME_BYTES`] is refused; `.` components,
 empty components and a leading `./` are dropped. Nothing is ever written to
 disk, so a refused name only earns a coverage note.
 */
@@ -15,6 +16,7 @@ pub(crate) enum Unsafe {
     ParentDir,
     Nul,
     NotUtf8,
+    TooLong,
     /// Nothing left after normalizing (`./`, `/`-only names): not an entry
     /// worth a note.
     Empty,
@@ -27,13 +29,22 @@ impl fmt::Display for Unsafe {
             Unsafe::ParentDir => "unsafe entry name (contains ..); skipped",
             Unsafe::Nul => "unsafe entry name (contains NUL); skipped",
             Unsafe::NotUtf8 => "entry name is not UTF-8; skipped",
+            Unsafe::TooLong => "entry name longer than 1 KiB; skipped",
             Unsafe::Empty => "empty entry name; skipped",
         })
     }
 }
 
+/// Longest entry name accepted. Bundle paths are under 200 bytes; the cap
+/// bounds what names cost (each is kept once to catch duplicates), where a
+/// tar long name may reach 64 KiB.
+pub(crate) const MAX_NAME_BYTES: usize = 1024;
+
 /// Turns a raw entry name into a relative `a/b/c` path, or refuses it.
 pub(crate) fn normalize(raw: &[u8]) -> Result<String, Unsafe> {
+    if raw.len() > MAX_NAME_BYTES {
+        return Err(Unsafe::TooLong);
+    }
     let name = std::str::from_utf8(raw).map_err(|_| Unsafe::NotUtf8)?;
     if name.contains('\0') {
         return Err(Unsafe::Nul);
@@ -61,12 +72,30 @@ fn has_drive_prefix(name: &str) -> bool {
     b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
 }
 
+/// Characters of a name shown in a note; the rest becomes `…`.
+const DISPLAY_CHARS: usize = 200;
+
 /// A raw name made safe to print: lossy UTF-8, control characters escaped
-/// (a name can carry terminal escape sequences).
+/// (a name can carry terminal escape sequences), at most 200 characters.
 pub(crate) fn display(raw: &[u8]) -> String {
     let lossy = String::from_utf8_lossy(raw);
-    let mut out = String::with_capacity(lossy.len());
-    for c in lossy.chars() {
+    let mut out = escape_controls(lossy.chars().take(DISPLAY_CHARS));
+    if lossy.chars().nth(DISPLAY_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// `text` on one line: control characters (newlines, ESC…) escaped as
+/// `\n`, `\u{1b}`, so that a hostile name quoted in a message cannot forge
+/// lines or drive the terminal.
+pub(crate) fn one_line(text: &str) -> String {
+    escape_controls(text.chars())
+}
+
+fn escape_controls(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
+    for c in chars {
         if c.is_control() {
             out.extend(c.escape_default());
         } else {
@@ -186,6 +215,22 @@ mod tests {
     fn display_escapes_control_characters() {
         assert_eq!(display(b"evil\x1b[31m.log"), "evil\\u{1b}[31m.log");
         assert_eq!(display(b"bad\xffname"), "bad\u{fffd}name");
+        assert_eq!(one_line("a\nb\r\x1b[31m"), "a\\nb\\r\\u{1b}[31m");
+    }
+
+    #[test]
+    fn long_names_are_refused_and_shown_short() {
+        let long = "logs/".repeat(300);
+        assert_eq!(normalize(long.as_bytes()), Err(Unsafe::TooLong));
+        let fits = "a".repeat(MAX_NAME_BYTES);
+        assert_eq!(normalize(fits.as_bytes()).unwrap(), fits);
+        let shown = display(long.as_bytes());
+        assert_eq!(shown.chars().count(), DISPLAY_CHARS + 1);
+        assert!(shown.ends_with("logs/…"));
+        assert_eq!(
+            display(&fits.as_bytes()[..DISPLAY_CHARS]),
+            fits[..DISPLAY_CHARS]
+        );
     }
 
     #[test]

@@ -10,11 +10,13 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::layout::{classify, find_roots, root_of, SourceKind};
+use super::layout::{
+    beyond_root_depth, classify, root_of, RootCandidates, SourceKind, MAX_ROOT_DEPTH,
+};
 use super::limits::{human, Budget, Limits};
-use super::lines::stream_lines;
+use super::lines::{cut_long_lines, stream_lines};
 use super::path::{
-    archive_ext, base_name, display, is_clutter, normalize, parent, stem, Format, Unsafe,
+    archive_ext, base_name, display, is_clutter, normalize, one_line, parent, stem, Format, Unsafe,
 };
 use super::walk::{detect, walk_nested, walk_path, Entry, EntryKind, Flow, Visit};
 use super::{Bundles, LogLine, LogSummary, NodeBundle, Note};
@@ -29,6 +31,8 @@ pub struct Input {
     format: Option<Format>,
     limits: Limits,
     containers: Vec<Container>,
+    /// Index in `containers` of each nested archive, by entry path.
+    nested: BTreeMap<String, usize>,
     nodes: Vec<NodeInfo>,
 }
 
@@ -43,6 +47,8 @@ struct Container {
     stem: String,
     qualifier: String,
     roots: Vec<String>,
+    /// Each root and its index in `roots`, for [`root_of`].
+    root_index: BTreeMap<String, usize>,
     /// Node index of each root.
     nodes: Vec<usize>,
     /// Why it could not be opened at all.
@@ -68,7 +74,7 @@ const NO_ROOT: &str =
 pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
     let fail = |message: String| Error::Bundle {
         path: path.to_path_buf(),
-        message,
+        message: one_line(&message),
     };
     let meta = fs::metadata(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
@@ -92,6 +98,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
         },
         qualifier: parent_name,
         roots: Vec::new(),
+        root_index: BTreeMap::new(),
         nodes: Vec::new(),
         error: None,
         problems: Vec::new(),
@@ -100,7 +107,8 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
         limits,
         budget: Budget::default(),
         containers: vec![outer],
-        files: vec![Vec::new()],
+        candidates: vec![RootCandidates::default()],
+        nested: BTreeMap::new(),
         current: 0,
         is_dir: format.is_none(),
         unsafe_names: 0,
@@ -119,9 +127,16 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
         path: path.to_path_buf(),
         format,
         limits: limits.clone(),
-        containers: plan(scan.containers, scan.files),
+        containers: plan(scan.containers, scan.candidates),
+        nested: BTreeMap::new(),
         nodes: Vec::new(),
     };
+    input.nested = input
+        .containers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((c.key.clone()?, i)))
+        .collect();
     input.nodes = node_infos(&mut input.containers, format.is_none());
     if input.nodes.is_empty() {
         let mut message = NO_ROOT.to_string();
@@ -203,7 +218,7 @@ impl Input {
         let walked =
             walk_path(&self.path, self.format, &mut reader).map_err(|message| Error::Bundle {
                 path: self.path.clone(),
-                message,
+                message: one_line(&message),
             })?;
         reader.container_problems(0, &walked.problems);
         if let Some(stop) = reader.budget.stop.take() {
@@ -240,13 +255,13 @@ fn names_of(path: &Path) -> (String, String) {
 
 /// Roots per container, in a stable order: the input first, then nested
 /// archives by path. A nested archive inside a node root is not a container.
-fn plan(mut containers: Vec<Container>, files: Vec<Vec<String>>) -> Vec<Container> {
-    for (c, files) in containers.iter_mut().zip(&files) {
-        c.roots = find_roots(files.iter().map(String::as_str));
+fn plan(mut containers: Vec<Container>, candidates: Vec<RootCandidates>) -> Vec<Container> {
+    for (c, candidates) in containers.iter_mut().zip(&candidates) {
+        c.roots = candidates.roots();
     }
     let outer_roots = containers
         .first()
-        .map(|c| c.roots.clone())
+        .map(|c| index_of(&c.roots))
         .unwrap_or_default();
     for c in containers.iter_mut().skip(1) {
         if c.key
@@ -259,7 +274,18 @@ fn plan(mut containers: Vec<Container>, files: Vec<Vec<String>>) -> Vec<Containe
     if let Some(nested) = containers.get_mut(1..) {
         nested.sort_by(|a, b| a.key.cmp(&b.key));
     }
+    for c in &mut containers {
+        c.root_index = index_of(&c.roots);
+    }
     containers
+}
+
+fn index_of(roots: &[String]) -> BTreeMap<String, usize> {
+    roots
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.clone(), i))
+        .collect()
 }
 
 fn node_infos(containers: &mut [Container], is_dir: bool) -> Vec<NodeInfo> {
@@ -318,7 +344,10 @@ struct Scanner<'l> {
     limits: &'l Limits,
     budget: Budget,
     containers: Vec<Container>,
-    files: Vec<Vec<String>>,
+    /// Root candidates of each container.
+    candidates: Vec<RootCandidates>,
+    /// Nested archives already seen, by entry path.
+    nested: BTreeMap<String, usize>,
     current: usize,
     is_dir: bool,
     /// Entries refused by `normalize`, to explain an empty result.
@@ -341,11 +370,7 @@ impl Visit for Scanner<'_> {
         };
         if e.kind == EntryKind::File {
             if let Some(format) = archive_ext(&path) {
-                let known = self
-                    .containers
-                    .iter()
-                    .any(|c| c.key.as_deref() == Some(&path));
-                if self.current != 0 || known {
+                if self.current != 0 || self.nested.contains_key(&path) {
                     return flow(self.budget.spend(skip_cost, self.limits));
                 }
                 if !self.budget.spend(e.size, self.limits) {
@@ -363,12 +388,14 @@ impl Visit for Scanner<'_> {
                     stem: stem(base_name(&path)).to_string(),
                     qualifier,
                     roots: Vec::new(),
+                    root_index: BTreeMap::new(),
                     nodes: Vec::new(),
                     error: None,
                     problems: Vec::new(),
                 });
-                self.files.push(Vec::new());
+                self.candidates.push(RootCandidates::default());
                 let index = self.containers.len() - 1;
+                self.nested.insert(path, index);
                 self.current = index;
                 let walked = walk_nested(e, format, self.limits.max_nested_bytes, self);
                 self.current = 0;
@@ -379,7 +406,9 @@ impl Visit for Scanner<'_> {
                 return flow(self.budget.stop.is_none());
             }
         }
-        self.files[self.current].push(path);
+        if let Some(c) = self.candidates.get_mut(self.current) {
+            c.add(&path);
+        }
         flow(self.budget.spend(skip_cost, self.limits))
     }
 }
@@ -426,7 +455,7 @@ impl Visit for Reader<'_> {
         if is_clutter(&path) || matches!(e.kind, EntryKind::Dir | EntryKind::Meta) {
             return flow(self.budget.spend(skip_cost, limits));
         }
-        let place = root_of(&container.roots, &path);
+        let place = root_of(&container.root_index, &path);
         if !self.seen.insert((self.current, path.clone())) {
             let why = "duplicate entry; the first one was used".to_string();
             match place {
@@ -452,7 +481,14 @@ impl Visit for Reader<'_> {
             (Some((root, rel)), None) => return self.file(container.nodes[root], rel, e),
             (Some((root, rel)), Some(why)) => self.note(container.nodes[root], rel, why),
             (None, None) => {
-                let why = "outside any node bundle; ignored".to_string();
+                let why = if beyond_root_depth(&path) {
+                    format!(
+                        "outside any node bundle (node bundles are looked for only \
+                         {MAX_ROOT_DEPTH} directories deep); ignored"
+                    )
+                } else {
+                    "outside any node bundle; ignored".to_string()
+                };
                 self.input_note(self.origin_of(&path), why);
             }
             (None, Some(why)) if e.kind == EntryKind::File => {
@@ -522,6 +558,16 @@ impl Reader<'_> {
                 self.note(node, rel, kept_full);
             }
             Ok(_) => {
+                if !rel.ends_with(".json") {
+                    let (cut, first) = cut_long_lines(&mut bytes, limits.max_line_bytes);
+                    if let Some(first) = first {
+                        let why = format!(
+                            "{cut} line(s) longer than {} (max_line_bytes) were cut, the first at line {first}",
+                            human(limits.max_line_bytes as u64)
+                        );
+                        self.note(node, rel, why);
+                    }
+                }
                 bytes.shrink_to_fit();
                 self.kept += bytes.len() as u64;
                 self.nodes[node].files.insert(rel.to_string(), bytes);
@@ -582,10 +628,7 @@ impl Reader<'_> {
         let input = self.input;
         let limits = &input.limits;
         let skip_cost = if e.sequential { e.size } else { 0 };
-        let found = input
-            .containers
-            .iter()
-            .position(|c| c.key.as_deref() == Some(&path));
+        let found = input.nested.get(&path).copied();
         let Some(index) = found.filter(|&i| !input.containers[i].nodes.is_empty()) else {
             let why = match found.and_then(|i| input.containers[i].error.as_ref()) {
                 Some(why) => format!("nested archive not read: {why}"),
@@ -618,10 +661,7 @@ impl Reader<'_> {
         let container = &input.containers[index];
         for why in problems {
             if container.nodes.is_empty() {
-                self.notes.push(Note {
-                    path: container.origin.clone(),
-                    message: why.clone(),
-                });
+                self.input_note(container.origin.clone(), why.clone());
             }
             for &node in &container.nodes {
                 self.note(node, "", why.clone());
@@ -638,17 +678,22 @@ impl Reader<'_> {
         )
     }
 
+    /// Notes quote names and library errors from the archive: they are
+    /// made one line here, control characters escaped.
     fn note(&mut self, node: usize, path: &str, message: String) {
         if let Some(n) = self.nodes.get_mut(node) {
             n.notes.push(Note {
-                path: path.to_string(),
-                message,
+                path: one_line(path),
+                message: one_line(&message),
             });
         }
     }
 
     fn input_note(&mut self, path: String, message: String) {
-        self.notes.push(Note { path, message });
+        self.notes.push(Note {
+            path: one_line(&path),
+            message: one_line(&message),
+        });
     }
 }
 

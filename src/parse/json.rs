@@ -22,12 +22,24 @@
 //!
 //! Each item is then deserialized on its own ([`parse_batch`]), so one bad
 //! element costs only itself.
+//!
+//! A parsed object takes up to a thousand times the bytes of its text (`{}`
+//! becomes a full `Service`), so a file lists at most [`MAX_ITEMS`] objects
+//! and [`MAX_NOISE`] stray lines; the rest are counted in a problem.
 
 use serde::de::DeserializeOwned;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use super::ParseError;
+
+/// Objects of one JSON text that are listed (and so parsed); later ones are
+/// only counted. Real files hold a few thousand (tasks.json of a big cluster,
+/// with history).
+pub const MAX_ITEMS: usize = 100_000;
+
+/// Stray non-JSON lines of one text that are listed; later ones are counted.
+pub const MAX_NOISE: usize = 1_000;
 
 /// The top-level JSON objects found in a text, with what was around them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -38,8 +50,9 @@ pub struct TopLevel<'a> {
     /// Lines (or line tails) that are not JSON, e.g. stderr mixed in by `2>&1`:
     /// `(line, text without the line ending)`.
     pub noise: Vec<(usize, &'a str)>,
-    /// Values that could not be delimited (mismatched brackets) and the cut,
-    /// each with the line where it happened.
+    /// Values that could not be delimited (mismatched brackets), the cut,
+    /// and objects or lines past [`MAX_ITEMS`] or [`MAX_NOISE`], each with
+    /// the line where it happened.
     pub problems: Vec<ParseError>,
     /// The text ends inside a value or an array: it was cut. Items before the
     /// cut are still in `items`.
@@ -52,8 +65,11 @@ pub struct TopLevel<'a> {
 /// message quotes the first such line.
 pub fn top_level_items(text: &str) -> Result<TopLevel<'_>, ParseError> {
     let bytes = text.as_bytes();
-    let lines = LineIndex::new(text);
+    let mut lines = LineCounter::new(bytes);
     let mut out = TopLevel::default();
+    // Objects and stray lines past the caps: (how many, line of the first).
+    let mut extra_items: Option<(usize, usize)> = None;
+    let mut extra_noise: Option<(usize, usize)> = None;
     let mut saw_json = false;
     let mut open_arrays = 0usize;
     let mut pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -72,16 +88,20 @@ pub fn top_level_items(text: &str) -> Result<TopLevel<'_>, ParseError> {
             }
             b'{' => {
                 saw_json = true;
+                let line = lines.line_of(pos);
                 match value_end(bytes, pos) {
+                    Ok(end) if out.items.len() < MAX_ITEMS => {
+                        out.items.push((line, text.get(pos..end).unwrap_or("")));
+                        pos = end;
+                    }
                     Ok(end) => {
-                        out.items
-                            .push((lines.line_of(pos), text.get(pos..end).unwrap_or("")));
+                        extra_items.get_or_insert((0, line)).0 += 1;
                         pos = end;
                     }
                     Err(Unclosed::Eof) => {
                         out.truncated = true;
                         out.problems.push(ParseError::new(
-                            Some(lines.line_of(pos)),
+                            Some(line),
                             "JSON cut short: the object starting here never closes",
                         ));
                         pos = bytes.len();
@@ -89,10 +109,7 @@ pub fn top_level_items(text: &str) -> Result<TopLevel<'_>, ParseError> {
                     Err(Unclosed::Mismatch(at)) => {
                         out.problems.push(ParseError::new(
                             Some(lines.line_of(at)),
-                            format!(
-                                "mismatched bracket in the object starting at line {}",
-                                lines.line_of(pos)
-                            ),
+                            format!("mismatched bracket in the object starting at line {line}"),
                         ));
                         pos = at + 1;
                     }
@@ -105,7 +122,12 @@ pub fn top_level_items(text: &str) -> Result<TopLevel<'_>, ParseError> {
                     .map_or(bytes.len(), |n| pos + n);
                 let line = text.get(pos..end).unwrap_or("").trim_end();
                 if !line.is_empty() {
-                    out.noise.push((lines.line_of(pos), line));
+                    let at = lines.line_of(pos);
+                    if out.noise.len() < MAX_NOISE {
+                        out.noise.push((at, line));
+                    } else {
+                        extra_noise.get_or_insert((0, at)).0 += 1;
+                    }
                 }
                 pos = end;
             }
@@ -114,8 +136,20 @@ pub fn top_level_items(text: &str) -> Result<TopLevel<'_>, ParseError> {
     if open_arrays > 0 && !out.truncated {
         out.truncated = true;
         out.problems.push(ParseError::new(
-            Some(lines.count()),
+            Some(lines.line_of(bytes.len())),
             "JSON cut short: an array never closes",
+        ));
+    }
+    if let Some((n, line)) = extra_items {
+        out.problems.push(ParseError::new(
+            Some(line),
+            format!("{n} more objects not read: only the first {MAX_ITEMS} of a file are"),
+        ));
+    }
+    if let Some((n, line)) = extra_noise {
+        out.problems.push(ParseError::new(
+            Some(line),
+            format!("{n} more lines that are not JSON (only the first {MAX_NOISE} are listed)"),
         ));
     }
     if !saw_json {
@@ -286,29 +320,33 @@ fn value_end(bytes: &[u8], start: usize) -> Result<usize, Unclosed> {
     Err(Unclosed::Eof)
 }
 
-/// Maps byte offsets to 1-based line numbers.
-struct LineIndex {
-    starts: Vec<usize>,
+/// Maps byte offsets to 1-based line numbers by counting newlines from the
+/// last offset asked: linear for a scan that moves forward, and no memory
+/// per line (a file of newlines would need gigabytes of line starts).
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: usize,
 }
 
-impl LineIndex {
-    fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { starts }
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            pos: 0,
+            line: 1,
+        }
     }
 
-    fn line_of(&self, pos: usize) -> usize {
-        self.starts.partition_point(|&s| s <= pos)
-    }
-
-    fn count(&self) -> usize {
-        self.starts.len()
+    fn line_of(&mut self, pos: usize) -> usize {
+        let pos = pos.min(self.bytes.len());
+        if pos < self.pos {
+            (self.pos, self.line) = (0, 1);
+        }
+        let newlines = self.bytes.get(self.pos..pos).unwrap_or_default();
+        self.line += newlines.iter().filter(|&&b| b == b'\n').count();
+        self.pos = pos;
+        self.line
     }
 }
 
@@ -471,6 +509,38 @@ mod tests {
         let text = "{\"ID\":\"50qe8lfnxaxk\",\"Ports\":\"\"}\n{\"ID\":\"nvjljf7rmor4\",\"Ports\":\"*:8080-\\u003e80/tcp\"}\n";
         let top = top_level_items(text).unwrap();
         assert_eq!(top.items.iter().map(|i| i.0).collect::<Vec<_>>(), [1, 2]);
+    }
+
+    #[test]
+    fn objects_past_the_cap_are_counted_not_listed() {
+        let text = format!("[\n{}\n]\n", vec!["{}"; MAX_ITEMS + 3].join(",\n"));
+        let top = top_level_items(&text).unwrap();
+        assert_eq!(top.items.len(), MAX_ITEMS);
+        assert_eq!(top.items.last().unwrap().0, MAX_ITEMS + 1);
+        assert_eq!(top.problems.len(), 1);
+        assert_eq!(top.problems[0].line, Some(MAX_ITEMS + 2));
+        assert!(top.problems[0]
+            .message
+            .starts_with("3 more objects not read"));
+        assert!(!top.truncated);
+        let b = ids(&text);
+        assert_eq!((b.items.len(), b.problems.len()), (MAX_ITEMS, 1));
+    }
+
+    #[test]
+    fn stray_lines_past_the_cap_are_counted_not_listed() {
+        let text = format!(
+            "{}{{\"ID\": \"a1\"}}\n",
+            "WARNING: x\n".repeat(MAX_NOISE + 5)
+        );
+        let b = ids(&text);
+        assert_eq!(b.items, ["a1"]);
+        assert_eq!(b.noise.len(), MAX_NOISE);
+        assert_eq!(b.problems.len(), 1);
+        assert_eq!(b.problems[0].line, Some(MAX_NOISE + 1));
+        assert!(b.problems[0]
+            .message
+            .starts_with("5 more lines that are not JSON"));
     }
 
     #[test]
