@@ -175,7 +175,7 @@ fn check_names(flag: &str, wanted: &[String], known: &[String]) -> anyhow::Resul
     if known.is_empty() {
         return Ok(());
     }
-    for w in wanted.iter().filter(|w| !known.contains(w)) {
+    if let Some(w) = wanted.iter().find(|w| !known.contains(w)) {
         anyhow::bail!(
             "{flag} {w:?}: not in these bundles (known: {})",
             known.join(", ")
