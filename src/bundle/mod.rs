@@ -34,6 +34,7 @@ use std::path::PathBuf;
 
 pub use layout::{classify, SourceKind};
 pub use limits::Limits;
+pub(crate) use path::escape_controls;
 pub use read::{label_uniquely, open, Input};
 
 /// One node bundle found in an input.

@@ -7,6 +7,7 @@ empty components and a leading `./` are dropped. Nothing is ever written to
 disk, so a refused name only earns a coverage note.
 */
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why an entry name was refused.
@@ -79,7 +80,8 @@ const DISPLAY_CHARS: usize = 200;
 /// (a name can carry terminal escape sequences), at most 200 characters.
 pub(crate) fn display(raw: &[u8]) -> String {
     let lossy = String::from_utf8_lossy(raw);
-    let mut out = escape_controls(lossy.chars().take(DISPLAY_CHARS));
+    let shown: String = lossy.chars().take(DISPLAY_CHARS).collect();
+    let mut out = escape_controls(&shown, &[]).into_owned();
     if lossy.chars().nth(DISPLAY_CHARS).is_some() {
         out.push('…');
     }
@@ -90,19 +92,26 @@ pub(crate) fn display(raw: &[u8]) -> String {
 /// `\n`, `\u{1b}`, so that a hostile name quoted in a message cannot forge
 /// lines or drive the terminal.
 pub(crate) fn one_line(text: &str) -> String {
-    escape_controls(text.chars())
+    escape_controls(text, &[]).into_owned()
 }
 
-fn escape_controls(chars: impl Iterator<Item = char>) -> String {
-    let mut out = String::new();
-    for c in chars {
-        if c.is_control() {
+/// `text` with its control characters escaped as `\n`, `\u{1b}`…, except
+/// those in `keep`. The one escaping used for bundle names, notes and
+/// everything printed (see `report::terminal_safe`).
+pub(crate) fn escape_controls<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    let escaped = |c: char| c.is_control() && !keep.contains(&c);
+    if !text.chars().any(escaped) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if escaped(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
     }
-    out
+    out.into()
 }
 
 /// Archive formats a bundle may come in.

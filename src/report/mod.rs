@@ -99,22 +99,7 @@ impl Coverage {
 /// ESC sequence in a log line, a CR) are shown escaped (`\u{1b}`), never
 /// sent raw; newlines and tabs are kept.
 pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return text.into();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect::<String>()
-        .into()
+    crate::bundle::escape_controls(text, &['\n', '\t'])
 }
 
 impl Report {
