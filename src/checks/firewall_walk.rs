@@ -219,7 +219,7 @@ impl<'a> Walk<'a> {
 
 /// Reads the rule's own text: negations and unknown matches are only there.
 fn compile(r: &Rule) -> Compiled {
-    let toks = tokens(&r.text);
+    let toks = crate::parse::iptables::shell_split(&r.text);
     let goto = toks.iter().any(|t| t == "-g" || t == "--goto");
     let mut conds = Vec::new();
     let mut neg = false;
@@ -376,32 +376,6 @@ fn ports_m(val: &str, port: u16) -> M {
         }
     }
     bool_m(any)
-}
-
-/// Splits like iptables-restore: blanks separate, double quotes group.
-fn tokens(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let (mut in_q, mut quoted) = (false, false);
-    for c in s.chars() {
-        match c {
-            '"' => {
-                in_q = !in_q;
-                quoted = true;
-            }
-            c if c.is_whitespace() && !in_q => {
-                if quoted || !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                    quoted = false;
-                }
-            }
-            c => cur.push(c),
-        }
-    }
-    if quoted || !cur.is_empty() {
-        out.push(cur);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -381,7 +381,7 @@ fn strip_set_counters(body: &str) -> String {
 
 /// Splits like iptables-restore: blanks separate, double quotes group,
 /// backslash escapes inside quotes.
-fn shell_split(s: &str) -> Vec<String> {
+pub(crate) fn shell_split(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let (mut in_q, mut esc, mut quoted) = (false, false, false);
