@@ -196,23 +196,21 @@ impl Sbox<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::checks::util::testing::{analyze, by_id, fixture, lb_ids, seed};
+    use crate::checks::util::testing::{analyze, assert_quiet_on_seeds, by_id, fixture, lb_ids};
 
     #[test]
     fn seeds_quiet() {
         // vote-ingress: worker1 lost its host DNAT (SW201) but its ingress_sbox
         // still marks 8080 and balances to both running tasks.
-        for s in [
-            "vote-ingress",
-            "upgrade-before",
-            "upgrade-mid",
-            "exhausted-27",
-        ] {
-            let a = analyze(&seed(s));
-            for id in ["SW202", "SW203"] {
-                assert!(by_id(&a, id).is_empty(), "{s}: {:?}", lb_ids(&a));
-            }
-        }
+        assert_quiet_on_seeds(
+            &[
+                "vote-ingress",
+                "upgrade-before",
+                "upgrade-mid",
+                "exhausted-27",
+            ],
+            &["SW202", "SW203"],
+        );
     }
 
     #[test]

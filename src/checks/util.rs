@@ -580,6 +580,16 @@ pub mod testing {
         a.findings.iter().filter(|f| f.id == id).collect()
     }
 
+    /// None of `ids` fires on any of the seed bundles `seeds`.
+    pub fn assert_quiet_on_seeds(seeds: &[&str], ids: &[&str]) {
+        for s in seeds {
+            let a = analyze(&seed(s));
+            for id in ids {
+                assert!(by_id(&a, id).is_empty(), "{s}: {id}: {:?}", lb_ids(&a));
+            }
+        }
+    }
+
     /// Every finding of the SW1xx/SW2xx load-balancer checks, as `id subject`.
     pub fn lb_ids(a: &Analysis) -> Vec<String> {
         a.findings

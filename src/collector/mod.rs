@@ -173,6 +173,36 @@ mod tests {
         )
     }
 
+    /// Runs the script under `shell` against the fake docker CLI with
+    /// `extra` options and `env`, writing `<dir>/<name>.tar.gz`; asserts it
+    /// succeeded and returns the unpacked bundle root.
+    fn collect_fake(
+        shell: &(String, Vec<String>, Option<OsString>),
+        script: &Path,
+        dir: &Path,
+        name: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> PathBuf {
+        let docker = format!("sh {FAKE_DOCKER}");
+        let exec_root = dir.join("exec");
+        fs::create_dir_all(&exec_root).unwrap();
+        let out = dir.join(format!("{name}.tar.gz"));
+        let mut args = vec![
+            "--docker".to_string(),
+            docker,
+            "--exec-root".into(),
+            exec_root.to_string_lossy().into_owned(),
+            "--out".into(),
+            out.to_string_lossy().into_owned(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (ok, _, err) = run_script(shell, script, &args, env);
+        assert!(ok, "{}: {err}", shell.0);
+        unpack(&out, &dir.join(name))
+    }
+
     #[test]
     fn args_follow_the_options() {
         let opts = CollectOptions {
@@ -572,29 +602,15 @@ mod tests {
         )
         .unwrap();
         let shell = &shells(tmp.path())[0];
-        let out = tmp.path().join("b.tar.gz");
-        let exec_root = tmp.path().join("exec");
-        fs::create_dir_all(&exec_root).unwrap();
-        let docker = format!("sh {FAKE_DOCKER}");
-        let (ok, _, err) = run_script(
+        let log_arg = log.to_string_lossy();
+        let root = collect_fake(
             shell,
             &script,
-            &[
-                "--docker",
-                &docker,
-                "--exec-root",
-                &exec_root.to_string_lossy(),
-                "--daemon-log",
-                &log.to_string_lossy(),
-                "--since",
-                "2d",
-                "--out",
-                &out.to_string_lossy(),
-            ],
+            tmp.path(),
+            "x",
+            &["--daemon-log", &log_arg, "--since", "2d"],
             &[],
         );
-        assert!(ok, "{err}");
-        let root = unpack(&out, &tmp.path().join("x"));
         let got = fs::read_to_string(root.join("logs/dockerd.log")).unwrap();
         let kept: Vec<&str> = got
             .lines()
@@ -618,28 +634,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let script = script_file(tmp.path());
         let shell = &shells(tmp.path())[0];
-        let docker = format!("sh {FAKE_DOCKER}");
-        let exec_root = tmp.path().join("exec");
-        fs::create_dir_all(&exec_root).unwrap();
-        let er = exec_root.to_string_lossy().into_owned();
+        let collect = |name: &str, env: &[(&str, &str)]| {
+            manifest(&collect_fake(shell, &script, tmp.path(), name, &[], env))
+        };
 
-        let down = tmp.path().join("down.tar.gz");
-        let (ok, _, err) = run_script(
-            shell,
-            &script,
-            &[
-                "--docker",
-                &docker,
-                "--exec-root",
-                &er,
-                "--out",
-                &down.to_string_lossy(),
-            ],
-            &[("FAKE_DOCKER_MODE", "down")],
-        );
-        assert!(ok, "{err}");
-        let root = unpack(&down, &tmp.path().join("down"));
-        let m = manifest(&root);
+        let m = collect("down", &[("FAKE_DOCKER_MODE", "down")]);
         assert_eq!(entry(&m, "docker/version.json")["exit_code"], 1);
         let nodes = entry(&m, "swarm/nodes.json");
         assert!(nodes["exit_code"].is_null());
@@ -649,43 +648,14 @@ mod tests {
             .starts_with("dockerd not reachable: Cannot connect to the Docker daemon"));
         assert_eq!(entry(&m, "host/ip-route.txt")["exit_code"], 0);
 
-        let slow = tmp.path().join("slow.tar.gz");
-        let (ok, _, err) = run_script(
-            shell,
-            &script,
-            &[
-                "--docker",
-                &docker,
-                "--exec-root",
-                &er,
-                "--out",
-                &slow.to_string_lossy(),
-            ],
+        let m = collect(
+            "slow",
             &[("FAKE_DOCKER_MODE", "slow"), ("SWARMDIAG_TIMEOUT", "1")],
         );
-        assert!(ok, "{err}");
-        let root = unpack(&slow, &tmp.path().join("slow"));
-        let m = manifest(&root);
         assert_eq!(entry(&m, "swarm/nodes.json")["exit_code"], 124);
         assert_eq!(entry(&m, "swarm/services.json")["exit_code"], 0);
 
-        let worker = tmp.path().join("worker.tar.gz");
-        let (ok, _, err) = run_script(
-            shell,
-            &script,
-            &[
-                "--docker",
-                &docker,
-                "--exec-root",
-                &er,
-                "--out",
-                &worker.to_string_lossy(),
-            ],
-            &[("FAKE_DOCKER_MODE", "worker")],
-        );
-        assert!(ok, "{err}");
-        let root = unpack(&worker, &tmp.path().join("worker"));
-        let m = manifest(&root);
+        let m = collect("worker", &[("FAKE_DOCKER_MODE", "worker")]);
         assert_eq!(
             entry(&m, "swarm/tasks.json")["skipped"],
             "not a swarm manager"
