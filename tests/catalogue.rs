@@ -470,3 +470,18 @@ fn survey() {
         println!("{}\t{}\t{}", row.level, padded[1], ids.join(","));
     }
 }
+
+/// References point at public pages: `owner/repo#N` (an issue or pull
+/// request) or an https URL, never at a file that does not ship.
+#[test]
+fn references_are_public() {
+    let shape = regex::Regex::new(r"^(?:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#\d+|https://\S+)$").expect("regex");
+    let bad: Vec<String> = rules()
+        .rules()
+        .iter()
+        .flat_map(|r| r.references.iter().map(move |x| (r.id.as_str(), x)))
+        .filter(|(_, x)| !shape.is_match(x))
+        .map(|(id, x)| format!("{id}: {x:?}"))
+        .collect();
+    assert!(bad.is_empty(), "references that are not public:\n{}", bad.join("\n"));
+}
