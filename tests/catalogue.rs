@@ -370,6 +370,7 @@ const AREAS: &[(&str, &str)] = &[
     ("libnetwork/drivers/bridge/", "libnetwork: bridge driver (docker_gwbridge)"),
     ("libnetwork/drivers/", "libnetwork: other drivers"),
     ("libnetwork/networkdb/", "libnetwork: NetworkDB (gossip)"),
+    ("memberlist/", "memberlist (NetworkDB's gossip library; [ERR] and [WARN] are logged at level=warning)"),
     ("libnetwork/iptables/", "libnetwork: iptables, firewalld, nftables"),
     ("libnetwork/internal/", "libnetwork: iptables, firewalld, nftables"),
     ("libnetwork/firewall", "libnetwork: iptables, firewalld, nftables"),

@@ -12,7 +12,8 @@ then in an `error=` field, not in the message).
 
 Packages read: daemon/cluster, libnetwork (vendored before 23.0,
 libnetwork/ 23.0-28.x, daemon/libnetwork/ since 29.0) and swarmkit
-(vendored). Skipped: Windows- and Solaris-only files and the overlay
+(vendored), and the vendored hashicorp/memberlist that NetworkDB gossips with
+(its `[ERR]`/`[WARN]` lines, which dockerd logs at level=warning). Skipped: Windows- and Solaris-only files and the overlay
 driver's serf code (the pre-swarm overlay over an external KV store). Only log calls at warning, error, fatal and panic level.
 """
 import re
@@ -32,6 +33,7 @@ ROOTS = [
     "daemon/libnetwork/",
     "vendor/github.com/docker/swarmkit/",
     "vendor/github.com/moby/swarmkit/",
+    "vendor/github.com/hashicorp/memberlist/",
 ]
 # Parts of swarmkit/libnetwork that are not the swarm control plane or
 # swarm networking (CLI tools, test helpers, generated code).
@@ -46,6 +48,9 @@ CALL = re.compile(
 )
 LEVEL = {"Error": "error", "Warn": "warning", "Warning": "warning",
          "Fatal": "fatal", "Panic": "panic"}
+# memberlist logs through a Go logger that libnetwork's NetworkDB turns into
+# logrus lines: `[ERR]` and `[WARN]` both become level=warning.
+MEMBERLIST = re.compile(r'Printf\(\s*"\[(ERR|WARN)\] (memberlist: (?:[^"\\\n]|\\.)*)"')
 STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|`([^`]*)`')
 
 
@@ -132,6 +137,11 @@ def template_of(args):
 def mine(gitdir, tag):
     paths = list(files(gitdir, tag))
     for path, src in read_all(gitdir, tag, paths):
+        if "/hashicorp/memberlist/" in path:
+            for m in MEMBERLIST.finditer(src):
+                line = src.count("\n", 0, m.start()) + 1
+                yield "warning", re.sub(r"\\(.)", r"\1", m.group(2)), path, line, False
+            continue
         for m in CALL.finditer(src):
             start = stmt_start(src, m.start())
             before = src[start:m.start()]
@@ -159,7 +169,8 @@ def short(path):
                     ("libnetwork/", "libnetwork/"),
                     ("vendor/github.com/docker/swarmkit/", "swarmkit/"),
                     ("vendor/github.com/moby/swarmkit/v2/", "swarmkit/"),
-                    ("vendor/github.com/moby/swarmkit/", "swarmkit/")]:
+                    ("vendor/github.com/moby/swarmkit/", "swarmkit/"),
+                    ("vendor/github.com/hashicorp/memberlist/", "memberlist/")]:
         if path.startswith(r):
             return name + path[len(r):]
     return path
