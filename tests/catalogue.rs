@@ -290,7 +290,13 @@ fn markdown(rows: &[Row], rules: &RuleSet) -> String {
          `tests/catalogue.rs` instantiates every template as a dockerd log line (`%s`, `%v`, … with\n\
          plausible values; the `error=` field where the code logs `WithError`) and runs it through\n\
          the rule matcher: a rule row must fire its rule, a not-a-problem row no warning/error\n\
-         rule, an unclassified row no rule at all.\n\n## Counts\n\n\
+         rule, an unclassified row no rule at all. Every rule named also carries matching and\n\
+         non-matching example lines of its own (`cargo test --lib rules`).\n\n\
+         To refresh after a Docker release: `tools/mine-messages.py <moby git dir> [TAG …]`\n\
+         lists the messages of the given tags; add new (level, template) rows to the TSV with a\n\
+         disposition, then `UPDATE_CATALOGUE=1 cargo test --test catalogue` rewrites this file.\n\
+         Messages that the daemon only returns to API callers (logged as `Handler for … returned\n\
+         error: …`) are listed where a rule matches them (the swarm address errors).\n\n## Counts\n\n\
          | level | rule | not a problem | left to the unclassified report | total |\n\
          |---|---:|---:|---:|---:|\n",
     );
