@@ -221,8 +221,10 @@ fn every_row_behaves_as_its_disposition_says() {
                 // Fed as often as the most demanding rule needs, so a
                 // threshold rule cannot hide.
                 let fired = findings(&rules, &line, 20);
+                // The safety net's own findings (`UNCLASSIFIED…`) are not rules.
                 let bad: Vec<String> = fired
                     .iter()
+                    .filter(|f| !f.id.starts_with("UNCLASSIFIED"))
                     .filter(|f| row.disposition == "unclassified" || f.severity >= Severity::Warning)
                     .map(|f| format!("{} ({})", f.id, f.severity.as_str()))
                     .collect();
