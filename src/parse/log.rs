@@ -14,8 +14,12 @@
 //! See research/formats.md §7 for every variant. Lines may be huge or hold
 //! U+FFFD from non-UTF-8 input; parsing is a byte scan, never a panic.
 
+mod golog;
 mod logrus;
+pub mod records;
 mod transport;
+
+pub use golog::strip_own_prefix;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -150,6 +154,12 @@ pub fn parse_line(line: &str, ctx: &LogContext) -> Option<LogRecord> {
         return None;
     }
     let mut rec = LogRecord::default();
+    if line.contains('\n') {
+        if let Some(map) = records::journal_fields(line) {
+            transport::journal_json(map, &mut rec);
+            return Some(finish(rec));
+        }
+    }
     if line.starts_with('{') {
         if let Ok(map) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line) {
             if ["__REALTIME_TIMESTAMP", "MESSAGE", "__CURSOR"]
@@ -173,6 +183,7 @@ pub fn parse_line(line: &str, ctx: &LogContext) -> Option<LogRecord> {
             body = strip_printk_stamp(body);
         }
         parse_body(body, &mut rec);
+        priority_level(p.priority, &mut rec);
     } else if !parse_body(line, &mut rec) {
         // An unknown prefix before a logrus line (formats.md §7.4: find
         // `time="` and treat what precedes it as transport).
@@ -209,8 +220,23 @@ fn parse_body(body: &str, rec: &mut LogRecord) -> bool {
     if logrus::parse_tty(body, rec) {
         return true;
     }
+    let (time, text) = golog::split_stamp(body);
+    if time.is_some() {
+        rec.time = time;
+    }
+    rec.level = golog::own_level(text);
     rec.msg = body.to_owned();
     false
+}
+
+/// A transport's priority (journald `PRIORITY`, syslog `<PRI>`) gives a
+/// level only to text without its own, and only at `err` (3) or worse:
+/// journald files every line of a daemon's output stream at `info` (6), so
+/// a lower priority says nothing about the line.
+pub(super) fn priority_level(priority: Option<u8>, rec: &mut LogRecord) {
+    if rec.level.is_none() && priority.is_some_and(|p| p <= 3) {
+        rec.level = Some(Level::Error);
+    }
 }
 
 /// rsyslog copies printk's `[  123.456789] ` into kernel messages.
