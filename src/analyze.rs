@@ -844,3 +844,6 @@ mod tests {
         assert!(!glob_match("logs/dockerd.log", "logs/kernel.log"));
     }
 }
+
+#[cfg(test)]
+mod format_tests;

@@ -175,7 +175,7 @@ pub fn template(msg: &str) -> String {
             r"|(?P<hex64>\b[0-9a-f]{64}\b)",
             r"|(?P<ipv4>\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?::\d{1,5})?\b)",
             r"|(?P<ipv6>\[?\b[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}\b\]?(?::\d{1,5})?)",
-            r"|(?P<word>\b[0-9a-z]{12}\b|\b[0-9a-z]{25}\b)",
+            r"|(?P<word>\b[0-9a-f]{8,63}\b|\b[0-9a-z]{25}\b)",
             r"|(?P<hostport>\b[A-Za-z][\w.-]*:\d{2,5}\b)",
             r"|(?P<dur>\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))*\b)",
             r"|(?P<num>\b0x[0-9a-fA-F]+\b|\b\d+(?:\.\d+)?\b)",
@@ -200,8 +200,9 @@ pub fn template(msg: &str) -> String {
                 "<n>".to_string()
             }
         } else if c.name("word").is_some() {
-            // Swarm ids (25) and short container or peer ids (12) mix
-            // letters and digits; plain words are kept.
+            // Swarm ids (25 characters), raft ids, short container and
+            // peer ids (hexadecimal) mix letters and digits; plain words
+            // are kept.
             let digits = all.bytes().any(|b| b.is_ascii_digit());
             let letters = all.bytes().any(|b| b.is_ascii_alphabetic());
             if digits && letters {
@@ -248,6 +249,7 @@ mod tests {
             "container <id>: peer \"…\" at <ip> and <addr> sent '…' <n>"
         );
         assert_eq!(template("peer 5d2a1e0c9b8f left at 10:20:30"), "peer <id> left at <n>");
+        assert_eq!(template("raft_id 9c6be28726ae35c from 738175eab0a1e608"), "raft_id <id> from <id>");
         // Plain words of id length stay.
         assert_eq!(template("abcdefghijkl failed"), "abcdefghijkl failed");
     }
