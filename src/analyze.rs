@@ -46,6 +46,9 @@ struct LogScan {
     /// without formatting a path for every line.
     file: (String, String, String),
     events: crate::timeline::Collector,
+    /// File and line of the last `level=panic` record: the Go `panic:`
+    /// line that follows it is the same event.
+    panic_at: Option<(String, usize)>,
 }
 
 impl LogScan {
@@ -56,6 +59,7 @@ impl LogScan {
             hosts: BTreeMap::new(),
             file: Default::default(),
             events: Default::default(),
+            panic_at: None,
         }
     }
 
@@ -127,12 +131,24 @@ impl LogScan {
             raw,
             engine_version: None,
         };
-        let own = source == LogSource::Dockerd
+        let mut own = source == LogSource::Dockerd
             && rec.level >= Some(Level::Error)
             && !rec
                 .program
                 .as_deref()
                 .is_some_and(|p| NOT_THE_DAEMON.contains(&p));
+        if rec.level == Some(Level::Panic) {
+            let go_panic = rec.msg.starts_with("panic: ");
+            let after_logrus = self
+                .panic_at
+                .as_ref()
+                .is_some_and(|(f, n)| *f == self.file.2 && l.line > *n && l.line - n <= 3);
+            if go_panic && after_logrus {
+                own = false;
+            } else if !go_panic {
+                self.panic_at = Some((self.file.2.clone(), l.line));
+            }
+        }
         if own {
             self.matcher.observe_or_keep(&ev, &unclassified_message(&rec));
         } else {

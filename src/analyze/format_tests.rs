@@ -262,3 +262,17 @@ Mar 07 03:40:15 contiv-aci-server4 systemd[1]: Started Docker Application Contai
     let found = scan(log);
     assert!(found.is_empty(), "{found:#?}");
 }
+
+#[test]
+fn a_logrus_panic_and_the_go_panic_after_it_are_one_event() {
+    // logrus.Panic logs the entry, then panics with it (the Go runtime
+    // prints a pointer value as its type and address). The shape only:
+    // moby itself has no Panic-level call today, so the message is a stand-in.
+    let log = r#"time="2017-06-24T13:01:29.831882449Z" level=panic msg="stand-in message of a logrus.Panic call"
+panic: (*logrus.Entry) 0xc42042e0f0
+goroutine 1 [running]:"#;
+    let found = scan(log);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!((found[0].count, found[0].severity), (1, Severity::Error));
+    assert_eq!(found[0].evidence[0].line, 1);
+}
