@@ -150,7 +150,7 @@ impl LogScan {
             }
         }
         if own {
-            self.matcher.observe_or_keep(&ev, &unclassified_message(&rec));
+            self.matcher.observe_or_keep(&ev, || unclassified_message(&rec));
         } else {
             self.matcher.observe(&ev);
         }

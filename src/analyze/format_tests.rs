@@ -104,13 +104,13 @@ fn wrappings(p: &str) -> Vec<(&'static str, String)> {
         (
             "-o verbose",
             format!(
-                "Wed 2018-03-28 15:08:16.065511 UTC [s=3cfe;i=3b98;b=167d;m=b427f8dec78;t=568786d48ff27;x=eef4]\n    PRIORITY=6\n    _HOSTNAME={HOST}\n    SYSLOG_IDENTIFIER=dockerd\n    MESSAGE={p}"
+                "Wed 2018-03-28 15:08:16.065511 UTC [s=3cfe;i=3b98;b=167d;m=b427f8dec78;t=5687a6064b7e7;x=eef4]\n    PRIORITY=6\n    _HOSTNAME={HOST}\n    SYSLOG_IDENTIFIER=dockerd\n    MESSAGE={p}"
             ),
         ),
         (
             "-o export",
             format!(
-                "__CURSOR=s=3cfe;i=3b98;b=167d;m=b427f8dec78;t=568786d48ff27;x=eef4\n__REALTIME_TIMESTAMP=1522249696065511\nPRIORITY=6\n_HOSTNAME={HOST}\nSYSLOG_IDENTIFIER=dockerd\nMESSAGE={p}\n"
+                "__CURSOR=s=3cfe;i=3b98;b=167d;m=b427f8dec78;t=5687a6064b7e7;x=eef4\n__REALTIME_TIMESTAMP=1522249696065511\nPRIORITY=6\n_HOSTNAME={HOST}\nSYSLOG_IDENTIFIER=dockerd\nMESSAGE={p}\n"
             ),
         ),
     ]

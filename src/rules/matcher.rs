@@ -97,7 +97,7 @@ impl LogMatcher {
     /// record no rule counted whose level is `error`, `fatal` or `panic`
     /// joins the unclassified group of its template, built from `message`
     /// (the record's message and its error, without ids or addresses).
-    pub fn observe_or_keep(&mut self, ev: &LogEvent, message: &str) {
+    pub fn observe_or_keep(&mut self, ev: &LogEvent, message: impl FnOnce() -> String) {
         if self.observe(ev) {
             return;
         }
@@ -110,7 +110,7 @@ impl LogMatcher {
             line: ev.line,
             time: ev.time,
             level,
-            message,
+            message: &message(),
             raw: ev.raw,
         });
     }

@@ -28,7 +28,12 @@ pub(crate) struct Unclassified {
     groups: HashMap<(String, String), BTreeMap<String, Acc>>,
     /// Lines of templates that did not fit under the caps.
     pub dropped: u64,
+    /// Message → template, so a repeated message is templated once.
+    memo: HashMap<String, String>,
 }
+
+/// Messages remembered with their template; the memo is emptied when full.
+const MEMO: usize = 4096;
 
 /// One unclassified line.
 pub(crate) struct Line<'a> {
@@ -45,8 +50,22 @@ pub(crate) struct Line<'a> {
 
 impl Unclassified {
     pub fn add(&mut self, l: &Line<'_>) {
-        let key = (l.level.to_string(), template(l.message));
-        self.add_keyed(key, l);
+        let t = match self.memo.get(l.message) {
+            Some(t) => t.clone(),
+            None => {
+                // Long messages are templated from their start (the title
+                // shows the first MAX_TEMPLATE characters anyway).
+                let t = cap_text(&template(&cap_text(l.message, 4 * MAX_TEMPLATE)), 2 * MAX_TEMPLATE);
+                if l.message.len() <= 1024 {
+                    if self.memo.len() >= MEMO {
+                        self.memo.clear();
+                    }
+                    self.memo.insert(l.message.to_string(), t.clone());
+                }
+                t
+            }
+        };
+        self.add_keyed((l.level.to_string(), t), l);
     }
 
     fn add_keyed(&mut self, key: (String, String), l: &Line<'_>) {
