@@ -731,6 +731,10 @@ fn docker_logs_timestamps_before_the_daemon_text() {
     assert_eq!(r.transport_time, Some(datetime!(2024-01-02 03:04:05.123456789 UTC)));
     let r = parse(r#"2024-01-02T03:04:05.123456789Z {"level":"error","msg":"y","time":"2024-01-02T03:04:05Z"}"#);
     assert_eq!((r.msg.as_str(), r.level), ("y", Some(Level::Error)));
+    let r = parse("2024-01-02T03:04:05.123456789Z panic: runtime error: index out of range");
+    assert_eq!((r.host, r.program, r.level), (None, None, Some(Level::Panic)));
+    let r = parse("2024-01-02T03:04:05.123456789Z 2024/01/02 03:04:05 [ERR] memberlist: x");
+    assert_eq!((r.host, r.level), (None, Some(Level::Error)));
     let r = parse("2024-01-02T03:04:05.123456789Z ERRO[0012] z   a=b");
     assert_eq!((r.msg.as_str(), r.level, r.field("a")), ("z", Some(Level::Error), Some("b")));
 }

@@ -49,7 +49,13 @@ pub(super) fn split_prefix<'a>(line: &'a str, ctx: &LogContext) -> Option<Prefix
             if looks_like_payload(rest.trim_start()) {
                 return Some(Prefix::bare(time, rest));
             }
-            return Some(host_tag(time, rest));
+            // journald and rsyslog always print a host after an ISO stamp;
+            // without one (`… panic: …`) the text is the payload.
+            let p = host_tag(time, rest);
+            if !p.host.is_some_and(plausible_host) {
+                return Some(Prefix::bare(time, rest));
+            }
+            return Some(p);
         }
         let (time, rest) = unix_stamp(line)?;
         return Some(host_tag(time, rest));
@@ -79,7 +85,14 @@ fn looks_like_payload(s: &str) -> bool {
         || s.starts_with("level=")
         || s.starts_with("msg=")
         || b.first() == Some(&b'{')
+        || super::golog::split_stamp(s).0.is_some()
         || (b.len() > 5 && b.get(4) == Some(&b'[') && b[..4].iter().all(u8::is_ascii_uppercase))
+}
+
+/// A syslog host field: a name or an address.
+fn plausible_host(h: &str) -> bool {
+    h.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':'))
 }
 
 /// `journalctl -o short-unix`: `1539879835.995919 host dockerd[1]: …`.
