@@ -104,7 +104,9 @@ impl LogScan {
         }
         self.events.line(l, &self.file.2, &rec);
         // A joined multi-line journal record is quoted by its message line.
-        let raw = if l.text.contains('\n') {
+        let joined = matches!(l.text.as_bytes().first(), Some(b'{' | b'_' | b'A'..=b'Z'))
+            && l.text.contains('\n');
+        let raw = if joined {
             l.text
                 .lines()
                 .map(str::trim)

@@ -154,7 +154,7 @@ pub fn parse_line(line: &str, ctx: &LogContext) -> Option<LogRecord> {
         return None;
     }
     let mut rec = LogRecord::default();
-    if line.contains('\n') {
+    if records::may_be_journal_record(line) {
         if let Some(map) = records::journal_fields(line) {
             transport::journal_json(map, &mut rec);
             return Some(finish(rec));

@@ -116,6 +116,21 @@ fn verbose_cursor(line: &str) -> Option<&str> {
     line.get(open + 2..line.len().checked_sub(1)?)
 }
 
+/// Cheap test, on the first bytes, for a joined `-o export` record
+/// (`__CURSOR=`) or `-o verbose` one (`Thu 2018-10-18 …`).
+pub(super) fn may_be_journal_record(text: &str) -> bool {
+    let b = text.as_bytes();
+    match b.first() {
+        Some(b'_') => text.starts_with("__CURSOR="),
+        Some(c) if c.is_ascii_uppercase() => {
+            b.get(3) == Some(&b' ')
+                && b.get(8) == Some(&b'-')
+                && b.get(4..8).is_some_and(|y| y.iter().all(u8::is_ascii_digit))
+        }
+        _ => false,
+    }
+}
+
 /// The fields of a joined `-o export` or `-o verbose` record, as journald's
 /// JSON would give them (`__REALTIME_TIMESTAMP` from the verbose header's
 /// cursor `t=`, hexadecimal microseconds). `None` for anything else.
