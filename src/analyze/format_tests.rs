@@ -276,3 +276,20 @@ goroutine 1 [running]:"#;
     assert_eq!((found[0].count, found[0].severity), (1, Severity::Error));
     assert_eq!(found[0].evidence[0].line, 1);
 }
+
+#[test]
+fn a_per_value_threshold_is_named_in_the_weak_signal() {
+    // GOS-03 needs 3 lines about one peer (GOS-02's no_match example).
+    let line = r#"time="2023-06-01T10:00:00.000000000Z" level=warning msg="memberlist: Was able to connect to node3-8b7c6d5e4f3a over TCP but UDP probes failed, network may be misconfigured""#;
+    let other = line.replace("node3-8b7c6d5e4f3a", "node4-1a2b3c4d5e6f");
+    let found = scan(&[line, line, &other].join("\n"));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = &found[0];
+    assert_eq!((f.id.as_str(), f.severity, f.count), ("WEAK-GOS-03", Severity::Info, 3));
+    assert!(
+        f.detail
+            .starts_with("seen 3 times (at most 2 for one peer), threshold 3 for one peer"),
+        "{}",
+        f.detail
+    );
+}
