@@ -107,11 +107,7 @@ impl LogScan {
         let joined = matches!(l.text.as_bytes().first(), Some(b'{' | b'_' | b'A'..=b'Z'))
             && l.text.contains('\n');
         let raw = if joined {
-            l.text
-                .lines()
-                .map(str::trim)
-                .find(|t| t.starts_with("MESSAGE") || t.starts_with("\"MESSAGE\""))
-                .unwrap_or(l.text)
+            crate::parse::log::records::quote(l.text)
         } else {
             l.text
         };

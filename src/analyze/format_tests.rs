@@ -293,3 +293,30 @@ fn a_per_value_threshold_is_named_in_the_weak_signal() {
         f.detail
     );
 }
+
+/// Windows Event Viewer text of two docker events, as pasted in
+/// MicrosoftDocs/Virtualization-Documentation#976 (an error, then an
+/// information event).
+const WINDOWS_EVENTS: &str = "The description for Event ID 1 from source docker cannot be found. Either the component that raises this event is not installed on your local computer or the installation is corrupted. You can install or repair the component on the local computer.
+
+If the event originated on another computer, the display information had to be saved with the event.
+
+The following information was included with the event: 
+
+Bulk sync to node b00acca8c0ea timed out
+The description for Event ID 1 from source docker cannot be found. Either the component that raises this event is not installed on your local computer or the installation is corrupted. You can install or repair the component on the local computer.
+
+If the event originated on another computer, the display information had to be saved with the event.
+
+The following information was included with the event: 
+
+NetworkDB stats hyperv-test2(1b7e31cb050e) - netID:mk4lpdhox1fdsxb512swlmqs0 leaving:false netPeers:2 entries:2 Queue qLen:0 netMsg/s:0
+";
+
+#[test]
+fn windows_event_viewer_text_is_read_per_event() {
+    let found = scan(WINDOWS_EVENTS);
+    assert_eq!(summary(&found), vec![("GOS-08".to_string(), 1, Severity::Error)]);
+    let e = &found[0].evidence[0];
+    assert_eq!((e.line, e.text.as_str()), (1, "Bulk sync to node b00acca8c0ea timed out"));
+}

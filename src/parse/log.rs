@@ -159,6 +159,10 @@ pub fn parse_line(line: &str, ctx: &LogContext) -> Option<LogRecord> {
             transport::journal_json(map, &mut rec);
             return Some(finish(rec));
         }
+        if let Some((id, msg, fields)) = records::win_event(line) {
+            windows_event(id, msg, fields, &mut rec);
+            return Some(finish(rec));
+        }
     }
     if line.starts_with('{') {
         if let Ok(map) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line) {
@@ -227,6 +231,22 @@ fn parse_body(body: &str, rec: &mut LogRecord) -> bool {
     rec.level = golog::own_level(text);
     rec.msg = body.to_owned();
     false
+}
+
+/// A docker event from the Windows event log. The daemon's event ids give
+/// the level only for panic (3), fatal (4) and debug (2), plus 10 when the
+/// event has fields; info, warning and error share id 1, so those records
+/// have no level (daemon/command/service_windows.go).
+fn windows_event(id: u32, msg: &str, fields: &str, rec: &mut LogRecord) {
+    rec.program = Some("docker".to_owned());
+    rec.level = match id % 10 {
+        2 => Some(Level::Debug),
+        3 => Some(Level::Panic),
+        4 => Some(Level::Fatal),
+        _ => None,
+    };
+    rec.msg = msg.to_owned();
+    logrus::parse_fields(fields, rec);
 }
 
 /// A transport's priority (journald `PRIORITY`, syslog `<PRI>`) gives a

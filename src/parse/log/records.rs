@@ -12,6 +12,11 @@
 //! __CURSOR=s=3cfe…;t=57883369f0f0f;x=eef4…       journalctl -o export (records end at a blank line)
 //! __REALTIME_TIMESTAMP=1539879835995919
 //! MESSAGE=time="…" level=info msg="…"
+//! The description for Event ID 1 from source docker cannot be found. …   Windows Event Viewer text
+//!
+//! The following information was included with the event:
+//!
+//! Bulk sync to node b00acca8c0ea timed out                                (message, then fields)
 //! ```
 //!
 //! A record is bounded ([`MAX_RECORD_LINES`], [`MAX_RECORD_BYTES`]): past
@@ -31,7 +36,17 @@ enum Mode {
     Pretty,
     Export,
     Verbose,
+    WinEvent,
 }
+
+/// How Windows Event Viewer shows a docker event whose message file is not
+/// registered (moby/moby#34917, #37943): the daemon's message and fields
+/// come after [`WIN_INCLUDED`].
+pub(super) const WIN_HEADER: &str = "The description for Event ID ";
+pub(super) const WIN_INCLUDED: &str = "The following information was included with the event:";
+/// Lines of one such event: header, blank, note, blank, the line above,
+/// blank, message, fields.
+const WIN_LINES: usize = 8;
 
 /// Joins the lines of one file into records, in order. Feed every line to
 /// [`Records::push`], then call [`Records::flush`] at the end of the file.
@@ -53,6 +68,7 @@ impl Records {
             let continues = match self.mode {
                 Mode::Pretty | Mode::Verbose => text.starts_with([' ', '\t']),
                 Mode::Export => true,
+                Mode::WinEvent => !text.starts_with(WIN_HEADER) && self.lines < WIN_LINES,
                 Mode::Single => false,
             };
             let last = match self.mode {
@@ -61,7 +77,7 @@ impl Records {
                 _ => false,
             };
             if continues || last {
-                if !text.trim().is_empty() {
+                if !text.trim().is_empty() || self.mode == Mode::WinEvent {
                     self.buf.push('\n');
                     self.buf.push_str(text);
                 }
@@ -103,6 +119,7 @@ fn start_of(text: &str) -> Mode {
     match text.as_bytes().first() {
         Some(b'{') if text.trim_end() == "{" => Mode::Pretty,
         Some(b'_') if text.starts_with("__CURSOR=") => Mode::Export,
+        Some(b'T') if text.starts_with(WIN_HEADER) => Mode::WinEvent,
         Some(c) if c.is_ascii_uppercase() && text.ends_with(']') && verbose_cursor(text).is_some() => {
             Mode::Verbose
         }
@@ -116,12 +133,49 @@ fn verbose_cursor(line: &str) -> Option<&str> {
     line.get(open + 2..line.len().checked_sub(1)?)
 }
 
+/// The line of a joined record that best quotes it: the journal's
+/// `MESSAGE`, or the message of a Windows event; the record itself when
+/// it is a single line.
+pub fn quote(record: &str) -> &str {
+    if !record.contains('\n') {
+        return record;
+    }
+    if record.starts_with(WIN_HEADER) {
+        if let Some((_, after)) = record.split_once(WIN_INCLUDED) {
+            if let Some(l) = after.lines().map(str::trim).find(|l| !l.is_empty()) {
+                return l;
+            }
+        }
+    }
+    record
+        .lines()
+        .map(str::trim)
+        .find(|t| t.starts_with("MESSAGE") || t.starts_with("\"MESSAGE\""))
+        .unwrap_or(record)
+}
+
+/// A joined Windows Event Viewer record: the event id, the message and the
+/// fields line (`k=v k=v`, empty when none).
+pub(super) fn win_event(record: &str) -> Option<(u32, &str, &str)> {
+    let rest = record.strip_prefix(WIN_HEADER)?;
+    let id = rest
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())?;
+    let (_, after) = record.split_once(WIN_INCLUDED)?;
+    let mut lines = after.lines().map(str::trim).filter(|l| !l.is_empty());
+    let msg = lines.next().unwrap_or("");
+    let fields = lines.next().unwrap_or("");
+    Some((id, msg, fields))
+}
+
 /// Cheap test, on the first bytes, for a joined `-o export` record
 /// (`__CURSOR=`) or `-o verbose` one (`Thu 2018-10-18 …`).
 pub(super) fn may_be_journal_record(text: &str) -> bool {
     let b = text.as_bytes();
     match b.first() {
         Some(b'_') => text.starts_with("__CURSOR="),
+        Some(b'T') if text.starts_with(WIN_HEADER) => true,
         Some(c) if c.is_ascii_uppercase() => {
             b.get(3) == Some(&b' ')
                 && b.get(8) == Some(&b'-')

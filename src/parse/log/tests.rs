@@ -783,3 +783,14 @@ fn multi_line_journal_records() {
         assert_eq!(r.transport_time, Some(datetime!(2018-10-18 16:23:55.995919 UTC)), "{rec}");
     }
 }
+
+#[test]
+fn windows_event_viewer_records() {
+    // moby/moby#37943: an event with fields (id 1 + 10).
+    let rec = "The description for Event ID 11 from source docker cannot be found. Either the component that raises this event is not installed on your local computer or the installation is corrupted. You can install or repair the component on the local computer.\n\nIf the event originated on another computer, the display information had to be saved with the event.\n\nThe following information was included with the event: \n\nsending event\nmodule=libcontainerd namespace=moby container=ccf93bafc7439e39b4aeebd8a9ed7a3ea02912b49c196220cf05a345d2c2fcd0 event=exit";
+    let r = parse(rec);
+    assert_eq!((r.msg.as_str(), r.level, r.program.as_deref()), ("sending event", None, Some("docker")));
+    assert_eq!((r.field("module"), r.field("event")), (Some("libcontainerd"), Some("exit")));
+    let fatal = rec.replace("Event ID 11", "Event ID 4");
+    assert_eq!(parse(&fatal).level, Some(Level::Fatal));
+}
