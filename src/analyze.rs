@@ -148,7 +148,8 @@ impl LogScan {
             }
         }
         if own {
-            self.matcher.observe_or_keep(&ev, || unclassified_message(&rec));
+            self.matcher
+                .observe_or_keep(&ev, || unclassified_message(&rec));
         } else {
             self.matcher.observe(&ev);
         }
@@ -239,9 +240,9 @@ fn scan_input(input: &Input, rules: &RuleSet) -> Result<Read> {
             batches += 1;
         };
         let mut add = |node: &str, path: &str, line: usize, text: &str, truncated: bool| {
-            let full = pending.as_ref().is_some_and(|b| {
-                b.node != node || b.path != path || b.lines.len() >= BATCH_LINES
-            });
+            let full = pending
+                .as_ref()
+                .is_some_and(|b| b.node != node || b.path != path || b.lines.len() >= BATCH_LINES);
             if full {
                 if let Some(b) = pending.take() {
                     send(b);
@@ -584,7 +585,9 @@ fn date_yearless_evidence(findings: &mut [Finding], cluster: &Cluster) {
 
 fn drop_out_of_range(findings: &mut Vec<Finding>, cluster: &Cluster, rules: &RuleSet) {
     findings.retain(|f| {
-        let id = f.id.strip_prefix(crate::rules::WEAK_PREFIX).unwrap_or(&f.id);
+        let id =
+            f.id.strip_prefix(crate::rules::WEAK_PREFIX)
+                .unwrap_or(&f.id);
         let Some(range) = rules
             .get(id)
             .and_then(|r| r.log.as_ref())

@@ -171,7 +171,10 @@ fn an_unknown_fatal_line_alone_is_an_error_finding() {
         "Unclassified fatal message: \"Error starting daemon: pid file found, ensure docker is not running or delete /var/run/docker.pid\""
     );
     assert_eq!(f.evidence[0].text, PAYLOADS[6]);
-    assert_eq!(f.first_seen, Some(time::macros::datetime!(2018-01-02 03:04:05.123456789 UTC)));
+    assert_eq!(
+        f.first_seen,
+        Some(time::macros::datetime!(2018-01-02 03:04:05.123456789 UTC))
+    );
 }
 
 #[test]
@@ -184,14 +187,19 @@ fn unknown_errors_are_grouped_by_template() {
     ]
     .join("\n");
     let found = scan(&log);
-    let raft: Vec<_> = found.iter().filter(|f| f.title.contains("raft_id")).collect();
+    let raft: Vec<_> = found
+        .iter()
+        .filter(|f| f.title.contains("raft_id"))
+        .collect();
     assert_eq!(raft.len(), 1, "{found:#?}");
     assert_eq!((raft[0].count, raft[0].severity), (2, Severity::Info));
     assert_eq!(
         raft[0].title,
         "Unclassified error message: \"received message intended for raft_id <id>\""
     );
-    assert!(found.iter().any(|f| f.title.contains("Failed to load container mount <id>: mount does not exist")));
+    assert!(found.iter().any(|f| f
+        .title
+        .contains("Failed to load container mount <id>: mount does not exist")));
 }
 
 #[test]
@@ -223,8 +231,15 @@ fn one_line_below_a_threshold_is_a_weak_signal() {
     let found = scan(PAYLOADS[1]);
     assert_eq!(found.len(), 1, "{found:#?}");
     let f = &found[0];
-    assert_eq!((f.id.as_str(), f.severity, f.count), ("WEAK-GOS-02", Severity::Info, 1));
-    assert!(f.detail.starts_with("seen 1 times, threshold 3"), "{}", f.detail);
+    assert_eq!(
+        (f.id.as_str(), f.severity, f.count),
+        ("WEAK-GOS-02", Severity::Info, 1)
+    );
+    assert!(
+        f.detail.starts_with("seen 1 times, threshold 3"),
+        "{}",
+        f.detail
+    );
     // Three fire the rule itself, and no weak signal.
     let three = [PAYLOADS[1]; 3].join("\n");
     let ids: Vec<String> = scan(&three).into_iter().map(|f| f.id).collect();
@@ -239,9 +254,15 @@ fn line_formats_without_logrus_fire_their_rules() {
     let found = summary(&scan(&[golog; 3].join("\n")));
     assert_eq!(found, vec![("GOS-02".to_string(), 3, Severity::Warning)]);
     let tty = "ERRO[0012] Error in joining gossip cluster : could not join node to memberlist: 1 error occurred:";
-    assert_eq!(summary(&scan(tty)), vec![("GOS-09".to_string(), 1, Severity::Error)]);
+    assert_eq!(
+        summary(&scan(tty)),
+        vec![("GOS-09".to_string(), 1, Severity::Error)]
+    );
     let json = r#"{"error":"could not join node to memberlist: 1 error occurred","level":"warning","msg":"Error in joining gossip cluster: join will be retried in background","time":"2025-03-01T10:00:00.000000000Z"}"#;
-    assert_eq!(summary(&scan(json)), vec![("GOS-09".to_string(), 1, Severity::Error)]);
+    assert_eq!(
+        summary(&scan(json)),
+        vec![("GOS-09".to_string(), 1, Severity::Error)]
+    );
 }
 
 #[test]
@@ -285,7 +306,10 @@ fn a_per_value_threshold_is_named_in_the_weak_signal() {
     let found = scan(&[line, line, &other].join("\n"));
     assert_eq!(found.len(), 1, "{found:#?}");
     let f = &found[0];
-    assert_eq!((f.id.as_str(), f.severity, f.count), ("WEAK-GOS-03", Severity::Info, 3));
+    assert_eq!(
+        (f.id.as_str(), f.severity, f.count),
+        ("WEAK-GOS-03", Severity::Info, 3)
+    );
     assert!(
         f.detail
             .starts_with("seen 3 times (at most 2 for one peer), threshold 3 for one peer"),
@@ -316,7 +340,13 @@ NetworkDB stats hyperv-test2(1b7e31cb050e) - netID:mk4lpdhox1fdsxb512swlmqs0 lea
 #[test]
 fn windows_event_viewer_text_is_read_per_event() {
     let found = scan(WINDOWS_EVENTS);
-    assert_eq!(summary(&found), vec![("GOS-08".to_string(), 1, Severity::Error)]);
+    assert_eq!(
+        summary(&found),
+        vec![("GOS-08".to_string(), 1, Severity::Error)]
+    );
     let e = &found[0].evidence[0];
-    assert_eq!((e.line, e.text.as_str()), (1, "Bulk sync to node b00acca8c0ea timed out"));
+    assert_eq!(
+        (e.line, e.text.as_str()),
+        (1, "Bulk sync to node b00acca8c0ea timed out")
+    );
 }

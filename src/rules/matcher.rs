@@ -3,8 +3,8 @@
 //! so a rule with both matchers yields one finding per node.
 
 use super::acc::{Acc, Captures, TaskSeen};
-use super::unclassified::{self, Unclassified};
 use super::schema::DISTINCT_TASK_CAPTURE;
+use super::unclassified::{self, Unclassified};
 use super::{Compiled, EngineFact, LogEvent, Rule, TaskEvent};
 use crate::finding::{Evidence, Finding};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -101,7 +101,10 @@ impl LogMatcher {
         if self.observe(ev) {
             return;
         }
-        let Some(level) = ev.level.filter(|l| matches!(*l, "error" | "fatal" | "panic")) else {
+        let Some(level) = ev
+            .level
+            .filter(|l| matches!(*l, "error" | "fatal" | "panic"))
+        else {
             return;
         };
         self.unclassified.add(&unclassified::Line {
@@ -211,9 +214,8 @@ impl LogMatcher {
             let Some(rule) = self.set.rules.get(ri) else {
                 continue;
             };
-            let (fired, below): (BTreeMap<String, Acc>, BTreeMap<String, Acc>) = by_node
-                .into_iter()
-                .partition(|(_, acc)| fires(rule, acc));
+            let (fired, below): (BTreeMap<String, Acc>, BTreeMap<String, Acc>) =
+                by_node.into_iter().partition(|(_, acc)| fires(rule, acc));
             let mut fired = fired;
             if fired.is_empty() {
                 for (node, acc) in below.into_iter().filter(|(_, a)| a.count > 0 && a.notable) {

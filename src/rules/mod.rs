@@ -26,8 +26,8 @@ mod tests;
 mod tests_distinct;
 
 pub use matcher::{LogMatcher, WEAK_PREFIX};
-pub use unclassified::ID_PREFIX as UNCLASSIFIED_PREFIX;
 pub use rule::{Condition, EngineRange, LogSpec, Rule, TaskSpec, VersionSpec};
+pub use unclassified::ID_PREFIX as UNCLASSIFIED_PREFIX;
 
 use crate::error::Error;
 use crate::finding::Finding;
@@ -310,7 +310,8 @@ pub(crate) fn template(rule: &Rule) -> Finding {
 /// `s` without `prefix`, compared in any case.
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 /// Ids must differ in more than case, so `rules explain` can take any case.

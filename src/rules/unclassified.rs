@@ -55,7 +55,10 @@ impl Unclassified {
             None => {
                 // Long messages are templated from their start (the title
                 // shows the first MAX_TEMPLATE characters anyway).
-                let t = cap_text(&template(&cap_text(l.message, 4 * MAX_TEMPLATE)), 2 * MAX_TEMPLATE);
+                let t = cap_text(
+                    &template(&cap_text(l.message, 4 * MAX_TEMPLATE)),
+                    2 * MAX_TEMPLATE,
+                );
                 if l.message.len() <= 1024 {
                     if self.memo.len() >= MEMO {
                         self.memo.clear();
@@ -88,7 +91,11 @@ impl Unclassified {
             .keys()
             .filter(|(lv, _)| is_fatal(lv) == fatal)
             .count();
-        same < if fatal { MAX_FATAL_GROUPS } else { MAX_ERROR_GROUPS }
+        same < if fatal {
+            MAX_FATAL_GROUPS
+        } else {
+            MAX_ERROR_GROUPS
+        }
     }
 
     /// Folds `other` in; groups beyond the caps are counted as dropped.
@@ -142,7 +149,11 @@ fn is_fatal(level: &str) -> bool {
 /// The finding skeleton of one template.
 fn finding(level: &str, template: &str) -> Finding {
     let fatal = is_fatal(level);
-    let severity = if fatal { Severity::Error } else { Severity::Info };
+    let severity = if fatal {
+        Severity::Error
+    } else {
+        Severity::Info
+    };
     let consequence = if fatal {
         "At fatal or panic level the daemon stops (or crashes) right after logging it."
     } else {
@@ -150,7 +161,10 @@ fn finding(level: &str, template: &str) -> Finding {
          the daemon called an error goes unseen, not because it is known to matter."
     };
     Finding {
-        id: format!("{ID_PREFIX}{:08x}", hash(&format!("{level}\0{template}")) >> 32),
+        id: format!(
+            "{ID_PREFIX}{:08x}",
+            hash(&format!("{level}\0{template}")) >> 32
+        ),
         title: format!(
             "Unclassified {level} message: \"{}\"",
             cap_text(template, MAX_TEMPLATE)
@@ -267,8 +281,14 @@ mod tests {
             template("container 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef: peer \"node-1\" at [fe80::1]:7946 and mgr1:2377 sent 'x' 0x1f"),
             "container <id>: peer \"…\" at <ip> and <addr> sent '…' <n>"
         );
-        assert_eq!(template("peer 5d2a1e0c9b8f left at 10:20:30"), "peer <id> left at <n>");
-        assert_eq!(template("raft_id 9c6be28726ae35c from 738175eab0a1e608"), "raft_id <id> from <id>");
+        assert_eq!(
+            template("peer 5d2a1e0c9b8f left at 10:20:30"),
+            "peer <id> left at <n>"
+        );
+        assert_eq!(
+            template("raft_id 9c6be28726ae35c from 738175eab0a1e608"),
+            "raft_id <id> from <id>"
+        );
         // Plain words of id length stay.
         assert_eq!(template("abcdefghijkl failed"), "abcdefghijkl failed");
     }
@@ -290,9 +310,25 @@ mod tests {
             .map(|i| format!("distinct message {}", "x".repeat(i + 1)))
             .collect();
         for m in &msgs {
-            u.add(&Line { node: "n", file: "n/logs/dockerd.log", line: 1, time: None, level: "error", message: m, raw: m });
+            u.add(&Line {
+                node: "n",
+                file: "n/logs/dockerd.log",
+                line: 1,
+                time: None,
+                level: "error",
+                message: m,
+                raw: m,
+            });
         }
-        u.add(&Line { node: "n", file: "n/logs/dockerd.log", line: 2, time: None, level: "fatal", message: "boom", raw: "boom" });
+        u.add(&Line {
+            node: "n",
+            file: "n/logs/dockerd.log",
+            line: 2,
+            time: None,
+            level: "fatal",
+            message: "boom",
+            raw: "boom",
+        });
         assert_eq!(u.dropped, 5);
         let found = u.finish();
         assert_eq!(found.len(), MAX_ERROR_GROUPS + 1);

@@ -82,7 +82,10 @@ mod tests {
         assert_eq!(rest, "[ERR] memberlist: x");
         let (t, _) = split_stamp("2018/03/09 17:22:29.123456 hello");
         assert_eq!(t, Some(datetime!(2018-03-09 17:22:29.123456 UTC)));
-        assert_eq!(split_stamp("2018-03-09 17:22:29 x"), (None, "2018-03-09 17:22:29 x"));
+        assert_eq!(
+            split_stamp("2018-03-09 17:22:29 x"),
+            (None, "2018-03-09 17:22:29 x")
+        );
         assert_eq!(split_stamp("2018/03/09"), (None, "2018/03/09"));
     }
 
@@ -92,7 +95,10 @@ mod tests {
         assert_eq!(own_level("[WARN] memberlist: x"), Some(Level::Warning));
         assert_eq!(own_level("[DEBUG] memberlist: x"), Some(Level::Debug));
         assert_eq!(own_level("panic: runtime error: x"), Some(Level::Panic));
-        assert_eq!(own_level("fatal error: concurrent map writes"), Some(Level::Fatal));
+        assert_eq!(
+            own_level("fatal error: concurrent map writes"),
+            Some(Level::Fatal)
+        );
         assert_eq!(own_level("goroutine 1 [running]:"), None);
         assert_eq!(
             strip_own_prefix("2018/03/09 17:22:29 [ERR] memberlist: Failed"),

@@ -120,7 +120,9 @@ fn start_of(text: &str) -> Mode {
         Some(b'{') if text.trim_end() == "{" => Mode::Pretty,
         Some(b'_') if text.starts_with("__CURSOR=") => Mode::Export,
         Some(b'T') if text.starts_with(WIN_HEADER) => Mode::WinEvent,
-        Some(c) if c.is_ascii_uppercase() && text.ends_with(']') && verbose_cursor(text).is_some() => {
+        Some(c)
+            if c.is_ascii_uppercase() && text.ends_with(']') && verbose_cursor(text).is_some() =>
+        {
             Mode::Verbose
         }
         _ => Mode::Single,
@@ -158,10 +160,7 @@ pub fn quote(record: &str) -> &str {
 /// fields line (`k=v k=v`, empty when none).
 pub(super) fn win_event(record: &str) -> Option<(u32, &str, &str)> {
     let rest = record.strip_prefix(WIN_HEADER)?;
-    let id = rest
-        .split(' ')
-        .next()
-        .and_then(|n| n.parse().ok())?;
+    let id = rest.split(' ').next().and_then(|n| n.parse().ok())?;
     let (_, after) = record.split_once(WIN_INCLUDED)?;
     let mut lines = after.lines().map(str::trim).filter(|l| !l.is_empty());
     let msg = lines.next().unwrap_or("");
@@ -179,7 +178,8 @@ pub(super) fn may_be_journal_record(text: &str) -> bool {
         Some(c) if c.is_ascii_uppercase() => {
             b.get(3) == Some(&b' ')
                 && b.get(8) == Some(&b'-')
-                && b.get(4..8).is_some_and(|y| y.iter().all(u8::is_ascii_digit))
+                && b.get(4..8)
+                    .is_some_and(|y| y.iter().all(u8::is_ascii_digit))
         }
         _ => false,
     }
@@ -243,7 +243,12 @@ mod tests {
         let got = group("a\nb\n\nc");
         assert_eq!(
             got,
-            vec![(1, "a".into()), (2, "b".into()), (3, "".into()), (4, "c".into())]
+            vec![
+                (1, "a".into()),
+                (2, "b".into()),
+                (3, "".into()),
+                (4, "c".into())
+            ]
         );
     }
 
