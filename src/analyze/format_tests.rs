@@ -57,6 +57,14 @@ const PAYLOADS: &[&str] = &[
     r#"time="2018-01-02T03:04:05.123456789Z" level=fatal msg="Error starting daemon: pid file found, ensure docker is not running or delete /var/run/docker.pid""#,
 ];
 
+/// logrus JSON payloads (`"log-format": "json"`, Docker 25+; formats.md §7.2).
+const JSON_PAYLOADS: &[&str] = &[
+    r#"{"error":"context canceled","level":"error","module":"node/agent","msg":"agent: session failed","node.id":"x7pkp21hsytl21u6mw05fhymr","time":"2025-01-06T10:11:12.123456789Z"}"#,
+    r#"{"level":"info","msg":"NetworkDB stats node1(b75af94506db) - netID:nn156v133ppluelo8fp5ap5gg leaving:false netPeers:3 entries:13 Queue qLen:0 netMsg/s:0","time":"2025-08-19T11:20:54.092795171Z"}"#,
+    r#"{"error":"could not join node to memberlist: 1 error occurred:\n\t* Failed to join 198.18.0.11:7946: dial tcp 198.18.0.11:7946: connect: connection refused","level":"warning","msg":"Error in joining gossip cluster: join will be retried in background","time":"2025-03-01T10:00:00.000000000Z"}"#,
+    r#"{"level":"error","msg":"received message intended for raft_id 9c6be28726ae35c","from":"738175eab0a1e608","raft_id":"45e6d605b899e60a","time":"2025-05-03T15:43:16.346095028Z"}"#,
+];
+
 const STAMP: &str = "2018-03-28T15:08:16.065511";
 const UNIX: &str = "1522249696.065511";
 const HOST: &str = "mgr1";
@@ -137,6 +145,22 @@ proptest! {
         let lines: Vec<&str> = picks
             .iter()
             .flat_map(|&(i, n)| std::iter::repeat_n(PAYLOADS[i], n))
+            .collect();
+        let want = summary(&scan(&log_of(&lines, 0)));
+        for (w, (name, _)) in wrappings("x").iter().enumerate().skip(1) {
+            let got = summary(&scan(&log_of(&lines, w)));
+            prop_assert_eq!(&got, &want, "{}", name);
+        }
+    }
+
+    /// The same for the daemon's JSON log format.
+    #[test]
+    fn same_json_payload_same_findings_under_every_prefix(
+        picks in proptest::collection::vec((0..JSON_PAYLOADS.len(), 1usize..4), 1..5)
+    ) {
+        let lines: Vec<&str> = picks
+            .iter()
+            .flat_map(|&(i, n)| std::iter::repeat_n(JSON_PAYLOADS[i], n))
             .collect();
         let want = summary(&scan(&log_of(&lines, 0)));
         for (w, (name, _)) in wrappings("x").iter().enumerate().skip(1) {
