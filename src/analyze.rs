@@ -6,7 +6,8 @@ use crate::bundle::{self, Input, Limits, LogLine, NodeBundle};
 use crate::error::Result;
 use crate::finding::{consolidate, Finding};
 use crate::model::{self, Cluster};
-use crate::parse::log::{parse_line, LogContext};
+use crate::parse::log::records::Records;
+use crate::parse::log::{parse_line, strip_own_prefix, Level, LogContext, LogRecord};
 use crate::report::{ClusterSummary, Coverage, NodeCoverage, NodeSummary, NotRun, Report};
 use crate::rules::{EngineFact, LogEvent, LogMatcher, LogSource, RuleSet, TaskEvent};
 use rayon::prelude::*;
@@ -45,6 +46,9 @@ struct LogScan {
     /// without formatting a path for every line.
     file: (String, String, String),
     events: crate::timeline::Collector,
+    /// File and line of the last `level=panic` record: the Go `panic:`
+    /// line that follows it is the same event.
+    panic_at: Option<(String, usize)>,
 }
 
 impl LogScan {
@@ -55,6 +59,7 @@ impl LogScan {
             hosts: BTreeMap::new(),
             file: Default::default(),
             events: Default::default(),
+            panic_at: None,
         }
     }
 
@@ -98,6 +103,14 @@ impl LogScan {
             );
         }
         self.events.line(l, &self.file.2, &rec);
+        // A joined multi-line journal record is quoted by its message line.
+        let joined = matches!(l.text.as_bytes().first(), Some(b'{' | b'_' | b'A'..=b'Z'))
+            && l.text.contains('\n');
+        let raw = if joined {
+            crate::parse::log::records::quote(l.text)
+        } else {
+            l.text
+        };
         // A year-less stamp before any dated line of this node (in this
         // worker) has no trustworthy time: the finding quotes the line but
         // does not date it. The timeline re-dates such lines from the
@@ -105,7 +118,7 @@ impl LogScan {
         let time = rec
             .time
             .filter(|t| known_year.is_some() || t.year() != YEAR_UNKNOWN);
-        self.matcher.observe(&LogEvent {
+        let ev = LogEvent {
             node: l.node,
             file: &self.file.2,
             line: l.line,
@@ -113,10 +126,52 @@ impl LogScan {
             level: rec.level.map(|lv| lv.as_str()),
             source,
             haystack: &haystack,
-            raw: l.text,
+            raw,
             engine_version: None,
-        });
+        };
+        let mut own = source == LogSource::Dockerd
+            && rec.level >= Some(Level::Error)
+            && !rec
+                .program
+                .as_deref()
+                .is_some_and(|p| NOT_THE_DAEMON.contains(&p));
+        if rec.level == Some(Level::Panic) {
+            let go_panic = rec.msg.starts_with("panic: ");
+            let after_logrus = self
+                .panic_at
+                .as_ref()
+                .is_some_and(|(f, n)| *f == self.file.2 && l.line > *n && l.line - n <= 3);
+            if go_panic && after_logrus {
+                own = false;
+            } else if !go_panic {
+                self.panic_at = Some((self.file.2.clone(), l.line));
+            }
+        }
+        if own {
+            self.matcher
+                .observe_or_keep(&ev, || unclassified_message(&rec));
+        } else {
+            self.matcher.observe(&ev);
+        }
     }
+}
+
+/// Programs in a daemon log whose error lines are not the daemon's own
+/// (systemd's unit messages, the kernel's), so never unclassified.
+const NOT_THE_DAEMON: &[&str] = &["systemd", "kernel"];
+
+/// What an unclassified line is grouped by: its message without a Go `log`
+/// stamp or level tag, and its `error` field (logrus puts the cause there).
+fn unclassified_message(rec: &LogRecord) -> String {
+    let mut text = strip_own_prefix(&rec.msg).to_string();
+    if let Some(e) = rec.field("error").or_else(|| rec.field("err")) {
+        text.push_str(" error=");
+        text.push_str(e);
+    }
+    if text.trim().is_empty() {
+        text = rec.haystack();
+    }
+    text
 }
 
 /// The placeholder year given to year-less stamps when no dated line told
@@ -184,24 +239,42 @@ fn scan_input(input: &Input, rules: &RuleSet) -> Result<Read> {
             let _ = senders[batches % LOG_WORKERS].send((batches, b));
             batches += 1;
         };
-        let read = input.read(&mut |l: &LogLine<'_>| {
-            let full = pending.as_ref().is_some_and(|b| {
-                b.node != l.node || b.path != l.path || b.lines.len() >= BATCH_LINES
-            });
+        let mut add = |node: &str, path: &str, line: usize, text: &str, truncated: bool| {
+            let full = pending
+                .as_ref()
+                .is_some_and(|b| b.node != node || b.path != path || b.lines.len() >= BATCH_LINES);
             if full {
                 if let Some(b) = pending.take() {
                     send(b);
                 }
             }
             let b = pending.get_or_insert_with(|| LineBatch {
-                node: l.node.to_string(),
-                path: l.path.to_string(),
+                node: node.to_string(),
+                path: path.to_string(),
                 buf: String::new(),
                 lines: Vec::with_capacity(BATCH_LINES),
             });
-            b.buf.push_str(l.text);
-            b.lines.push((l.line, l.truncated, b.buf.len()));
+            b.buf.push_str(text);
+            b.lines.push((line, truncated, b.buf.len()));
+        };
+        // Multi-line journal records (json-pretty, verbose, export) are
+        // joined here, before lines are dealt out to workers.
+        let mut records = Records::default();
+        let mut file: (String, String) = Default::default();
+        let read = input.read(&mut |l: &LogLine<'_>| {
+            if file.0 != l.node || file.1 != l.path {
+                let (node, path) = &file;
+                records.flush(&mut |n, t, c| add(node, path, n, t, c));
+                file = (l.node.to_string(), l.path.to_string());
+            }
+            records.push(l.line, l.text, l.truncated, &mut |n, t, c| {
+                add(l.node, l.path, n, t, c)
+            });
         });
+        {
+            let (node, path) = &file;
+            records.flush(&mut |n, t, c| add(node, path, n, t, c));
+        }
         if let Some(b) = pending.take() {
             send(b);
         }
@@ -272,6 +345,16 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     // matches both (`distinct = "task"`) counts each task once.
     let tasks_file = cluster.cluster_file("swarm/tasks.json");
     matcher.observe_tasks(&task_events(&cluster, &tasks_file));
+    let dropped = matcher.unclassified_dropped();
+    if dropped > 0 {
+        input_notes.push(bundle::Note {
+            path: String::new(),
+            message: format!(
+                "{dropped} error-level log line(s) of too many distinct messages are not in \
+                 the unclassified findings"
+            ),
+        });
+    }
     let mut findings = matcher.finish();
     findings
         .retain(|f| f.nodes.is_empty() || !f.nodes.iter().all(|n| cluster.set_aside.contains(n)));
@@ -502,8 +585,11 @@ fn date_yearless_evidence(findings: &mut [Finding], cluster: &Cluster) {
 
 fn drop_out_of_range(findings: &mut Vec<Finding>, cluster: &Cluster, rules: &RuleSet) {
     findings.retain(|f| {
+        let id =
+            f.id.strip_prefix(crate::rules::WEAK_PREFIX)
+                .unwrap_or(&f.id);
         let Some(range) = rules
-            .get(&f.id)
+            .get(id)
             .and_then(|r| r.log.as_ref())
             .and_then(|l| l.engine.as_ref())
         else {
@@ -775,3 +861,6 @@ mod tests {
         assert!(!glob_match("logs/dockerd.log", "logs/kernel.log"));
     }
 }
+
+#[cfg(test)]
+mod format_tests;

@@ -14,8 +14,12 @@
 //! See research/formats.md §7 for every variant. Lines may be huge or hold
 //! U+FFFD from non-UTF-8 input; parsing is a byte scan, never a panic.
 
+mod golog;
 mod logrus;
+pub mod records;
 mod transport;
+
+pub use golog::strip_own_prefix;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -150,6 +154,16 @@ pub fn parse_line(line: &str, ctx: &LogContext) -> Option<LogRecord> {
         return None;
     }
     let mut rec = LogRecord::default();
+    if records::may_be_journal_record(line) {
+        if let Some(map) = records::journal_fields(line) {
+            transport::journal_json(map, &mut rec);
+            return Some(finish(rec));
+        }
+        if let Some((id, msg, fields)) = records::win_event(line) {
+            windows_event(id, msg, fields, &mut rec);
+            return Some(finish(rec));
+        }
+    }
     if line.starts_with('{') {
         if let Ok(map) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line) {
             if ["__REALTIME_TIMESTAMP", "MESSAGE", "__CURSOR"]
@@ -173,6 +187,7 @@ pub fn parse_line(line: &str, ctx: &LogContext) -> Option<LogRecord> {
             body = strip_printk_stamp(body);
         }
         parse_body(body, &mut rec);
+        priority_level(p.priority, &mut rec);
     } else if !parse_body(line, &mut rec) {
         // An unknown prefix before a logrus line (formats.md §7.4: find
         // `time="` and treat what precedes it as transport).
@@ -209,8 +224,39 @@ fn parse_body(body: &str, rec: &mut LogRecord) -> bool {
     if logrus::parse_tty(body, rec) {
         return true;
     }
+    let (time, text) = golog::split_stamp(body);
+    if time.is_some() {
+        rec.time = time;
+    }
+    rec.level = golog::own_level(text);
     rec.msg = body.to_owned();
     false
+}
+
+/// A docker event from the Windows event log. The daemon's event ids give
+/// the level only for panic (3), fatal (4) and debug (2), plus 10 when the
+/// event has fields; info, warning and error share id 1, so those records
+/// have no level (daemon/command/service_windows.go).
+fn windows_event(id: u32, msg: &str, fields: &str, rec: &mut LogRecord) {
+    rec.program = Some("docker".to_owned());
+    rec.level = match id % 10 {
+        2 => Some(Level::Debug),
+        3 => Some(Level::Panic),
+        4 => Some(Level::Fatal),
+        _ => None,
+    };
+    rec.msg = msg.to_owned();
+    logrus::parse_fields(fields, rec);
+}
+
+/// A transport's priority (journald `PRIORITY`, syslog `<PRI>`) gives a
+/// level only to text without its own, and only at `err` (3) or worse:
+/// journald files every line of a daemon's output stream at `info` (6), so
+/// a lower priority says nothing about the line.
+pub(super) fn priority_level(priority: Option<u8>, rec: &mut LogRecord) {
+    if rec.level.is_none() && priority.is_some_and(|p| p <= 3) {
+        rec.level = Some(Level::Error);
+    }
 }
 
 /// rsyslog copies printk's `[  123.456789] ` into kernel messages.

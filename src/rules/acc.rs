@@ -28,6 +28,9 @@ type Key = (String, usize);
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Acc {
     pub count: u64,
+    /// Some line was at level warning or above, or had no level: a rule
+    /// below its threshold is only a weak signal when it saw such a line.
+    pub notable: bool,
     pub first_seen: Option<OffsetDateTime>,
     pub last_seen: Option<OffsetDateTime>,
     first: Vec<(Key, String)>,
@@ -143,6 +146,7 @@ impl Acc {
 
     pub fn merge(&mut self, other: Acc) {
         self.count += other.count;
+        self.notable |= other.notable;
         self.first_seen = min_opt(self.first_seen, other.first_seen);
         self.last_seen = max_opt(self.last_seen, other.last_seen);
         for e in other.first {

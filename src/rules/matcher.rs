@@ -4,6 +4,7 @@
 
 use super::acc::{Acc, Captures, TaskSeen};
 use super::schema::DISTINCT_TASK_CAPTURE;
+use super::unclassified::{self, Unclassified};
 use super::{Compiled, EngineFact, LogEvent, Rule, TaskEvent};
 use crate::finding::{Evidence, Finding};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -19,6 +20,8 @@ pub struct LogMatcher {
     set: Arc<Compiled>,
     /// rule index → node → accumulator.
     acc: HashMap<usize, HashMap<String, Acc>>,
+    /// Error-level lines no rule matched.
+    unclassified: Unclassified,
 }
 
 impl LogMatcher {
@@ -26,15 +29,17 @@ impl LogMatcher {
         LogMatcher {
             set,
             acc: HashMap::new(),
+            unclassified: Unclassified::default(),
         }
     }
 
-    /// Matches one record.
-    pub fn observe(&mut self, ev: &LogEvent) {
+    /// Matches one record. True when some rule counted it.
+    pub fn observe(&mut self, ev: &LogEvent) -> bool {
         let set = &*self.set;
         if !set.log_set.is_match(ev.haystack) {
-            return;
+            return false;
         }
+        let mut matched = false;
         let mut last_rule = usize::MAX;
         for si in set.log_set.matches(ev.haystack).iter() {
             let Some(&(ri, pi)) = set.log_owner.get(si) else {
@@ -52,12 +57,14 @@ impl LogMatcher {
             if !spec.admits(ev) || spec.excluded(ev.haystack) {
                 continue;
             }
+            matched = true;
             let by_node = self.acc.entry(ri).or_default();
             let acc = match by_node.get_mut(ev.node) {
                 Some(a) => a,
                 None => by_node.entry(ev.node.to_string()).or_default(),
             };
             acc.add(ev.file, ev.line, ev.time, || ev.raw.to_string());
+            acc.notable |= !matches!(ev.level, Some("info" | "debug" | "trace"));
             let mut values: Vec<(&str, &str)> = Vec::new();
             if let Some(re) = spec.patterns.get(pi) {
                 if re.capture_names().flatten().next().is_some() {
@@ -83,6 +90,38 @@ impl LogMatcher {
                 }
             }
         }
+        matched
+    }
+
+    /// Matches `ev` against the rules like [`LogMatcher::observe`]; a
+    /// record no rule counted whose level is `error`, `fatal` or `panic`
+    /// joins the unclassified group of its template, built from `message`
+    /// (the record's message and its error, without ids or addresses).
+    pub fn observe_or_keep(&mut self, ev: &LogEvent, message: impl FnOnce() -> String) {
+        if self.observe(ev) {
+            return;
+        }
+        let Some(level) = ev
+            .level
+            .filter(|l| matches!(*l, "error" | "fatal" | "panic"))
+        else {
+            return;
+        };
+        self.unclassified.add(&unclassified::Line {
+            node: ev.node,
+            file: ev.file,
+            line: ev.line,
+            time: ev.time,
+            level,
+            message: &message(),
+            raw: ev.raw,
+        });
+    }
+
+    /// Error-level lines left out of the unclassified findings because
+    /// there were too many distinct messages.
+    pub fn unclassified_dropped(&self) -> u64 {
+        self.unclassified.dropped
     }
 
     /// Matches the task rules against `tasks` (from `swarm/tasks.json`) into
@@ -142,6 +181,7 @@ impl LogMatcher {
             Arc::ptr_eq(&self.set, &other.set),
             "matchers of different rule sets"
         );
+        self.unclassified.merge(other.unclassified);
         for (ri, by_node) in other.acc {
             let mine = self.acc.entry(ri).or_default();
             for (node, acc) in by_node {
@@ -159,6 +199,13 @@ impl LogMatcher {
     /// the node reached its `min_count`), sorted by rule id then node. Every
     /// finding of a rule carries the same `detail`, the captured values of
     /// all those nodes, so findings merged across nodes describe them once.
+    ///
+    /// A log rule seen on some node but below its threshold everywhere is
+    /// a weak signal: one info finding per such node, `WEAK-<rule id>`,
+    /// when one of its lines was at level warning or above (or had none):
+    /// an info line below a threshold is the normal case the threshold
+    /// is there for (one gossip join, one election).
+    /// Then the unclassified groups, `UNCLASSIFIED-<hash>`.
     pub fn finish(self) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut rules: Vec<_> = self.acc.into_iter().collect();
@@ -167,10 +214,15 @@ impl LogMatcher {
             let Some(rule) = self.set.rules.get(ri) else {
                 continue;
             };
-            let mut fired: BTreeMap<String, Acc> = by_node
-                .into_iter()
-                .filter(|(_, acc)| fires(rule, acc))
-                .collect();
+            let (fired, below): (BTreeMap<String, Acc>, BTreeMap<String, Acc>) =
+                by_node.into_iter().partition(|(_, acc)| fires(rule, acc));
+            let mut fired = fired;
+            if fired.is_empty() {
+                for (node, acc) in below.into_iter().filter(|(_, a)| a.count > 0 && a.notable) {
+                    out.push(weak_finding(rule, &node, acc));
+                }
+                continue;
+            }
             let mut captures = Captures::default();
             if rule.distinct_tasks {
                 count_tasks(&mut fired, &mut captures);
@@ -183,8 +235,45 @@ impl LogMatcher {
                 out.push(acc.into_finding(rule, &node, detail.clone()));
             }
         }
+        out.extend(self.unclassified.finish());
         out
     }
+}
+
+/// Prefix of the id of a rule's below-threshold finding.
+pub const WEAK_PREFIX: &str = "WEAK-";
+
+/// The info finding of a log rule seen on `node` fewer times than its
+/// threshold: "seen N times, threshold M".
+fn weak_finding(rule: &Rule, node: &str, acc: Acc) -> Finding {
+    let (min, per) = match &rule.log {
+        Some(spec) => (spec.min_count, spec.per.clone()),
+        None => (1, None),
+    };
+    let seen = match &per {
+        Some(name) => format!(
+            "seen {} times (at most {} for one {name}), threshold {min} for one {name}",
+            acc.count,
+            acc.max_per(name)
+        ),
+        None => format!("seen {} times, threshold {min}", acc.count),
+    };
+    let captures = acc.captures.detail();
+    let detail = if captures.is_empty() {
+        seen
+    } else {
+        format!("{seen}\n{captures}")
+    };
+    let mut f = acc.into_finding(rule, node, detail);
+    f.id = format!("{WEAK_PREFIX}{}", rule.id);
+    f.title = format!("Below threshold: {}", rule.title);
+    f.severity = crate::finding::Severity::Info;
+    f.explanation = format!(
+        "The signature of {} was seen, but fewer times than the rule needs to fire, so on its \
+         own it proves nothing; in a short log excerpt it may be all there is. {}",
+        rule.id, rule.explanation
+    );
+    f
 }
 
 /// True when the rule fires on what `acc` saw: a log rule once `min_count`

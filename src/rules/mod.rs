@@ -18,14 +18,16 @@ mod load;
 mod matcher;
 mod rule;
 pub mod schema;
+pub mod unclassified;
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_distinct;
 
-pub use matcher::LogMatcher;
+pub use matcher::{LogMatcher, WEAK_PREFIX};
 pub use rule::{Condition, EngineRange, LogSpec, Rule, TaskSpec, VersionSpec};
+pub use unclassified::ID_PREFIX as UNCLASSIFIED_PREFIX;
 
 use crate::error::Error;
 use crate::finding::Finding;
@@ -270,6 +272,7 @@ impl RuleSet {
     /// The rule or check with this id in any case (`sw301` is `SW301`):
     /// ids are unique regardless of case.
     pub fn find(&self, id: &str) -> Option<&Rule> {
+        let id = strip_prefix_ci(id, WEAK_PREFIX).unwrap_or(id);
         self.get(id)
             .or_else(|| self.rules().iter().find(|r| r.id.eq_ignore_ascii_case(id)))
     }
@@ -302,6 +305,13 @@ pub(crate) fn template(rule: &Rule) -> Finding {
         remediation: rule.remediation.clone(),
         references: rule.references.clone(),
     }
+}
+
+/// `s` without `prefix`, compared in any case.
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 /// Ids must differ in more than case, so `rules explain` can take any case.

@@ -609,3 +609,32 @@ fn timeline_refuses_filters_that_cannot_match() {
         .unwrap();
     assert_eq!(ok.status.code(), Some(0));
 }
+
+/// issue 8: a log whose only line is a `level=fatal` no rule knows is not
+/// "No findings": it is an error finding quoting the line, and exit 1.
+#[test]
+fn a_lone_unknown_fatal_line_exits_1_and_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let node = tmp.path().join("node1");
+    std::fs::create_dir_all(node.join("logs")).unwrap();
+    // A 17.x–19.x start-up failure, as journalctl prints it.
+    let line = r#"Jan 02 03:04:05 node1 dockerd[1105]: time="2018-01-02T03:04:05.123456789Z" level=fatal msg="Error starting daemon: pid file found, ensure docker is not running or delete /var/run/docker.pid""#;
+    std::fs::write(node.join("logs/dockerd.log"), format!("{line}\n")).unwrap();
+    let (code, report) = analyze_json(&[&node], &[]);
+    assert_eq!(code, 1);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let f = &findings[0];
+    assert!(f["id"].as_str().unwrap().starts_with("UNCLASSIFIED-"));
+    assert_eq!(f["severity"], "error");
+    assert!(f["title"]
+        .as_str()
+        .unwrap()
+        .contains("Error starting daemon: pid file found"));
+    assert_eq!(f["evidence"][0]["text"], line);
+    assert_eq!(f["evidence"][0]["line"], 1);
+    // The table names it too.
+    let out = bin().arg("analyze").arg(&node).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pid file found"));
+}

@@ -121,6 +121,11 @@ pub(super) fn parse_text(s: &str, rec: &mut LogRecord) {
     push_pairs(s, rec, true);
 }
 
+/// `key=value …` without logrus's own keys (`time`, `level`, `msg` stay fields).
+pub(super) fn parse_fields(s: &str, rec: &mut LogRecord) {
+    push_pairs(s, rec, false);
+}
+
 fn push_pairs(s: &str, rec: &mut LogRecord, special: bool) {
     let (mut time_seen, mut msg_seen) = (!special, !special);
     for tok in Pairs::new(s) {

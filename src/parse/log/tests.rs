@@ -677,3 +677,190 @@ fn throughput() {
         );
     }
 }
+
+// 9. transports added for issue 8
+
+#[test]
+fn rfc5424_with_and_without_structured_data() {
+    let r = parse(
+        r#"<30>1 2024-01-02T03:04:05.123Z host1 dockerd 123 - - time="2024-01-02T03:04:05.120000000Z" level=error msg="agent: session failed""#,
+    );
+    assert_eq!(
+        (r.host.as_deref(), r.program.as_deref(), r.pid),
+        (Some("host1"), Some("dockerd"), Some(123))
+    );
+    assert_eq!(
+        (r.msg.as_str(), r.level),
+        ("agent: session failed", Some(Level::Error))
+    );
+    assert_eq!(
+        r.transport_time,
+        Some(datetime!(2024-01-02 03:04:05.123 UTC))
+    );
+    let r = parse(
+        r#"<27>1 2024-01-02T03:04:05Z host1 /usr/bin/dockerd - ID47 [exampleSDID@32473 iut="3" eventSource="App\]x"] free text"#,
+    );
+    assert_eq!((r.program.as_deref(), r.pid), (Some("dockerd"), None));
+    assert_eq!(r.msg, "free text");
+    // PRI severity 3 (err) is the level of text without its own.
+    assert_eq!(r.level, Some(Level::Error));
+    let r = parse("<30>1 - - - - - -");
+    assert_eq!((r.time, r.host, r.msg.as_str()), (None, None, ""));
+}
+
+#[test]
+fn rfc3164_with_pri_and_path_or_rhel_tags() {
+    let r = parse(
+        r#"<30>Mar 28 15:08:16 mgr1 docker-current[1]: time="2018-03-28T15:08:16.065293874Z" level=info msg="x""#,
+    );
+    assert_eq!(
+        (r.program.as_deref(), r.level),
+        (Some("docker-current"), Some(Level::Info))
+    );
+    let r = parse(
+        r#"Mar 28 15:08:16 mgr1 /usr/bin/dockerd[7]: time="2018-03-28T15:08:16.065293874Z" level=info msg="x""#,
+    );
+    assert_eq!((r.program.as_deref(), r.pid), (Some("dockerd"), Some(7)));
+}
+
+#[test]
+fn journal_short_monotonic_and_unix_are_not_dmesg() {
+    let r = parse(
+        r#"[  123.456789] mgr1 dockerd[11255]: time="2018-03-28T15:08:16.065293874Z" level=error msg="x""#,
+    );
+    assert_eq!(
+        (r.host.as_deref(), r.program.as_deref(), r.transport_time),
+        (Some("mgr1"), Some("dockerd"), None)
+    );
+    assert_eq!(r.time, Some(datetime!(2018-03-28 15:08:16.065293874 UTC)));
+    // dmesg lines keep their meaning, even with a `word:` start.
+    let r = parse("[  5.123456] IPVS: Registered protocols (TCP, UDP, SCTP, AH, ESP)");
+    assert_eq!(r.program.as_deref(), Some("kernel"));
+    let r = parse("[  5.123456] systemd[1]: Started Docker Application Container Engine.");
+    assert_eq!(r.program.as_deref(), Some("kernel"));
+    let r = parse("1522249696.065511 mgr1 dockerd[1]: goroutine 1 [running]:");
+    assert_eq!(
+        r.transport_time,
+        Some(datetime!(2018-03-28 15:08:16.065511 UTC))
+    );
+    assert_eq!(
+        (r.host.as_deref(), r.msg.as_str()),
+        (Some("mgr1"), "goroutine 1 [running]:")
+    );
+}
+
+#[test]
+fn docker_logs_timestamps_before_the_daemon_text() {
+    let r = parse(
+        r#"2024-01-02T03:04:05.123456789Z time="2024-01-02T03:04:05.120000000Z" level=warning msg="x""#,
+    );
+    assert_eq!(
+        (r.host, r.program, r.level),
+        (None, None, Some(Level::Warning))
+    );
+    assert_eq!(
+        r.transport_time,
+        Some(datetime!(2024-01-02 03:04:05.123456789 UTC))
+    );
+    let r = parse(
+        r#"2024-01-02T03:04:05.123456789Z {"level":"error","msg":"y","time":"2024-01-02T03:04:05Z"}"#,
+    );
+    assert_eq!((r.msg.as_str(), r.level), ("y", Some(Level::Error)));
+    let r = parse("2024-01-02T03:04:05.123456789Z panic: runtime error: index out of range");
+    assert_eq!(
+        (r.host, r.program, r.level),
+        (None, None, Some(Level::Panic))
+    );
+    let r = parse("2024-01-02T03:04:05.123456789Z 2024/01/02 03:04:05 [ERR] memberlist: x");
+    assert_eq!((r.host, r.level), (None, Some(Level::Error)));
+    let r = parse("2024-01-02T03:04:05.123456789Z ERRO[0012] z   a=b");
+    assert_eq!(
+        (r.msg.as_str(), r.level, r.field("a")),
+        ("z", Some(Level::Error), Some("b"))
+    );
+}
+
+#[test]
+fn go_log_lines_and_runtime_text_carry_their_level() {
+    let r = parse("2017/06/12 10:00:00 [ERR] memberlist: Failed fallback ping: EOF");
+    assert_eq!(r.level, Some(Level::Error));
+    assert_eq!(r.time, Some(datetime!(2017-06-12 10:00:00 UTC)));
+    assert_eq!(
+        r.msg,
+        "2017/06/12 10:00:00 [ERR] memberlist: Failed fallback ping: EOF"
+    );
+    let r = parse("Apr 26 01:37:47 ubuntu dockerd[14174]: panic: runtime error: invalid memory address or nil pointer dereference");
+    assert_eq!(r.level, Some(Level::Panic));
+    let r = parse("fatal error: concurrent map writes");
+    assert_eq!(r.level, Some(Level::Fatal));
+    let r = parse("[ERR] something");
+    assert_eq!(
+        (r.msg.as_str(), r.level),
+        ("[ERR] something", Some(Level::Error))
+    );
+    // The logrus level wins over one inside its message (moby logs
+    // memberlist's [ERR] at warning).
+    let r = parse(
+        r#"time="2018-03-09T17:22:29.442630899Z" level=warning msg="2018/03/09 17:22:29 [ERR] memberlist: x""#,
+    );
+    assert_eq!(r.level, Some(Level::Warning));
+}
+
+#[test]
+fn the_payload_level_wins_over_journal_priority() {
+    let r = parse(
+        r#"{"__REALTIME_TIMESTAMP":"1539879835995919","PRIORITY":"3","SYSLOG_IDENTIFIER":"dockerd","MESSAGE":"time=\"2018-10-18T16:23:55.995Z\" level=info msg=\"x\""}"#,
+    );
+    assert_eq!(r.level, Some(Level::Info));
+    let r = parse(
+        r#"{"__REALTIME_TIMESTAMP":"1539879835995919","PRIORITY":"3","SYSLOG_IDENTIFIER":"dockerd","MESSAGE":"Failed to connect"}"#,
+    );
+    assert_eq!(r.level, Some(Level::Error));
+    // journald's default stream priority says nothing.
+    let r = parse(
+        r#"{"__REALTIME_TIMESTAMP":"1539879835995919","PRIORITY":"6","SYSLOG_IDENTIFIER":"dockerd","MESSAGE":"Failed to connect"}"#,
+    );
+    assert_eq!(r.level, None);
+}
+
+#[test]
+fn multi_line_journal_records() {
+    let pretty = "{\n\t\"__REALTIME_TIMESTAMP\" : \"1539879835995919\",\n\t\"_HOSTNAME\" : \"mgr1\",\n\t\"SYSLOG_IDENTIFIER\" : \"dockerd\",\n\t\"MESSAGE\" : \"time=\\\"2018-10-18T16:23:55.995Z\\\" level=error msg=\\\"x\\\"\"\n}";
+    let verbose = "Thu 2018-10-18 16:23:55.995919 UTC [s=3cfe;i=3b98;b=167d;m=b427f8dec78;t=57883369f0f0f;x=eef4]\n    _HOSTNAME=mgr1\n    SYSLOG_IDENTIFIER=dockerd\n    MESSAGE=time=\"2018-10-18T16:23:55.995Z\" level=error msg=\"x\"";
+    let export = "__CURSOR=s=3cfe;i=3b98\n__REALTIME_TIMESTAMP=1539879835995919\n_HOSTNAME=mgr1\nSYSLOG_IDENTIFIER=dockerd\nMESSAGE=time=\"2018-10-18T16:23:55.995Z\" level=error msg=\"x\"";
+    for rec in [pretty, verbose, export] {
+        let r = parse(rec);
+        assert_eq!(
+            (
+                r.host.as_deref(),
+                r.program.as_deref(),
+                r.msg.as_str(),
+                r.level
+            ),
+            (Some("mgr1"), Some("dockerd"), "x", Some(Level::Error)),
+            "{rec}"
+        );
+        assert_eq!(
+            r.transport_time,
+            Some(datetime!(2018-10-18 16:23:55.995919 UTC)),
+            "{rec}"
+        );
+    }
+}
+
+#[test]
+fn windows_event_viewer_records() {
+    // moby/moby#37943: an event with fields (id 1 + 10).
+    let rec = "The description for Event ID 11 from source docker cannot be found. Either the component that raises this event is not installed on your local computer or the installation is corrupted. You can install or repair the component on the local computer.\n\nIf the event originated on another computer, the display information had to be saved with the event.\n\nThe following information was included with the event: \n\nsending event\nmodule=libcontainerd namespace=moby container=ccf93bafc7439e39b4aeebd8a9ed7a3ea02912b49c196220cf05a345d2c2fcd0 event=exit";
+    let r = parse(rec);
+    assert_eq!(
+        (r.msg.as_str(), r.level, r.program.as_deref()),
+        ("sending event", None, Some("docker"))
+    );
+    assert_eq!(
+        (r.field("module"), r.field("event")),
+        (Some("libcontainerd"), Some("exit"))
+    );
+    let fatal = rec.replace("Event ID 11", "Event ID 4");
+    assert_eq!(parse(&fatal).level, Some(Level::Fatal));
+}

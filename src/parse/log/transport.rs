@@ -24,6 +24,8 @@ pub(super) struct Prefix<'a> {
     pub host: Option<&'a str>,
     pub program: Option<&'a str>,
     pub pid: Option<u32>,
+    /// The syslog severity (0 emergency … 7 debug) of a `<PRI>` prefix.
+    pub priority: Option<u8>,
     pub body: &'a str,
 }
 
@@ -31,24 +33,174 @@ pub(super) struct Prefix<'a> {
 /// `None` when the line does not start with one (raw logrus, free text).
 pub(super) fn split_prefix<'a>(line: &'a str, ctx: &LogContext) -> Option<Prefix<'a>> {
     let first = *line.as_bytes().first()?;
+    if first == b'<' {
+        return syslog_pri(line, ctx);
+    }
     if first == b'[' {
-        return dmesg(line);
+        return bracketed(line);
     }
     if first.is_ascii_digit() {
-        let (time, used) = scan_iso(line.as_bytes())?;
-        let rest = line.get(used..)?;
-        return rest.starts_with(' ').then(|| host_tag(time, rest));
+        if let Some((time, used)) = scan_iso(line.as_bytes()) {
+            let rest = line.get(used..)?;
+            if !rest.starts_with(' ') {
+                return None;
+            }
+            // `docker logs -t` style: the stamp, then the daemon's own text.
+            if looks_like_payload(rest.trim_start()) {
+                return Some(Prefix::bare(time, rest));
+            }
+            // journald and rsyslog always print a host after an ISO stamp;
+            // without one (`… panic: …`) the text is the payload.
+            let p = host_tag(time, rest);
+            if !p.host.is_some_and(plausible_host) {
+                return Some(Prefix::bare(time, rest));
+            }
+            return Some(p);
+        }
+        let (time, rest) = unix_stamp(line)?;
+        return Some(host_tag(time, rest));
     }
     let (time, rest) = short_stamp(line, ctx)?;
     Some(host_tag(time, rest))
 }
 
-/// `[12345.678901] msg` (no time) or `[Sat Nov 22 10:15:00 2026] msg`.
-fn dmesg(line: &str) -> Option<Prefix<'_>> {
+impl<'a> Prefix<'a> {
+    fn bare(time: Option<OffsetDateTime>, body: &'a str) -> Self {
+        Prefix {
+            time,
+            host: None,
+            program: None,
+            pid: None,
+            priority: None,
+            body,
+        }
+    }
+}
+
+/// Text that starts like a daemon line rather than a syslog host and tag:
+/// logrus text (`time=`, `level=`, `msg=`), logrus JSON, the TTY format.
+fn looks_like_payload(s: &str) -> bool {
+    let b = s.as_bytes();
+    s.starts_with("time=\"")
+        || s.starts_with("level=")
+        || s.starts_with("msg=")
+        || b.first() == Some(&b'{')
+        || super::golog::split_stamp(s).0.is_some()
+        || (b.len() > 5 && b.get(4) == Some(&b'[') && b[..4].iter().all(u8::is_ascii_uppercase))
+}
+
+/// A syslog host field: a name or an address.
+fn plausible_host(h: &str) -> bool {
+    h.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':'))
+}
+
+/// `journalctl -o short-unix`: `1539879835.995919 host dockerd[1]: …`.
+fn unix_stamp(line: &str) -> Option<(Option<OffsetDateTime>, &str)> {
+    let sp = line.find(' ')?;
+    let stamp = line.get(..sp)?;
+    let (secs, frac) = stamp.split_once('.')?;
+    if !(9..=11).contains(&secs.len())
+        || frac.is_empty()
+        || frac.len() > 9
+        || !secs.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let secs: i64 = secs.parse().ok()?;
+    let nanos: i64 = format!("{frac:0<9}").parse().ok()?;
+    let time = OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.checked_add(Duration::nanoseconds(nanos)));
+    Some((time, line.get(sp..)?))
+}
+
+/// A syslog priority `<N>` (facility × 8 + severity) before an RFC 5424
+/// line (`<30>1 2024-01-02T03:04:05.123Z host dockerd 123 - - msg`) or an
+/// RFC 3164 one (`<30>Jan  2 03:04:05 host dockerd[123]: msg`). The
+/// severity is kept as a fallback level for text without its own.
+fn syslog_pri<'a>(line: &'a str, ctx: &LogContext) -> Option<Prefix<'a>> {
+    let close = line.get(1..5)?.find('>')? + 1;
+    let pri: u16 = line.get(1..close)?.parse().ok()?;
+    if pri > 191 {
+        return None;
+    }
+    let rest = line.get(close + 1..)?;
+    let mut p = match rest.strip_prefix("1 ") {
+        Some(v1) => rfc5424(v1)?,
+        None => split_prefix(rest, ctx)?,
+    };
+    p.priority = Some((pri % 8) as u8);
+    Some(p)
+}
+
+/// After `<PRI>1 `: `TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD [MSG]`,
+/// each header field `-` when absent, SD `-` or `[id k="v"]…`.
+fn rfc5424(s: &str) -> Option<Prefix<'_>> {
+    let mut rest = s;
+    let mut next = || {
+        let t = rest.trim_start_matches(' ');
+        let (tok, after) = split_token(t);
+        rest = after;
+        tok
+    };
+    let (stamp, host, app, procid, _msgid) = (next(), next(), next(), next(), next());
+    let time = match stamp {
+        "-" => None,
+        s => Some(parse_rfc3339(s)?),
+    };
+    let field = |t: &'_ str| t != "-" && !t.is_empty();
+    let mut body = rest.trim_start_matches(' ');
+    if body.starts_with('[') {
+        body = skip_structured_data(body);
+    } else if let Some(b) = body.strip_prefix('-') {
+        body = b;
+    }
+    let body = body.strip_prefix(' ').unwrap_or(body);
+    let body = body.strip_prefix('\u{feff}').unwrap_or(body);
+    Some(Prefix {
+        time,
+        host: field(host).then_some(host),
+        program: field(app).then(|| basename(app)),
+        pid: field(procid).then(|| procid.parse().ok()).flatten(),
+        priority: None,
+        body,
+    })
+}
+
+/// The text after RFC 5424 structured data (`[id k="v \] x"][id2]`).
+fn skip_structured_data(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while b.get(i) == Some(&b'[') {
+        let mut quoted = false;
+        i += 1;
+        while let Some(&c) = b.get(i) {
+            i += 1;
+            match c {
+                b'\\' if quoted => i += 1,
+                b'"' => quoted = !quoted,
+                b']' if !quoted => break,
+                _ => {}
+            }
+        }
+    }
+    s.get(i.min(s.len())..).unwrap_or("")
+}
+
+/// `[12345.678901] msg` (dmesg, no time), `[Sat Nov 22 10:15:00 2026] msg`
+/// (dmesg -T), or journalctl `-o short-monotonic`
+/// (`[  123.456789] host dockerd[1]: msg`), told from dmesg by its host
+/// and tag.
+fn bracketed(line: &str) -> Option<Prefix<'_>> {
     let close = line.as_bytes().iter().take(48).position(|&c| c == b']')?;
     let inner = line.get(1..close)?.trim();
     let body = line.get(close + 1..)?;
     let time = if is_monotonic(inner) {
+        let p = host_tag(None, body);
+        if p.host.is_some() && p.program.is_some() {
+            return Some(p);
+        }
         None
     } else {
         ctime(inner)?
@@ -58,6 +210,7 @@ fn dmesg(line: &str) -> Option<Prefix<'_>> {
         host: None,
         program: Some("kernel"),
         pid: None,
+        priority: None,
         body,
     })
 }
@@ -159,6 +312,7 @@ fn host_tag(time: Option<OffsetDateTime>, rest: &str) -> Prefix<'_> {
             host: None,
             program,
             pid,
+            priority: None,
             body: after1,
         };
     }
@@ -172,6 +326,7 @@ fn host_tag(time: Option<OffsetDateTime>, rest: &str) -> Prefix<'_> {
             host,
             program,
             pid,
+            priority: None,
             body: after2,
         };
     }
@@ -184,6 +339,7 @@ fn host_tag(time: Option<OffsetDateTime>, rest: &str) -> Prefix<'_> {
                 host,
                 program,
                 pid,
+                priority: None,
                 body,
             };
         }
@@ -193,6 +349,7 @@ fn host_tag(time: Option<OffsetDateTime>, rest: &str) -> Prefix<'_> {
         host,
         program: None,
         pid: None,
+        priority: None,
         body: after1,
     }
 }
@@ -204,13 +361,20 @@ fn split_token(s: &str) -> (&str, &str) {
     }
 }
 
-/// `dockerd[11255]` → ("dockerd", 11255); `dockerd` → ("dockerd", None).
+/// `dockerd[11255]` → ("dockerd", 11255); `dockerd` → ("dockerd", None);
+/// `/usr/bin/dockerd[1]` → ("dockerd", 1).
 fn parse_tag(tag: &str) -> (Option<&str>, Option<u32>) {
     let (name, pid) = match tag.strip_suffix(']').and_then(|t| t.rsplit_once('[')) {
         Some((name, pid)) => (name, pid.parse().ok()),
         None => (tag, None),
     };
+    let name = basename(name);
     ((!name.is_empty()).then_some(name), pid)
+}
+
+/// A program named by its path (`/usr/bin/dockerd`) is named by its file.
+fn basename(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or(name)
 }
 
 /// Reads one `journalctl -o json` object (already decoded) into `rec`. The
@@ -240,6 +404,8 @@ pub(super) fn journal_json(map: Map<String, Value>, rec: &mut LogRecord) {
         Some(other) => other.to_string(),
     };
     super::parse_body(&message, rec);
+    let priority = text("PRIORITY").and_then(|p| p.trim().parse().ok());
+    super::priority_level(priority, rec);
 }
 
 /// journald prints non-UTF-8 or control-laden messages as an array of byte
@@ -307,7 +473,7 @@ fn scan_iso(b: &[u8]) -> Option<(Option<OffsetDateTime>, usize)> {
 }
 
 /// `HH:MM:SS[.fraction]` at `at`; returns the parts and the end offset.
-fn scan_hms(b: &[u8], at: usize) -> Option<(u8, u8, u8, u32, usize)> {
+pub(super) fn scan_hms(b: &[u8], at: usize) -> Option<(u8, u8, u8, u32, usize)> {
     let h = num(b, at, 2)? as u8;
     let mi = num(b, at + 3, 2)? as u8;
     let s = num(b, at + 6, 2)? as u8;
@@ -340,7 +506,7 @@ fn scan_hms(b: &[u8], at: usize) -> Option<(u8, u8, u8, u32, usize)> {
 }
 
 /// Exactly `n` ASCII digits at `at`.
-fn num(b: &[u8], at: usize, n: usize) -> Option<u32> {
+pub(super) fn num(b: &[u8], at: usize, n: usize) -> Option<u32> {
     let digits = b.get(at..at.checked_add(n)?)?;
     digits.iter().try_fold(0u32, |acc, &c| {
         c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
@@ -348,7 +514,7 @@ fn num(b: &[u8], at: usize, n: usize) -> Option<u32> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn build(
+pub(super) fn build(
     year: i32,
     mo: u8,
     day: u8,
