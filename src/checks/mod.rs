@@ -11,6 +11,7 @@
 mod cluster_testing;
 mod duplicate_ip;
 mod firewall_walk;
+mod nft_walk;
 mod gossip_peers;
 mod host_facts;
 #[cfg(test)]
