@@ -301,6 +301,27 @@ mod tests {
     }
 
     #[test]
+    fn fires_on_a_native_nftables_firewall() {
+        // Issue 9: the same cluster as fires-policy, its manager behind a
+        // firewalld-style nftables ruleset (real `nft list ruleset` output,
+        // no iptables-save) that accepts 2377 and 7946 but forgets 4789.
+        let a = analyze_dir(&fixture("SW605", "fires-nft"));
+        let f = findings_of(&a, "SW605");
+        let subjects: Vec<_> = f.iter().filter_map(|f| f.subject.as_deref()).collect();
+        assert_eq!(subjects, ["port 4789/udp"]);
+        assert!(
+            f[0].detail.contains(
+                "inbound from 192.168.99.101 (worker1) dropped by inet firewalld filter_INPUT line 8 `reject with icmpx admin-prohibited`"
+            ),
+            "{}",
+            f[0].detail
+        );
+        assert!(f[0].evidence.iter().any(|e| e.file == "manager1/host/nft-ruleset.txt"
+            && e.line == 8
+            && e.text == "reject with icmpx admin-prohibited"));
+    }
+
+    #[test]
     fn data_path_port_replaces_4789() {
         use crate::model::{Cluster, NodeState};
         use crate::parse::info::Info;
