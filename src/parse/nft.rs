@@ -3,19 +3,19 @@
 //!
 //! ```text
 //! table inet firewalld {
-//! 	set blocked {
-//! 		type ipv4_addr
-//! 		elements = { 198.18.0.99 }
-//! 	}
+//!     set blocked {
+//!         type ipv4_addr
+//!         elements = { 198.18.0.99 }
+//!     }
 //!
-//! 	chain filter_INPUT {
-//! 		type filter hook input priority filter + 10; policy accept;
-//! 		ct state { established, related } accept
-//! 		ip saddr 198.18.0.0/24 tcp dport { 2377, 7946 } accept
-//! 		udp dport 4789 ip saddr != 198.18.0.13 counter packets 0 bytes 0 accept
-//! 		jump filter_INPUT_ZONES
-//! 		reject with icmpx admin-prohibited
-//! 	}
+//!     chain filter_INPUT {
+//!         type filter hook input priority filter + 10; policy accept;
+//!         ct state { established, related } accept
+//!         ip saddr 198.18.0.0/24 tcp dport { 2377, 7946 } accept
+//!         udp dport 4789 ip saddr != 198.18.0.13 counter packets 0 bytes 0 accept
+//!         jump filter_INPUT_ZONES
+//!         reject with icmpx admin-prohibited
+//!     }
 //! }
 //! ```
 //!
