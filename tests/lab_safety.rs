@@ -149,9 +149,19 @@ fn state_changing(argv: &[String]) -> Option<String> {
     let bad = |why: &str| Some(format!("{why}: {}", argv.join(" ")));
     match prog {
         "modprobe" | "insmod" | "rmmod" | "depmod" | "kmod" => bad("loads or unloads a module"),
-        "iptables" | "ip6tables" | "iptables-legacy" | "iptables-nft" | "ip6tables-legacy"
-        | "ip6tables-nft" | "iptables-restore" | "ip6tables-restore" | "iptables-nft-restore"
-        | "iptables-legacy-restore" | "ebtables" | "arptables" | "xtables-nft-multi"
+        "iptables"
+        | "ip6tables"
+        | "iptables-legacy"
+        | "iptables-nft"
+        | "ip6tables-legacy"
+        | "ip6tables-nft"
+        | "iptables-restore"
+        | "ip6tables-restore"
+        | "iptables-nft-restore"
+        | "iptables-legacy-restore"
+        | "ebtables"
+        | "arptables"
+        | "xtables-nft-multi"
         | "xtables-legacy-multi" => {
             // The -save multi-call names are fine; nothing else is used.
             bad("iptables other than iptables-save")
@@ -181,7 +191,10 @@ fn state_changing(argv: &[String]) -> Option<String> {
             _ => bad("bridge write verb"),
         },
         "ipvsadm" => {
-            if args.iter().all(|a| matches!(*a, "-L" | "-l" | "-n" | "-Ln" | "-ln")) {
+            if args
+                .iter()
+                .all(|a| matches!(*a, "-L" | "-l" | "-n" | "-Ln" | "-ln"))
+            {
                 None
             } else {
                 bad("ipvsadm other than -Ln")
@@ -195,9 +208,10 @@ fn state_changing(argv: &[String]) -> Option<String> {
             }
         }
         "ethtool" => {
-            if args.iter().any(|a| {
-                a.starts_with('-') && a.len() == 2 && a.as_bytes()[1].is_ascii_uppercase()
-            }) || args.iter().any(|a| a.starts_with("--set") || *a == "-s")
+            if args
+                .iter()
+                .any(|a| a.starts_with('-') && a.len() == 2 && a.as_bytes()[1].is_ascii_uppercase())
+                || args.iter().any(|a| a.starts_with("--set") || *a == "-s")
             {
                 bad("ethtool setting")
             } else {
@@ -218,17 +232,16 @@ fn docker_write(args: &[&str]) -> Option<String> {
     let mut i = 0;
     // Global options with a value.
     while i < args.len() && args[i].starts_with('-') {
-        i += if matches!(args[i], "-H" | "--host" | "--config" | "--context" | "-c" | "-l") {
+        i += if matches!(
+            args[i],
+            "-H" | "--host" | "--config" | "--context" | "-c" | "-l"
+        ) {
             2
         } else {
             1
         };
     }
-    let verb: Vec<&str> = args[i.min(args.len())..]
-        .iter()
-        .take(2)
-        .copied()
-        .collect();
+    let verb: Vec<&str> = args[i.min(args.len())..].iter().take(2).copied().collect();
     let ok = match verb.as_slice() {
         ["version", ..] | ["info", ..] | ["inspect", ..] | ["ps", ..] => true,
         ["network" | "node" | "service", sub] => matches!(*sub, "ls" | "inspect" | "ps"),
@@ -338,15 +351,23 @@ fn collector_leaks_no_canary_and_changes_nothing() {
     }
     // The canaries' places were collected (masked), so the check above had
     // something to find.
-    let text = |rel: &str| {
-        fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-    };
+    let text =
+        |rel: &str| fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
     for (rel, needle) in [
-        ("node1/swarm/services.json", "\"vault.credential\": \"<masked>\""),
+        (
+            "node1/swarm/services.json",
+            "\"vault.credential\": \"<masked>\"",
+        ),
         ("node1/swarm/services.json", "\"DB_PASSWORD=<masked>\""),
-        ("node1/swarm/services.json", "\"splunk-token\": \"<masked>\""),
+        (
+            "node1/swarm/services.json",
+            "\"splunk-token\": \"<masked>\"",
+        ),
         ("node1/swarm/services.json", "-p <masked>"),
-        ("node1/swarm/nodes.json", "\"vault.credential\": \"<masked>\""),
+        (
+            "node1/swarm/nodes.json",
+            "\"vault.credential\": \"<masked>\"",
+        ),
         ("node1/swarm/networks.json", "\"db_pass\": \"<masked>\""),
         ("node3/containers/inspect.json", "\"db_pass\": \"<masked>\""),
         ("node3/containers/inspect.json", "-u admin:<masked>"),

@@ -88,7 +88,11 @@ fn ipvs_on(n: &NodeState, out: &mut Checks) {
     }
     if let Some((path, why)) = not_loaded {
         facts.push(format!("the collector did not run ipvsadm: {why}"));
-        ev.push(evidence(n.file("manifest.json"), 0, format!("{path}: {why}")));
+        ev.push(evidence(
+            n.file("manifest.json"),
+            0,
+            format!("{path}: {why}"),
+        ));
     }
     match (mods, mod_missing) {
         (Some(m), Some(_)) => {
@@ -290,16 +294,15 @@ mod tests {
         let f = findings_of(&a, "SW601");
         assert_eq!(f.len(), 1);
         assert!(
-            f[0].detail
-                .contains("the collector did not run ipvsadm: ip_vs not loaded: no /proc/net/ip_vs"),
+            f[0].detail.contains(
+                "the collector did not run ipvsadm: ip_vs not loaded: no /proc/net/ip_vs"
+            ),
             "{}",
             f[0].detail
         );
-        assert!(f[0]
-            .evidence
-            .iter()
-            .any(|e| e.file == "node1/manifest.json"
-                && e.text.starts_with("netns/ingress_sbox/ipvsadm.txt: ip_vs not loaded")));
+        assert!(f[0].evidence.iter().any(|e| e.file == "node1/manifest.json"
+            && e.text
+                .starts_with("netns/ingress_sbox/ipvsadm.txt: ip_vs not loaded")));
     }
 
     #[test]

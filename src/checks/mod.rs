@@ -11,7 +11,6 @@
 mod cluster_testing;
 mod duplicate_ip;
 mod firewall_walk;
-mod nft_walk;
 mod gossip_peers;
 mod host_facts;
 #[cfg(test)]
@@ -23,6 +22,7 @@ mod ip_forward;
 mod kernel_modules;
 mod lb_chain;
 mod lb_marks;
+mod nft_walk;
 pub mod no_ipvs;
 mod node_facts;
 mod node_health;

@@ -80,8 +80,8 @@ impl<'a> NftFirewall<'a> {
                     "ip6" => v6,
                     _ => false,
                 };
-                let xtables = matches!(t.family.as_str(), "ip" | "ip6")
-                    && XTABLES.contains(&t.name.as_str());
+                let xtables =
+                    matches!(t.family.as_str(), "ip" | "ip6") && XTABLES.contains(&t.name.as_str());
                 if !family_sees || (self.skip_xtables && xtables) {
                     continue;
                 }
@@ -361,13 +361,19 @@ mod tests {
         let b = NftFirewall::new(&rs, true)
             .blocked(&pkt("tcp", 7946, "198.18.0.99", true))
             .unwrap();
-        assert_eq!((b.table.as_str(), b.chain.as_str()), ("ip raw_guard", "pre"));
+        assert_eq!(
+            (b.table.as_str(), b.chain.as_str()),
+            ("ip raw_guard", "pre")
+        );
         // iptables-nft's `table ip filter` drops 7946/udp from .12 outbound
         // 7946/tcp to .12: seen only when not left to the iptables walk.
         let out_tcp = pkt("tcp", 7946, "198.18.0.12", false);
         assert_eq!(NftFirewall::new(&rs, true).blocked(&out_tcp), None);
         let b = NftFirewall::new(&rs, false).blocked(&out_tcp).unwrap();
-        assert_eq!((b.table.as_str(), b.chain.as_str()), ("ip filter", "OUTPUT"));
+        assert_eq!(
+            (b.table.as_str(), b.chain.as_str()),
+            ("ip filter", "OUTPUT")
+        );
     }
 
     #[test]
@@ -381,7 +387,10 @@ mod tests {
         // The mark rule may not match: the policy, not the rule, is sure.
         let b = fw.blocked(&pkt("udp", 4789, "198.18.0.12", true)).unwrap();
         assert!(b.policy);
-        assert_eq!((b.chain.as_str(), b.line, b.text.as_str()), ("input", 2, "policy drop"));
+        assert_eq!(
+            (b.chain.as_str(), b.line, b.text.as_str()),
+            ("input", 2, "policy drop")
+        );
         // Outbound has no chain here: passes.
         assert_eq!(fw.blocked(&pkt("udp", 4789, "198.18.0.12", false)), None);
     }

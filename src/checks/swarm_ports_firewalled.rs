@@ -27,8 +27,8 @@
 //! in the firewall's own configuration.
 
 use super::firewall_walk::{Block, Firewall, Packet};
-use super::nft_walk::NftFirewall;
 use super::host_facts::{has_host_state, iface_with, ip_names, named, node_ips, own_ip};
+use super::nft_walk::NftFirewall;
 use super::{evidence, Checks};
 use crate::model::{Cluster, NodeState};
 use std::collections::{BTreeMap, BTreeSet};
@@ -98,10 +98,7 @@ pub fn check(cluster: &Cluster, out: &mut Checks) {
             // Peers that every address match treats alike share one walk.
             let mut classes: BTreeMap<Vec<bool>, Vec<Option<IpAddr>>> = BTreeMap::new();
             for ip in set {
-                classes
-                    .entry(class(*ip))
-                    .or_default()
-                    .push(Some(*ip));
+                classes.entry(class(*ip)).or_default().push(Some(*ip));
             }
             if set.is_empty() {
                 classes.insert(Vec::new(), vec![None]);
@@ -316,9 +313,12 @@ mod tests {
             "{}",
             f[0].detail
         );
-        assert!(f[0].evidence.iter().any(|e| e.file == "manager1/host/nft-ruleset.txt"
-            && e.line == 8
-            && e.text == "reject with icmpx admin-prohibited"));
+        assert!(f[0]
+            .evidence
+            .iter()
+            .any(|e| e.file == "manager1/host/nft-ruleset.txt"
+                && e.line == 8
+                && e.text == "reject with icmpx admin-prohibited"));
     }
 
     #[test]

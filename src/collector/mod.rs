@@ -620,6 +620,12 @@ mod tests {
                 "time=\"2999-01-01T00:00:00.{i:09}Z\" level=error msg=\"fresh {i}\"\n"
             ));
         }
+        // Issue 12: secrets in the daemon log came out verbatim.
+        text.push_str(concat!(
+            "time=\"2999-01-01T00:00:00Z\" level=info msg=\"join\" token=SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx\n",
+            "time=\"2999-01-01T00:00:00Z\" level=debug msg=\"form {\\\"password\\\":\\\"hunter2\\\"}\" registry=https://user:hunter2@mirror splunk-token=hunter2\n",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEhunter2\n-----END RSA PRIVATE KEY-----\n",
+        ));
         fs::write(&log, &text).unwrap();
         for shell in shells(tmp.path()) {
             let out_dir = tmp.path().join(format!("out-{}", shell.0));
@@ -701,15 +707,29 @@ mod tests {
             assert_eq!(bytes, got.len() as u64);
             assert!(bytes <= 4000 && bytes > 3800, "{}: {bytes}", shell.0);
             assert!(
-                got.ends_with("level=error msg=\"fresh 199\"\n"),
+                got.contains("level=error msg=\"fresh 199\"\n"),
                 "{}: {got}",
                 shell.0
             );
+            assert!(got.ends_with("<masked pem>\n"), "{}: {got}", shell.0);
+            for masked in [
+                "token=<masked>",
+                r#"{\"password\":\"<masked>\"}"#,
+                "registry=https://<masked>@mirror",
+                "splunk-token=<masked>",
+            ] {
+                assert!(got.contains(masked), "{}: no {masked} in {got}", shell.0);
+            }
             assert!(got.starts_with("time=\"2999-01-01T00:00:00."), "{got}");
             assert!(!got.contains("ancient") && !got.contains("old continuation"));
 
             let everything = all_text(&root);
-            for secret in ["hunter2", "aHVudGVyMg==", "MHcCAQEE"] {
+            for secret in [
+                "hunter2",
+                "aHVudGVyMg==",
+                "MHcCAQEE",
+                "1awxwuwd3z9j1z3puu7rcgdbx",
+            ] {
                 assert!(!everything.contains(secret), "{}: {secret} leaked", shell.0);
             }
         }
@@ -821,6 +841,15 @@ mod tests {
                 std::os::unix::fs::symlink(&busybox, bin.join(applet)).unwrap();
             }
         }
+        // A journalctl that hangs, then answers: its probes must time out
+        // too (they had no timeout), so journald is not taken as the source.
+        let jc = bin.join("journalctl");
+        fs::write(
+            &jc,
+            "#!/bin/sh\nsleep 30\necho 'Dec 03 10:00:00 node1 dockerd[1]: hello'\n",
+        )
+        .unwrap();
+        fs::set_permissions(&jc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         // /bin/sh, not busybox sh: that one runs its own applets (timeout
         // too) whatever PATH says.
         let shell = (
@@ -849,6 +878,15 @@ mod tests {
         assert_eq!(entry(&m, "swarm/nodes.json")["exit_code"], 124);
         assert_eq!(entry(&m, "swarm/services.json")["exit_code"], 0);
         assert_eq!(entry(&m, "host/uname.txt")["exit_code"], 0);
+        assert_ne!(m["daemon_log_source"], "journald");
+        assert_ne!(
+            entry(&m, "logs/kernel.log")["command"]
+                .as_str()
+                .unwrap_or("")
+                .split(' ')
+                .next(),
+            Some("journalctl")
+        );
     }
 
     /// Issue 12: `--out` followed a dangling symlink and wrote its target.
@@ -902,7 +940,9 @@ mod tests {
             if e["exit_code"].is_null() {
                 let why = e["skipped"].as_str().unwrap_or("");
                 assert!(
-                    why.ends_with("not found") || why.contains("not loaded") || why.contains("underlay"),
+                    why.ends_with("not found")
+                        || why.contains("not loaded")
+                        || why.contains("underlay"),
                     "{p}: {why}"
                 );
             } else {

@@ -77,18 +77,39 @@ pub struct Rule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Match {
     /// `ip saddr`, `ip6 saddr`.
-    Saddr { negated: bool, values: Vec<String> },
-    Daddr { negated: bool, values: Vec<String> },
+    Saddr {
+        negated: bool,
+        values: Vec<String>,
+    },
+    Daddr {
+        negated: bool,
+        values: Vec<String>,
+    },
     /// `iifname`, `iif`.
-    InIface { negated: bool, values: Vec<String> },
-    OutIface { negated: bool, values: Vec<String> },
+    InIface {
+        negated: bool,
+        values: Vec<String>,
+    },
+    OutIface {
+        negated: bool,
+        values: Vec<String>,
+    },
     /// `meta l4proto`, `ip protocol`, `ip6 nexthdr`, and the protocol of a
     /// `tcp dport`/`udp dport` match.
-    L4proto { negated: bool, values: Vec<String> },
+    L4proto {
+        negated: bool,
+        values: Vec<String>,
+    },
     /// `tcp dport`, `udp dport`, `th dport`, `sctp dport`.
-    Dport { negated: bool, values: Vec<String> },
+    Dport {
+        negated: bool,
+        values: Vec<String>,
+    },
     /// `ct state`.
-    CtState { negated: bool, values: Vec<String> },
+    CtState {
+        negated: bool,
+        values: Vec<String>,
+    },
     /// Anything else (`fib daddr type local`, `meta mark 0x1`, `limit …`,
     /// `tcp sport 53`): the walk cannot tell whether it matches.
     Other(String),
@@ -452,7 +473,10 @@ mod tests {
         let rs = parse(LAB).unwrap();
         let public = &rs.tables[1].chains["filter_IN_public"];
         let r = &public.rules[2];
-        assert_eq!(r.text, "ip saddr 198.18.0.0/24 tcp dport { 2377, 7946 } accept");
+        assert_eq!(
+            r.text,
+            "ip saddr 198.18.0.0/24 tcp dport { 2377, 7946 } accept"
+        );
         assert_eq!(
             r.matches,
             [
@@ -536,10 +560,7 @@ mod tests {
                     \t\tiifname != \"docker*\" ip saddr @s udp dport 4789 drop\n\t}\n}\n";
         let rs = parse(text).unwrap();
         let t = &rs.tables[0];
-        assert_eq!(
-            t.sets["s"],
-            ["10.0.0.0/8", "192.168.1.1", "172.16.0.0/12"]
-        );
+        assert_eq!(t.sets["s"], ["10.0.0.0/8", "192.168.1.1", "172.16.0.0/12"]);
         let c = &t.chains["c"];
         assert_eq!(c.priority, Some(-5));
         assert_eq!(c.policy.as_deref(), Some("drop"));
