@@ -2,14 +2,18 @@
 # swarmdiag collector: gathers one node bundle for offline Docker Swarm diagnosis.
 #
 # Writes the layout of docs/bundle-layout.md (version 1) into a temp dir, then
-# archives it as one .zip (when `zip` exists) or .tar.gz. It is read-only on the
-# node: inspection commands only (never modprobe, never `ip netns add`, never an
-# iptables write); it writes nothing but its own temp dir (removed on exit) and
-# the output archive. Secrets are masked with sed before anything is written.
+# archives it as one .zip (when `zip` exists) or .tar.gz. It changes nothing on
+# the node: reading commands only (never an ip, bridge, iptables, nft or docker
+# write verb, never `ip netns add`), and a command that would make the kernel
+# (or the tool: ipvsadm) load a module runs only when that module is already
+# loaded (kmod_ready), else the manifest says why it was skipped. It writes
+# nothing but its own temp dir (removed on exit) and the output archive. Every
+# file goes through one masker (`mask`) before it is written.
 #
-# Needs sh, coreutils and the docker CLI. Uses ip, bridge, iptables-save,
-# ipvsadm, nsenter, journalctl, ss, zip or tar when present and lists the
-# missing ones in manifest.json `absent_tools`. Runs under dash and busybox sh.
+# Needs sh, coreutils, sed and the docker CLI. Uses awk, ip, bridge,
+# iptables-save, nft, ipvsadm, conntrack, ethtool, nsenter, journalctl, ss,
+# timeout, zip or tar when present and lists the missing ones in manifest.json
+# `absent_tools`. Runs under dash and busybox sh.
 #
 # Environment: SWARMDIAG_TIMEOUT (seconds per command, default 60),
 # SWARMDIAG_MAX_BYTES (cap per output file, default 67108864 = 64 MiB).
@@ -151,6 +155,10 @@ to() {
 # tree_of PID: PID and its descendants, from /proc/*/stat (a child that
 # outlives its killed parent would hold the output pipe open).
 tree_of() {
+	if ! have awk; then
+		echo "$1"
+		return
+	fi
 	set +f
 	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
 { pid = $1; sub(/.*\) /, ""); parent[pid] = $2 }
