@@ -16,7 +16,9 @@
 # `absent_tools`. Runs under dash and busybox sh.
 #
 # Environment: SWARMDIAG_TIMEOUT (seconds per command, default 60),
-# SWARMDIAG_MAX_BYTES (cap per output file, default 67108864 = 64 MiB).
+# SWARMDIAG_MAX_BYTES (cap per output file, default 67108864 = 64 MiB);
+# SWARMDIAG_KMOD_ROOT (tests: a directory standing for / when checking which
+# kernel modules are loaded).
 
 COLLECTOR_VERSION=0.1.0
 
@@ -182,11 +184,11 @@ kmod_ready() {
 	fi
 	km_m=$1
 	shift
-	for km_f; do [ -e "$km_f" ] && return 0; done
-	[ -d "/sys/module/$km_m" ] && return 0
-	if [ -r /proc/modules ]; then
-		grep -q "^$km_m " /proc/modules && return 0
-		km_b=/lib/modules/$(uname -r)/modules.builtin
+	for km_f; do [ -e "$KROOT$km_f" ] && return 0; done
+	[ -d "$KROOT/sys/module/$km_m" ] && return 0
+	if [ -r "$KROOT/proc/modules" ]; then
+		grep -q "^$km_m " "$KROOT/proc/modules" && return 0
+		km_b=$KROOT/lib/modules/$(uname -r)/modules.builtin
 		[ -r "$km_b" ] && grep -q "/$km_m\.ko" "$km_b" && return 0
 		KMOD_WHY="$km_m not loaded: not in /proc/modules, no /sys/module/$km_m (running it would load it; the collector loads no module)"
 		return 1
@@ -861,6 +863,8 @@ main() {
 	set -- $DOCKER
 	DOCKER_BIN=$1
 	MAX_BYTES=${SWARMDIAG_MAX_BYTES:-67108864}
+	# Tests only: where kmod_ready looks for /proc/modules, /sys/module…
+	KROOT=${SWARMDIAG_KMOD_ROOT:-}
 	CMD_TIMEOUT=${SWARMDIAG_TIMEOUT:-60}
 	case $MAX_BYTES$CMD_TIMEOUT in *[!0-9]*) die "SWARMDIAG_MAX_BYTES and SWARMDIAG_TIMEOUT must be numbers" ;; esac
 

@@ -889,6 +889,82 @@ mod tests {
         );
     }
 
+    /// Issue 12 and 9: a command that would make the kernel load a module
+    /// runs only when the module is loaded; otherwise the manifest says why.
+    /// SWARMDIAG_KMOD_ROOT stands for / in the module look-ups.
+    #[test]
+    fn module_loading_commands_run_only_with_their_module_loaded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let shell = &shells(tmp.path())[0];
+        let with_modules = tmp.path().join("kroot");
+        fs::create_dir_all(with_modules.join("proc")).unwrap();
+        fs::create_dir_all(with_modules.join("sys/module/nf_tables")).unwrap();
+        fs::write(
+            with_modules.join("proc/modules"),
+            "nfnetlink 20480 1 nf_tables, Live 0x0000000000000000
+",
+        )
+        .unwrap();
+        let root = tmp.path().join("kroot").to_string_lossy().into_owned();
+        let m = manifest(&collect_fake(
+            shell,
+            &script,
+            tmp.path(),
+            "loaded",
+            &[],
+            &[("SWARMDIAG_KMOD_ROOT", &root)],
+        ));
+        let skipped = |m: &serde_json::Value, p: &str| {
+            entry(m, p)["skipped"].as_str().unwrap_or("").to_string()
+        };
+        if which("ip") {
+            assert!(
+                skipped(&m, "host/xfrm-state.txt")
+                    .starts_with("xfrm_user not loaded: not in /proc/modules"),
+                "{}",
+                skipped(&m, "host/xfrm-state.txt")
+            );
+        }
+        if which("conntrack") {
+            assert!(skipped(&m, "host/conntrack-stats.txt")
+                .starts_with("nf_conntrack_netlink not loaded"));
+        }
+        if which("nft") {
+            assert!(entry(&m, "host/nft-ruleset.txt")["skipped"].is_null());
+        }
+        if which("ss") {
+            let sockets = entry(&m, "host/sockets.txt");
+            let cmd = sockets["command"].as_str().unwrap_or("");
+            assert!(
+                !cmd.starts_with("ss "),
+                "ss ran without inet_diag: {sockets}"
+            );
+        }
+        // A kernel without loadable modules (no /proc/modules) cannot load
+        // one: those commands run.
+        let none = tmp.path().join("kroot-none");
+        fs::create_dir_all(&none).unwrap();
+        let none = none.to_string_lossy().into_owned();
+        let m = manifest(&collect_fake(
+            shell,
+            &script,
+            tmp.path(),
+            "nomodules",
+            &[],
+            &[("SWARMDIAG_KMOD_ROOT", &none)],
+        ));
+        if which("ip") {
+            assert!(entry(&m, "host/xfrm-state.txt")["skipped"].is_null());
+        }
+        if which("ss") {
+            assert!(entry(&m, "host/sockets.txt")["command"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("ss "));
+        }
+    }
+
     /// Issue 12: `--out` followed a dangling symlink and wrote its target.
     #[test]
     fn out_refuses_a_dangling_symlink() {
