@@ -40,6 +40,9 @@ pub struct Block {
     pub policy: bool,
     /// Rule text, or `:INPUT DROP` (`policy drop` for nftables) for a policy.
     pub text: String,
+    /// The rule's or policy's packet counter, when collected
+    /// (`iptables-save -c`, nft `counter`).
+    pub packets: Option<u64>,
 }
 
 pub(super) const IPTABLES_FILE: &str = "host/iptables-save.txt";
@@ -203,6 +206,7 @@ impl<'a> Walk<'a> {
                         line: r.line,
                         policy: false,
                         text: r.text.clone(),
+                        packets: r.packets,
                     })
                 }
                 "RETURN" => return Outcome::Fallthrough,
@@ -221,6 +225,7 @@ impl<'a> Walk<'a> {
                 line: c.line,
                 policy: true,
                 text: format!(":{name} {pol}"),
+                packets: c.packets,
             }),
             Some(_) => Outcome::Accept,
             None => Outcome::Fallthrough,

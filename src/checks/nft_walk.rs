@@ -112,6 +112,7 @@ impl<'a> NftFirewall<'a> {
                                 line: c.line,
                                 policy: true,
                                 text: "policy drop".into(),
+                                packets: None,
                             });
                         }
                     }
@@ -169,6 +170,7 @@ impl<'a> Walk<'a> {
                         line: r.line,
                         policy: false,
                         text: r.text.clone(),
+                        packets: r.packets,
                     })
                 }
                 Some(Verdict::Drop | Verdict::Reject) => {}
@@ -374,6 +376,8 @@ mod tests {
             (b.table.as_str(), b.chain.as_str()),
             ("ip filter", "OUTPUT")
         );
+        // `counter packets 0 bytes 0`: the counter is kept.
+        assert_eq!(b.packets, Some(0));
     }
 
     #[test]

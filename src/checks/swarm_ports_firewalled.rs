@@ -12,7 +12,8 @@
 //! nftables rules (firewalld's nftables backend, Docker's nftables firewall)
 //! are walked too: every filter base chain on the hook, by priority, where a
 //! drop in any one is final (iptables-nft's own tables are read once, from
-//! iptables-save).
+//! iptables-save). With counters (`iptables-save -c`, nft `counter`), the
+//! finding quotes the dropping rule's or policy's packet count.
 //!
 //! ## Why it breaks traffic
 //! Blocked 7946 partitions gossip: peers miss each other's endpoints, so DNS
@@ -172,8 +173,12 @@ fn report(
         } else {
             "dropped by"
         };
+        let counter = b
+            .packets
+            .map(|p| format!(" (counter: {p} packets)"))
+            .unwrap_or_default();
         parts.push(format!(
-            "{} {} {who} {verb} {} {} line {} `{}`",
+            "{} {} {who} {verb} {} {} line {} `{}`{counter}",
             if *inbound { "inbound" } else { "outbound" },
             if *inbound { "from" } else { "to" },
             b.table,
@@ -294,7 +299,7 @@ mod tests {
         let f = findings_of(&a, "SW605");
         let subjects: Vec<_> = f.iter().filter_map(|f| f.subject.as_deref()).collect();
         assert_eq!(subjects, ["port 4789/udp"]);
-        assert!(f[0].detail.contains("inbound from 192.168.99.101 (worker1) dropped by the policy filter INPUT line 3 `:INPUT DROP`"), "{}", f[0].detail);
+        assert!(f[0].detail.contains("inbound from 192.168.99.101 (worker1) dropped by the policy filter INPUT line 3 `:INPUT DROP` (counter: 1204 packets)"), "{}", f[0].detail);
     }
 
     #[test]

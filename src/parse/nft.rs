@@ -70,6 +70,8 @@ pub struct Rule {
     pub text: String,
     pub matches: Vec<Match>,
     pub verdict: Option<Verdict>,
+    /// `counter packets N bytes M`: N.
+    pub packets: Option<u64>,
 }
 
 /// One expression of a rule; `negated` is `!=`. Values are as written
@@ -373,6 +375,7 @@ fn rule(line: usize, text: &str) -> Rule {
             ("counter", _) => {
                 i += 1;
                 if b == "packets" {
+                    r.packets = w.get(i + 1).and_then(|n| n.parse().ok());
                     i += 4;
                 }
             }
