@@ -33,6 +33,8 @@ pub enum SourceKind {
     HostKernelConfig,
     /// `host/uname.txt`: `uname -a`.
     HostUname,
+    /// `host/nft-ruleset.txt`: `nft list ruleset`.
+    HostNft,
     NetnsIpAddr(String),
     NetnsIpLink(String),
     NetnsIpRoute(String),
@@ -91,6 +93,7 @@ pub fn classify(rel_path: &str) -> SourceKind {
         "host/sockets.txt" => return HostSockets,
         "host/kernel-config.txt" => return HostKernelConfig,
         "host/uname.txt" => return HostUname,
+        "host/nft-ruleset.txt" => return HostNft,
         _ => {}
     }
     let mut parts = rel_path.split('/');

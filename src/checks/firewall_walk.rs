@@ -27,15 +27,25 @@ pub struct Packet<'a> {
     pub inbound: bool,
 }
 
-/// What stopped the packet: a rule, or a chain's policy (`rule` is `None`).
+/// What stopped the packet: a rule, or a chain's policy.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Block {
+    /// The bundle file: `host/iptables-save.txt` or `host/nft-ruleset.txt`.
+    pub file: &'static str,
+    /// `filter`, or `inet firewalld` (family and name) for nftables.
     pub table: String,
     pub chain: String,
     pub line: usize,
-    /// Rule text, or `:INPUT DROP` for a policy.
+    /// The chain's policy, not a rule, dropped it.
+    pub policy: bool,
+    /// Rule text, or `:INPUT DROP` (`policy drop` for nftables) for a policy.
     pub text: String,
+    /// The rule's or policy's packet counter, when collected
+    /// (`iptables-save -c`, nft `counter`).
+    pub packets: Option<u64>,
 }
+
+pub(super) const IPTABLES_FILE: &str = "host/iptables-save.txt";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
@@ -45,7 +55,7 @@ enum Outcome {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum M {
+pub(super) enum M {
     Yes,
     No,
     Maybe,
@@ -190,10 +200,13 @@ impl<'a> Walk<'a> {
                 "ACCEPT" => return Outcome::Accept,
                 "DROP" | "REJECT" if sure_here => {
                     return Outcome::Block(Block {
+                        file: IPTABLES_FILE,
                         table: self.table.into(),
                         chain: name.into(),
                         line: r.line,
+                        policy: false,
                         text: r.text.clone(),
+                        packets: r.packets,
                     })
                 }
                 "RETURN" => return Outcome::Fallthrough,
@@ -206,10 +219,13 @@ impl<'a> Walk<'a> {
         }
         match c.policy.as_deref() {
             Some(pol @ ("DROP" | "REJECT")) if sure => Outcome::Block(Block {
+                file: IPTABLES_FILE,
                 table: self.table.into(),
                 chain: name.into(),
                 line: c.line,
+                policy: true,
                 text: format!(":{name} {pol}"),
+                packets: c.packets,
             }),
             Some(_) => Outcome::Accept,
             None => Outcome::Fallthrough,
@@ -303,7 +319,7 @@ fn matches(conds: &[(Cond, bool)], p: &Packet) -> M {
     result
 }
 
-fn bool_m(b: bool) -> M {
+pub(super) fn bool_m(b: bool) -> M {
     if b {
         M::Yes
     } else {
@@ -311,7 +327,7 @@ fn bool_m(b: bool) -> M {
     }
 }
 
-fn not(m: M) -> M {
+pub(super) fn not(m: M) -> M {
     match m {
         M::Yes => M::No,
         M::No => M::Yes,
@@ -319,7 +335,7 @@ fn not(m: M) -> M {
     }
 }
 
-fn and(a: M, b: M) -> M {
+pub(super) fn and(a: M, b: M) -> M {
     match (a, b) {
         (M::No, _) | (_, M::No) => M::No,
         (M::Yes, M::Yes) => M::Yes,

@@ -2,7 +2,9 @@
 //!
 //! ## What it detects
 //! SW601: the node cannot use IPVS. `ipvsadm` in one of its namespaces says
-//! `Can't initialize ipvs` (on stdout or in `ipvsadm.txt.stderr`), or
+//! `Can't initialize ipvs` (on stdout or in `ipvsadm.txt.stderr`), the
+//! collector did not run it because IPVS is not in the kernel (manifest:
+//! `ip_vs not loaded: no /proc/net/ip_vs, …`; it would load the module), or
 //! `host/modules.txt` lists neither `ip_vs` nor `ip_vs_rr` on a swarm node.
 //! `/proc/modules` does not list built-in modules, so a missing module alone
 //! only means "not loaded"; a working `ipvsadm` table or `net.ipv4.vs.*`
@@ -53,6 +55,14 @@ fn ipvs_on(n: &NodeState, out: &mut Checks) {
     }
 
     let failures = ipvsadm_failures(n);
+    // The collector skips ipvsadm when IPVS is not in the kernel at all.
+    let not_loaded: Option<(&str, &str)> = n.manifest.as_ref().and_then(|m| {
+        m.commands.iter().find_map(|c| {
+            let why = c.skipped.as_deref()?;
+            (c.path.ends_with("/ipvsadm.txt") && why.starts_with("ip_vs not loaded"))
+                .then_some((c.path.as_str(), why))
+        })
+    });
     let mods = n.host_modules.as_ref();
     let mod_missing = mods
         .filter(|m| Module::find(m, "ip_vs").is_none() && Module::find(m, "ip_vs_rr").is_none());
@@ -75,6 +85,14 @@ fn ipvs_on(n: &NodeState, out: &mut Checks) {
         for (_, file, text) in failures.iter().take(3) {
             ev.push(evidence(n.file(file), line_of(n, file, text), text.clone()));
         }
+    }
+    if let Some((path, why)) = not_loaded {
+        facts.push(format!("the collector did not run ipvsadm: {why}"));
+        ev.push(evidence(
+            n.file("manifest.json"),
+            0,
+            format!("{path}: {why}"),
+        ));
     }
     match (mods, mod_missing) {
         (Some(m), Some(_)) => {
@@ -116,6 +134,7 @@ fn ipvs_on(n: &NodeState, out: &mut Checks) {
 
     let fire = !failures.is_empty()
         || (mod_missing.is_some() && in_swarm)
+        || (not_loaded.is_some() && in_swarm)
         || config_off.is_some()
         || logged.is_some();
     if fire {
@@ -265,6 +284,25 @@ mod tests {
             .evidence
             .iter()
             .any(|e| e.file == "node3/netns/lb_von6hqc8a/ipvsadm.txt.stderr" && e.line == 1));
+    }
+
+    #[test]
+    fn sw601_fires_when_the_collector_skipped_ipvsadm_for_want_of_ip_vs() {
+        // Issue 12: ipvsadm is no longer run without ip_vs (it would load
+        // it); the manifest's reason is the evidence.
+        let a = analyze_dir(&fixture("SW601", "fires-skipped"));
+        let f = findings_of(&a, "SW601");
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].detail.contains(
+                "the collector did not run ipvsadm: ip_vs not loaded: no /proc/net/ip_vs"
+            ),
+            "{}",
+            f[0].detail
+        );
+        assert!(f[0].evidence.iter().any(|e| e.file == "node1/manifest.json"
+            && e.text
+                .starts_with("netns/ingress_sbox/ipvsadm.txt: ip_vs not loaded")));
     }
 
     #[test]

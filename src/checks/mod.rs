@@ -22,6 +22,7 @@ mod ip_forward;
 mod kernel_modules;
 mod lb_chain;
 mod lb_marks;
+mod nft_walk;
 pub mod no_ipvs;
 mod node_facts;
 mod node_health;

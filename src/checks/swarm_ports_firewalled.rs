@@ -1,15 +1,19 @@
 //! SW605 swarm-ports-firewalled.
 //!
 //! ## What it detects
-//! Host iptables rules (`host/iptables-save.txt`) that drop or reject swarm
-//! traffic between this node and the others: 2377/tcp (raft and dispatcher,
-//! inbound on managers, outbound to managers), 7946/tcp+udp (gossip) and the
-//! VXLAN port (4789/udp, or the swarm's `DataPathPort`). For every other
-//! node's address it walks the packet through raw, mangle and filter
-//! (INPUT/OUTPUT, following jumps into DOCKER-USER, ufw or firewalld chains)
-//! in rule order, so an earlier ACCEPT wins, and names the rule (or the chain
-//! policy) that drops it. Rules in a native nftables ruleset (firewalld's
-//! nftables backend) are not in iptables-save and cannot be seen.
+//! Host firewall rules (`host/iptables-save.txt`, `host/nft-ruleset.txt`)
+//! that drop or reject swarm traffic between this node and the others:
+//! 2377/tcp (raft and dispatcher, inbound on managers, outbound to managers),
+//! 7946/tcp+udp (gossip) and the VXLAN port (4789/udp, or the swarm's
+//! `DataPathPort`). For every other node's address it walks the packet
+//! through raw, mangle and filter (INPUT/OUTPUT, following jumps into
+//! DOCKER-USER, ufw or firewalld chains) in rule order, so an earlier ACCEPT
+//! wins, and names the rule (or the chain policy) that drops it. Native
+//! nftables rules (firewalld's nftables backend, Docker's nftables firewall)
+//! are walked too: every filter base chain on the hook, by priority, where a
+//! drop in any one is final (iptables-nft's own tables are read once, from
+//! iptables-save). With counters (`iptables-save -c`, nft `counter`), the
+//! finding quotes the dropping rule's or policy's packet count.
 //!
 //! ## Why it breaks traffic
 //! Blocked 7946 partitions gossip: peers miss each other's endpoints, so DNS
@@ -25,6 +29,7 @@
 
 use super::firewall_walk::{Block, Firewall, Packet};
 use super::host_facts::{has_host_state, iface_with, ip_names, named, node_ips, own_ip};
+use super::nft_walk::NftFirewall;
 use super::{evidence, Checks};
 use crate::model::{Cluster, NodeState};
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,12 +43,20 @@ pub fn check(cluster: &Cluster, out: &mut Checks) {
     let names = ip_names(cluster);
     let managers = manager_ips(cluster);
     for n in &cluster.nodes {
-        let Some(rs) = &n.host.iptables else {
+        let ipt = n.host.iptables.as_ref();
+        let nft = n.host.nft.as_ref();
+        if ipt.is_none() && nft.is_none() {
             if has_host_state(n) {
-                out.not_run("SW605", format!("no host/iptables-save.txt on {}", n.label));
+                out.not_run(
+                    "SW605",
+                    format!(
+                        "no host/iptables-save.txt or host/nft-ruleset.txt on {}",
+                        n.label
+                    ),
+                );
             }
             continue;
-        };
+        }
         let own = own_ip(cluster, n);
         let mine = node_ips(cluster, &n.node_id);
         let not_me = |ip: &IpAddr| Some(*ip) != own && !mine.contains(ip);
@@ -73,15 +86,20 @@ pub fn check(cluster: &Cluster, out: &mut Checks) {
         // (port, proto) → (inbound, block) → peers it stops; and peers that pass.
         let mut stops: BTreeMap<(u16, &str), ByBlock> = BTreeMap::new();
         let mut passes: BTreeMap<(u16, &str, bool), Vec<IpAddr>> = BTreeMap::new();
-        let fw = Firewall::new(rs);
+        let fw = ipt.map(Firewall::new);
+        // iptables-nft's tables show in both files: walk them once.
+        let xtables_in_ipt = ipt.is_some_and(|r| r.backend.as_deref() == Some("nf_tables"));
+        let nfw = nft.map(|r| NftFirewall::new(r, xtables_in_ipt));
+        let class = |ip: IpAddr| {
+            let mut c = fw.as_ref().map(|f| f.addr_class(ip)).unwrap_or_default();
+            c.extend(nfw.as_ref().map(|f| f.addr_class(ip)).unwrap_or_default());
+            c
+        };
         for (port, proto, inbound, set) in flows {
             // Peers that every address match treats alike share one walk.
             let mut classes: BTreeMap<Vec<bool>, Vec<Option<IpAddr>>> = BTreeMap::new();
             for ip in set {
-                classes
-                    .entry(fw.addr_class(*ip))
-                    .or_default()
-                    .push(Some(*ip));
+                classes.entry(class(*ip)).or_default().push(Some(*ip));
             }
             if set.is_empty() {
                 classes.insert(Vec::new(), vec![None]);
@@ -97,7 +115,11 @@ pub fn check(cluster: &Cluster, out: &mut Checks) {
                     out_iface: if inbound { None } else { under },
                     inbound,
                 };
-                match fw.blocked(&p) {
+                let blocked = fw
+                    .as_ref()
+                    .and_then(|f| f.blocked(&p))
+                    .or_else(|| nfw.as_ref().and_then(|f| f.blocked(&p)));
+                match blocked {
                     Some(b) => stops
                         .entry((port, proto))
                         .or_default()
@@ -132,7 +154,6 @@ fn report(
     names: &BTreeMap<IpAddr, String>,
     out: &mut Checks,
 ) {
-    let file = n.file("host/iptables-save.txt");
     let mut parts = Vec::new();
     let mut ev = Vec::new();
     let mut count = 0;
@@ -147,13 +168,17 @@ fn report(
             .map(|p| p.map_or("any address".to_string(), |ip| named(&ip, names)))
             .collect::<Vec<_>>()
             .join(", ");
-        let verb = if b.text.starts_with(':') {
+        let verb = if b.policy {
             "dropped by the policy"
         } else {
             "dropped by"
         };
+        let counter = b
+            .packets
+            .map(|p| format!(" (counter: {p} packets)"))
+            .unwrap_or_default();
         parts.push(format!(
-            "{} {} {who} {verb} {} {} line {} `{}`",
+            "{} {} {who} {verb} {} {} line {} `{}`{counter}",
             if *inbound { "inbound" } else { "outbound" },
             if *inbound { "from" } else { "to" },
             b.table,
@@ -161,7 +186,7 @@ fn report(
             b.line,
             b.text
         ));
-        ev.push(evidence(&file, b.line, b.text.clone()));
+        ev.push(evidence(n.file(b.file), b.line, b.text.clone()));
     }
     for inbound in [true, false] {
         let blocked_dir = by_block.keys().any(|(i, _)| *i == inbound);
@@ -274,7 +299,31 @@ mod tests {
         let f = findings_of(&a, "SW605");
         let subjects: Vec<_> = f.iter().filter_map(|f| f.subject.as_deref()).collect();
         assert_eq!(subjects, ["port 4789/udp"]);
-        assert!(f[0].detail.contains("inbound from 192.168.99.101 (worker1) dropped by the policy filter INPUT line 3 `:INPUT DROP`"), "{}", f[0].detail);
+        assert!(f[0].detail.contains("inbound from 192.168.99.101 (worker1) dropped by the policy filter INPUT line 3 `:INPUT DROP` (counter: 1204 packets)"), "{}", f[0].detail);
+    }
+
+    #[test]
+    fn fires_on_a_native_nftables_firewall() {
+        // Issue 9: the same cluster as fires-policy, its manager behind a
+        // firewalld-style nftables ruleset (real `nft list ruleset` output,
+        // no iptables-save) that accepts 2377 and 7946 but forgets 4789.
+        let a = analyze_dir(&fixture("SW605", "fires-nft"));
+        let f = findings_of(&a, "SW605");
+        let subjects: Vec<_> = f.iter().filter_map(|f| f.subject.as_deref()).collect();
+        assert_eq!(subjects, ["port 4789/udp"]);
+        assert!(
+            f[0].detail.contains(
+                "inbound from 192.168.99.101 (worker1) dropped by inet firewalld filter_INPUT line 8 `reject with icmpx admin-prohibited`"
+            ),
+            "{}",
+            f[0].detail
+        );
+        assert!(f[0]
+            .evidence
+            .iter()
+            .any(|e| e.file == "manager1/host/nft-ruleset.txt"
+                && e.line == 8
+                && e.text == "reject with icmpx admin-prohibited"));
     }
 
     #[test]

@@ -2,24 +2,30 @@
 # swarmdiag collector: gathers one node bundle for offline Docker Swarm diagnosis.
 #
 # Writes the layout of docs/bundle-layout.md (version 1) into a temp dir, then
-# archives it as one .zip (when `zip` exists) or .tar.gz. It is read-only on the
-# node: inspection commands only (never modprobe, never `ip netns add`, never an
-# iptables write); it writes nothing but its own temp dir (removed on exit) and
-# the output archive. Secrets are masked with sed before anything is written.
+# archives it as one .zip (when `zip` exists) or .tar.gz. It changes nothing on
+# the node: reading commands only (never an ip, bridge, iptables, nft or docker
+# write verb, never `ip netns add`), and a command that would make the kernel
+# (or the tool: ipvsadm) load a module runs only when that module is already
+# loaded (kmod_ready), else the manifest says why it was skipped. It writes
+# nothing but its own temp dir (removed on exit) and the output archive. Every
+# file goes through one masker (`mask`) before it is written.
 #
-# Needs sh, coreutils and the docker CLI. Uses ip, bridge, iptables-save,
-# ipvsadm, nsenter, journalctl, ss, zip or tar when present and lists the
-# missing ones in manifest.json `absent_tools`. Runs under dash and busybox sh.
+# Needs sh, coreutils, sed and the docker CLI. Uses awk, ip, bridge,
+# iptables-save, nft, ipvsadm, conntrack, ethtool, nsenter, journalctl, ss,
+# timeout, zip or tar when present and lists the missing ones in manifest.json
+# `absent_tools`. Runs under dash and busybox sh.
 #
 # Environment: SWARMDIAG_TIMEOUT (seconds per command, default 60),
-# SWARMDIAG_MAX_BYTES (cap per output file, default 67108864 = 64 MiB).
+# SWARMDIAG_MAX_BYTES (cap per output file, default 67108864 = 64 MiB);
+# SWARMDIAG_KMOD_ROOT (tests: a directory standing for / when checking which
+# kernel modules are loaded).
 
 COLLECTOR_VERSION=0.1.0
 
 usage() {
 	cat <<'EOF'
 usage: collect.sh [options]
-       collect.sh --mask json|text|daemon-json FILE...
+       collect.sh --mask FILE...
 
 Collects one swarmdiag node bundle from this node (run it as root on every
 node, managers and workers) and prints the bundle's path.
@@ -35,8 +41,8 @@ node, managers and workers) and prints the bundle's path.
                       /var/log/docker.log, else syslog files filtered to dockerd)
   --docker CMD        docker CLI command, e.g. "docker -H unix:///run/d.sock"
                       (default: docker; DOCKER_HOST is honoured)
-  --mask KIND FILE... print FILEs with secrets masked as the collector does
-                      (KIND json: inspect output, daemon-json, text) and exit
+  --mask FILE...      print FILEs with secrets masked as the collector masks
+                      everything it writes, and exit
   --version, --help
 EOF
 }
@@ -49,50 +55,149 @@ die() {
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- masking
-# Applied to every text output: swarm join tokens, credentials in URLs,
-# PEM private keys (raw, or escaped on one line inside a JSON string), and
-# the value of any NAME=value whose name mentions a password, secret, token
-# or API key (`--db-password=x` in a command line, `token=x` in a log).
-SECRET_WORD='[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Pp][Aa][Ss][Ss][Ww][Dd]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk][Ee][Nn]|[Aa][Pp][Ii][_-]?[Kk][Ee][Yy]'
-# JSON keys (labels) whose string value is masked: SECRET_WORD without
-# "secret", which would hit the SecretName/SecretID of secret references.
-LABEL_WORD='[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Pp][Aa][Ss][Ss][Ww][Dd]|[Tt][Oo][Kk][Ee][Nn]|[Aa][Pp][Ii][_-]?[Kk][Ee][Yy]'
-mask_text() {
+# One masker, `mask`, applied to every file the collector writes (command
+# output, stderr, logs, inspect JSON, daemon.json, the dockerd command line,
+# the manifest). sed and awk only; case-insensitive by bracket classes. It
+# replaces with `<masked>`:
+# - the value after a secret-like name (SECRET_NAME: pass, pwd, secret, token,
+#   key, auth, cred, cert) in `NAME=value`, `NAME="v a l"`, `NAME: value`,
+#   `"NAME": "value"` (JSON, also escaped inside a JSON string), `--NAME value`
+#   and the element after a `"--NAME",` flag in a JSON array or argv list;
+# - the value after `-p`, and the password of `-u user:X` / `--user user:X`;
+# - URL userinfo (`https://<masked>@host`), PEM blocks, JWTs, AWS access key
+#   ids, swarm join tokens (SWMTKN-1-<masked>) and unlock keys (SWMKEY-1-),
+#   xfrm state keys (`enc cbc(aes) <masked>`);
+# - every environment value ("Env" arrays keep the names) and every "Data"
+#   payload (secrets, configs).
+# Kept: SandboxKey (a path the analyzer needs), SecretName, SecretID, and
+# `-p tcp` (udp, icmp…) protocols in iptables rules quoted by dockerd's log.
+SECRET_NAME='[A-Za-z0-9_.-]*([Pp][Aa][Ss][Ss]|[Pp][Ww][Dd]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk][Ee][Nn]|[Kk][Ee][Yy]|[Aa][Uu][Tt][Hh]|[Cc][Rr][Ee][Dd]|[Cc][Ee][Rr][Tt])[A-Za-z0-9_.-]*'
+# `NAME: value` (HTTP headers, YAML, some log messages): only these names, as
+# `certificate: x509: …` or `Key:10.0.1.2` in logs must stay readable.
+COLON_NAME='((Proxy-)?[Aa]uthorization|[A-Za-z0-9_.-]*([Pp][Aa][Ss][Ss][Ww]|[Pp][Ww][Dd]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk][Ee][Nn])[A-Za-z0-9_.-]*)'
+# A bare value: up to a quote, blank, comma, ampersand, semicolon or backslash;
+# not starting with `<` (already masked).
+MASK_VAL="[^\"'[:space:],&;\\\\<][^\"'[:space:],&;\\\\]*"
+mask() {
 	sed -E \
+		-e 's/"(Sandbox)(Key)"/"\1%%\2"/g' \
+		-e 's/"(Sec)(ret(Name|ID))"/"\1%%\2"/g' \
+		-e 's/(^|[^A-Za-z0-9_-])-p (tcp|udp|icmp|icmpv6|ipv6-icmp|sctp|esp|all)([^A-Za-z0-9_-]|$)/\1-%%p \2\3/g' \
 		-e 's/SWMTKN-1-[0-9A-Za-z]+(-[0-9A-Za-z]+)?/SWMTKN-1-<masked>/g' \
-		-e "s/([A-Za-z0-9_.-]*($SECRET_WORD)[A-Za-z0-9_.-]*=)[^\"[:space:],&\\\\<][^\"[:space:],&\\\\]*/\\1<masked>/g" \
-		-e 's#(://)[^/@:"[:space:]]+:[^/@"[:space:]]+@#\1<masked>@#g' \
-		-e 's/-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[^"]*-----END [A-Z0-9 ]*PRIVATE KEY-----/<masked private key>/g' \
-		-e '/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/,/-----END [A-Z0-9 ]*PRIVATE KEY-----/s/.*/<masked private key>/'
-}
-
-# Docker inspect JSON (indented, one array element per line): every
-# "KEY=value" in an "Env" array becomes "KEY=<masked>"; string "Data" payloads
-# (secrets, configs), values of keys naming a password, token or API key
-# (labels), and the array element after a secret-named flag ("--password",
-# "x") become "<masked>". A compact one-line Env array is masked
-# whole. An element that does not look like KEY=value is masked whole.
-mask_json() {
-	mask_text | sed -E \
-		-e '/"Env": ?\[$/,/^[[:space:]]*\]/{
+		-e 's#SWMKEY-1-[0-9A-Za-z+/=_-]+#SWMKEY-1-<masked>#g' \
+		-e 's#(://)[^/@"'"'"'[:space:]\\]+@#\1<masked>@#g' \
+		-e 's/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/<masked jwt>/g' \
+		-e 's/(AKIA|ASIA)[0-9A-Z]{16}/<masked aws key>/g' \
+		-e 's/-----BEGIN ([A-Z0-9 ]+)-----[^"]*-----END [A-Z0-9 ]+-----/<masked \1>/g' \
+		-e '/-----BEGIN [A-Z0-9 ]+-----/,/-----END [A-Z0-9 ]+-----/s/.*/<masked pem>/' \
+		-e "s/(\"$SECRET_NAME\"[[:space:]]*:[[:space:]]*)\"([^\"\\\\]|\\\\.)*\"/\\1\"<masked>\"/g" \
+		-e "s/(\\\\\"$SECRET_NAME\\\\\"[[:space:]]*:[[:space:]]*)\\\\\"([^\"\\\\]|\\\\[^\"])*\\\\\"/\\1\\\\\"<masked>\\\\\"/g" \
+		-e "s/(\"(--?$SECRET_NAME|-p|-u|--user)\",[[:space:]]*)\"([^\"\\\\]|\\\\.)*\"/\\1\"<masked>\"/g" \
+		-e "s/($SECRET_NAME=)\\\\\"([^\"\\\\]|\\\\[^\"])*\\\\\"/\\1\\\\\"<masked>\\\\\"/g" \
+		-e "s/($SECRET_NAME=)\"([^\"\\\\]|\\\\.)*\"/\\1\"<masked>\"/g" \
+		-e "s/($SECRET_NAME=)'[^']*'/\\1'<masked>'/g" \
+		-e "s/($SECRET_NAME=)$MASK_VAL/\\1<masked>/g" \
+		-e "s/((^|[[:space:]\"'])$COLON_NAME:[[:space:]]+)([Bb]earer |[Bb]asic )?$MASK_VAL/\\1<masked>/g" \
+		-e "s/(^|[[:space:]\"'])(--?$SECRET_NAME)[[:space:]]+([^-\"'[:space:],&;\\\\<][^\"'[:space:],&;\\\\]*)/\\1\\2 <masked>/g" \
+		-e "s/(^|[[:space:]\"'])(-u|--user)([[:space:]]+|=)([^:\"'[:space:]\\\\]*):$MASK_VAL/\\1\\2\\3\\4:<masked>/g" \
+		-e "/^(-[AIN] |\\[[0-9]+:[0-9]+\\] -[AI] )/!s/(^|[[:space:]\"'])-p[[:space:]]+$MASK_VAL/\\1-p <masked>/g" \
+		-e 's/^([[:space:]]*(auth|auth-trunc|enc|aead|comp)[[:space:]]+[^[:space:]]+[[:space:]]+)0x[0-9A-Fa-f]+/\1<masked>/' \
+		-e 's/("Data": ?)"([^"\\]|\\.)*"/\1"<masked>"/g' \
+		-e 's/"Env": ?\[("([^"\\]|\\.)*",?[[:space:]]*)+\]/"Env":["<masked>"]/g' \
+		-e 's/"(Sandbox|Sec)%%(Key|retName|retID)"/"\1\2"/g' \
+		-e 's/-%%p /-p /g' |
+		sed -E \
+			-e '/"Env": ?\[$/,/^[[:space:]]*\]/{
 s/^([[:space:]]*"[^"=\\]*=).*[^,]$/\1<masked>"/
 s/^([[:space:]]*"[^"=\\]*=).*,$/\1<masked>",/
 /<masked>"/!s/^([[:space:]]*)".*"(,?)$/\1"<masked>"\2/
 }' \
-		-e 's/"Env": ?\[("([^"\\]|\\.)*",?)+\]/"Env":["<masked>"]/g' \
-		-e 's/("Data": ?)"([^"\\]|\\.)*"/\1"<masked>"/g' \
-		-e "s/(\"[^\"]*($LABEL_WORD)[^\"]*\"[[:space:]]*:[[:space:]]*)\"([^\"\\\\]|\\\\.)*\"/\\1\"<masked>\"/g" \
-		-e "/^[[:space:]]*\"--?[A-Za-z0-9_.-]*($SECRET_WORD)[A-Za-z0-9_.-]*\",\$/{n;s/^([[:space:]]*)\".*\"(,?)\$/\\1\"<masked>\"\\2/;}"
-}
-
-# daemon.json: mask_json, plus any string value whose key mentions a password,
-# secret, token, auth or credential (registry credentials, proxy passwords).
-mask_daemon_json() {
-	mask_json | sed -E \
-		-e 's/("[^"]*([Pp][Aa][Ss][Ss]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk][Ee][Nn]|[Aa][Uu][Tt][Hh]|[Cc][Rr][Ee][Dd])[^"]*"[[:space:]]*:[[:space:]]*)"([^"\\]|\\.)*"/\1"<masked>"/g'
+			-e "/^[[:space:]]*\"(--?$SECRET_NAME|-p|-u|--user)\",\$/{n;s/^([[:space:]]*)\".*\"(,?)\$/\\1\"<masked>\"\\2/;}" \
+			-e "/^(--?$SECRET_NAME|-p|-u|--user)\$/{n;s/.*/<masked>/;}"
 }
 
 # ---------------------------------------------------------------- helpers
+# to CMD [ARG...]: run CMD, stopped after CMD_TIMEOUT seconds with exit code
+# 124 (as timeout(1) does). Uses timeout(1) when it works (TO), else a
+# watcher in the background: sleep, then TERM to CMD and its descendants,
+# then KILL 5 s later.
+to() {
+	if [ -n "$TO" ]; then
+		$TO "$@"
+		return
+	fi
+	"$@" &
+	to_pid=$!
+	(
+		to_s=
+		trap 'kill "$to_s" 2>/dev/null; exit 0' TERM
+		sleep "$CMD_TIMEOUT" &
+		to_s=$!
+		wait "$to_s"
+		: >"$W/timedout.$to_pid"
+		to_t=$(tree_of "$to_pid")
+		kill -TERM $to_t 2>/dev/null
+		sleep 5 &
+		to_s=$!
+		wait "$to_s"
+		kill -KILL $to_t 2>/dev/null
+	) </dev/null >/dev/null 2>&1 &
+	to_w=$!
+	wait "$to_pid"
+	to_rc=$?
+	kill -TERM "$to_w" 2>/dev/null
+	wait "$to_w" 2>/dev/null
+	if [ -e "$W/timedout.$to_pid" ]; then
+		rm -f "$W/timedout.$to_pid"
+		to_rc=124
+	fi
+	return $to_rc
+}
+
+# tree_of PID: PID and its descendants, from /proc/*/stat (a child that
+# outlives its killed parent would hold the output pipe open).
+tree_of() {
+	if ! have awk; then
+		echo "$1"
+		return
+	fi
+	set +f
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
+{ pid = $1; sub(/.*\) /, ""); parent[pid] = $2 }
+END {
+  print root; n = 1; q[1] = root
+  for (i = 1; i <= n; i++) for (p in parent) if (parent[p] == q[i]) { q[++n] = p; print p }
+}'
+	set -f
+}
+
+# kmod_ready [-s] MODULE [FILE...]: whether MODULE is in the running kernel
+# (one of the FILEs exists, /sys/module/MODULE exists, /proc/modules lists
+# it, or modules.builtin does). A kernel without /proc/modules cannot load
+# modules at all, so then the answer is yes unless -s (strict: the tool
+# itself would exec modprobe, as ipvsadm does). On no, KMOD_WHY says why.
+kmod_ready() {
+	km_strict=
+	if [ "$1" = -s ]; then
+		km_strict=1
+		shift
+	fi
+	km_m=$1
+	shift
+	for km_f; do [ -e "$KROOT$km_f" ] && return 0; done
+	[ -d "$KROOT/sys/module/$km_m" ] && return 0
+	if [ -r "$KROOT/proc/modules" ]; then
+		grep -q "^$km_m " "$KROOT/proc/modules" && return 0
+		km_b=$KROOT/lib/modules/$(uname -r)/modules.builtin
+		[ -r "$km_b" ] && grep -q "/$km_m\.ko" "$km_b" && return 0
+		KMOD_WHY="$km_m not loaded: not in /proc/modules, no /sys/module/$km_m (running it would load it; the collector loads no module)"
+		return 1
+	fi
+	[ -z "$km_strict" ] && return 0
+	KMOD_WHY="$km_m not loaded: no${1:+ $1,} no /sys/module/$km_m, no /proc/modules (running it would exec modprobe $km_m)"
+	return 1
+}
+
 # Milliseconds from some fixed point: /proc/uptime (10 ms steps, read by a
 # builtin: no process per call), else date +%N (GNU), else whole seconds.
 setup_clock() {
@@ -183,9 +288,10 @@ skip() {
 }
 
 # run FILTER PATH CMD [ARG...]: run CMD under the timeout with stdin from
-# /dev/null; stdout goes through FILTER into PATH (capped at MAX_BYTES),
-# stderr into PATH.stderr (kept when non-empty). DISPLAY_CMD, when set,
-# replaces the command shown in the manifest.
+# /dev/null; stdout goes through FILTER, then `mask`, into PATH (capped at
+# MAX_BYTES: the first bytes, or for logs/* the last, newest, whole lines),
+# stderr masked into PATH.stderr (kept when non-empty). DISPLAY_CMD, when
+# set, replaces the command shown in the manifest.
 run() {
 	r_filter=$1
 	r_path=$2
@@ -196,25 +302,34 @@ run() {
 	DISPLAY_CMD=
 	r_t0=$(now_ms)
 	rm -f "$W/rc"
+	case $r_path in
+	logs/*) r_cap=tail ;;
+	*) r_cap=head ;;
+	esac
 	{
-		$TO "$@" </dev/null 2>"$r_out.stderr"
+		to "$@" </dev/null 2>"$r_out.stderr"
 		echo $? >"$W/rc"
-	} | $r_filter | head -c $((MAX_BYTES + 1)) >"$r_out"
+	} | $r_filter | mask | $r_cap -c $((MAX_BYTES + 1)) >"$r_out"
 	r_t1=$(now_ms)
 	r_rc=$(cat "$W/rc" 2>/dev/null)
 	[ -n "$r_rc" ] || r_rc=141
 	r_trunc=false
 	r_bytes=$(bytes_of "$r_out")
 	if [ "$r_bytes" -gt "$MAX_BYTES" ]; then
-		head -c "$MAX_BYTES" "$r_out" >"$W/cut" && mv "$W/cut" "$r_out"
-		r_bytes=$MAX_BYTES
+		if [ "$r_cap" = tail ]; then
+			# Keep the newest lines: drop the oldest, cut, line.
+			tail -c "$MAX_BYTES" "$r_out" | tail -n +2 >"$W/cut" && mv "$W/cut" "$r_out"
+		else
+			head -c "$MAX_BYTES" "$r_out" >"$W/cut" && mv "$W/cut" "$r_out"
+		fi
+		r_bytes=$(bytes_of "$r_out")
 		r_trunc=true
 		# Our cap closed the pipe: a SIGPIPE exit (141) is ours, not the
 		# command's; "truncated" says what happened.
 		[ "$r_rc" != 141 ] || r_rc=0
 	fi
 	if [ -s "$r_out.stderr" ]; then
-		mask_text <"$r_out.stderr" | head -c "$MAX_BYTES" >"$W/err"
+		mask <"$r_out.stderr" | head -c "$MAX_BYTES" >"$W/err"
 		mv "$W/err" "$r_out.stderr"
 	else
 		rm -f "$r_out.stderr"
@@ -246,12 +361,12 @@ run_or() {
 # ids CMD [ARG...]: run an enumeration command, print its output as one
 # space-separated line. Its failure is returned; its stderr goes to $W/ids.err.
 ids() {
-	ids_out=$($TO "$@" </dev/null 2>"$W/ids.err") || return 1
+	ids_out=$(to "$@" </dev/null 2>"$W/ids.err") || return 1
 	printf '%s' "$ids_out" | tr '\n' ' '
 }
 # why REASON: REASON, plus the enumeration's first error line when there is one.
 why() {
-	wy_e=$(head -n 1 "$W/ids.err" 2>/dev/null | mask_text)
+	wy_e=$(head -n 1 "$W/ids.err" 2>/dev/null | mask)
 	printf '%s' "$1${wy_e:+: $wy_e}"
 }
 
@@ -363,6 +478,34 @@ flag_value() {
 	}
 }
 
+# The underlay interface: the one holding the swarm NodeAddr (docker info),
+# else the default route's.
+underlay_nic() {
+	have ip || return 0
+	un_a=$(sed -n 's/.*"NodeAddr": *"\([^"]*\)".*/\1/p' "$B/docker/info.json" 2>/dev/null)
+	un_i=
+	[ -z "$un_a" ] || un_i=$(to ip -o addr show </dev/null 2>/dev/null |
+		awk -v a="$un_a" '{ for (i = 3; i < NF; i++) if ($i == "inet" || $i == "inet6") { split($(i + 1), p, "/"); if (p[1] == a) { print $2; exit } } }')
+	[ -n "$un_i" ] || un_i=$(to ip route show default </dev/null 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1)
+	printf '%s' "${un_i%%@*}"
+}
+
+# IPT_WHY: why iptables-save is not run (empty: it is). iptables-nft needs
+# nf_tables, legacy iptables ip_tables; either would be loaded on first use.
+setup_gates() {
+	IPT_WHY=
+	if ! have iptables-save; then
+		IPT_WHY="iptables-save not found"
+	else
+		case $(to iptables-save --version </dev/null 2>/dev/null) in
+		*nf_tables*) kmod_ready nf_tables || IPT_WHY=$KMOD_WHY ;;
+		*) kmod_ready ip_tables /proc/net/ip_tables_names || IPT_WHY=$KMOD_WHY ;;
+		esac
+	fi
+	IPVS_WHY=
+	kmod_ready -s ip_vs /proc/net/ip_vs || IPVS_WHY=$KMOD_WHY
+}
+
 # ---------------------------------------------------------------- parts
 # The command behind a docker file, for manifest entries of skipped files.
 docker_cmd_for() {
@@ -387,8 +530,8 @@ collect_docker() {
 		done
 		return
 	fi
-	run mask_json docker/version.json $DOCKER version --format '{{json .}}'
-	run mask_json docker/info.json $DOCKER info --format '{{json .}}'
+	run cat docker/version.json $DOCKER version --format '{{json .}}'
+	run cat docker/info.json $DOCKER info --format '{{json .}}'
 	if [ "$r_rc" != 0 ] || ! grep -q '"ServerVersion": *"[^"]' "$B/docker/info.json"; then
 		cd_err=$(sed -n 's/.*"ServerErrors":\["\([^"]*\)".*/\1/p' "$B/docker/info.json" 2>/dev/null)
 		[ -n "$cd_err" ] || cd_err=$(head -n 1 "$B/docker/info.json.stderr" 2>/dev/null)
@@ -403,7 +546,7 @@ collect_docker() {
 
 	if n_ids=$(ids $DOCKER network ls --filter scope=swarm -q --no-trunc) && [ -n "$n_ids" ]; then
 		DISPLAY_CMD="$(qargs $DOCKER network inspect --verbose) <swarm-scope network ids from: $(qargs $DOCKER network ls --filter scope=swarm -q --no-trunc)>"
-		run mask_json swarm/networks.json $DOCKER network inspect --verbose $n_ids
+		run cat swarm/networks.json $DOCKER network inspect --verbose $n_ids
 	else
 		skip swarm/networks.json "$(qargs $DOCKER network ls --filter scope=swarm -q --no-trunc)" \
 			"$(why "no swarm-scope network")"
@@ -411,7 +554,7 @@ collect_docker() {
 
 	if c_ids=$(ids $DOCKER ps -aq --no-trunc) && [ -n "$c_ids" ]; then
 		DISPLAY_CMD="$(qargs $DOCKER inspect --type container) <ids from: $(qargs $DOCKER ps -aq --no-trunc)>"
-		run mask_json containers/inspect.json $DOCKER inspect --type container $c_ids
+		run cat containers/inspect.json $DOCKER inspect --type container $c_ids
 	else
 		skip containers/inspect.json "$(qargs $DOCKER ps -aq --no-trunc)" "$(why "no container")"
 	fi
@@ -424,21 +567,21 @@ collect_docker() {
 	fi
 	if nd_ids=$(ids $DOCKER node ls -q) && [ -n "$nd_ids" ]; then
 		DISPLAY_CMD="$(qargs $DOCKER node inspect) <ids from: $(qargs $DOCKER node ls -q)>"
-		run mask_json swarm/nodes.json $DOCKER node inspect $nd_ids
+		run cat swarm/nodes.json $DOCKER node inspect $nd_ids
 	else
 		skip swarm/nodes.json "$(qargs $DOCKER node ls -q)" "$(why "no node listed")"
 	fi
 	if s_ids=$(ids $DOCKER service ls -q) && [ -n "$s_ids" ]; then
 		DISPLAY_CMD="$(qargs $DOCKER service inspect) <ids from: $(qargs $DOCKER service ls -q)>"
-		run mask_json swarm/services.json $DOCKER service inspect $s_ids
+		run cat swarm/services.json $DOCKER service inspect $s_ids
 		if t_ids=$(ids $DOCKER service ps -q --no-trunc $s_ids) && [ -n "$t_ids" ]; then
 			DISPLAY_CMD="$(qargs $DOCKER inspect --type task) <ids from: $(qargs $DOCKER service ps -q --no-trunc) <every service>>"
-			run mask_json swarm/tasks.json $DOCKER inspect --type task $t_ids
+			run cat swarm/tasks.json $DOCKER inspect --type task $t_ids
 		else
 			skip swarm/tasks.json "$(qargs $DOCKER service ps -q --no-trunc) <every service>" "$(why "no task listed")"
 		fi
 		DISPLAY_CMD="$(qargs $DOCKER service ps --no-trunc) <every service>"
-		run mask_text swarm/service-ps.txt $DOCKER service ps --no-trunc $s_ids
+		run cat swarm/service-ps.txt $DOCKER service ps --no-trunc $s_ids
 	else
 		for p in swarm/services.json swarm/tasks.json swarm/service-ps.txt; do
 			skip "$p" "$(qargs $DOCKER service ls -q)" "$(why "no service listed")"
@@ -453,7 +596,7 @@ collect_daemon_files() {
 		skip docker/dockerd-cmdline.txt "cat /proc/<dockerd pid>/cmdline" "no running dockerd found"
 	fi
 	if [ -f "$DAEMON_JSON" ]; then
-		run mask_daemon_json docker/daemon.json cat "$DAEMON_JSON"
+		run cat docker/daemon.json cat "$DAEMON_JSON"
 	else
 		skip docker/daemon.json "cat $DAEMON_JSON" "file not present"
 	fi
@@ -464,7 +607,7 @@ collect_logs() {
 		LOG_SOURCE="file:$DAEMON_LOG"
 		DISPLAY_CMD="$(qargs cat "$DAEMON_LOG") | <lines since $CUTOFF>"
 		run since_filter logs/dockerd.log cat "$DAEMON_LOG"
-	elif [ -n "$JFMT" ] && [ -n "$(journalctl -u docker -q -n 1 --no-pager </dev/null 2>/dev/null)" ]; then
+	elif [ -n "$JFMT" ] && [ -n "$(to journalctl -u docker -q -n 1 --no-pager </dev/null 2>/dev/null)" ]; then
 		LOG_SOURCE=journald
 		run cat logs/dockerd.log journalctl -u docker -o "$JFMT" --no-pager --since "$CUTOFF_J"
 	elif [ -r /var/log/docker.log ]; then
@@ -486,7 +629,7 @@ collect_logs() {
 			skip logs/dockerd.log "journalctl -u docker" "no daemon log found (no --daemon-log, no journald unit docker, no /var/log file with dockerd lines)"
 	fi
 
-	if [ -n "$JFMT" ] && [ -n "$(journalctl -k -q -n 1 --no-pager </dev/null 2>/dev/null)" ]; then
+	if [ -n "$JFMT" ] && [ -n "$(to journalctl -k -q -n 1 --no-pager </dev/null 2>/dev/null)" ]; then
 		run cat logs/kernel.log journalctl -k -o "$JFMT" --no-pager --since "$CUTOFF_J"
 	elif have dmesg; then
 		DISPLAY_CMD="dmesg -T | <lines since $CUTOFF>"
@@ -504,10 +647,41 @@ collect_host() {
 	else
 		for p in host/ip-addr.txt host/ip-link.txt host/ip-route.txt; do skip "$p" ip "ip not found"; done
 	fi
-	if have iptables-save; then
-		run cat host/iptables-save.txt iptables-save
+	if [ -z "$IPT_WHY" ]; then
+		run cat host/iptables-save.txt iptables-save -c
 	else
-		skip host/iptables-save.txt iptables-save "iptables-save not found"
+		skip host/iptables-save.txt "iptables-save -c" "$IPT_WHY"
+	fi
+	if ! have nft; then
+		skip host/nft-ruleset.txt "nft list ruleset" "nft not found"
+	elif kmod_ready nf_tables; then
+		run cat host/nft-ruleset.txt nft list ruleset
+	else
+		skip host/nft-ruleset.txt "nft list ruleset" "$KMOD_WHY"
+	fi
+	if ! have ip; then
+		for p in host/xfrm-state.txt host/xfrm-policy.txt; do skip "$p" "ip -s xfrm" "ip not found"; done
+	elif kmod_ready xfrm_user; then
+		run cat host/xfrm-state.txt ip -s xfrm state
+		run cat host/xfrm-policy.txt ip -s xfrm policy
+	else
+		skip host/xfrm-state.txt "ip -s xfrm state" "$KMOD_WHY"
+		skip host/xfrm-policy.txt "ip -s xfrm policy" "$KMOD_WHY"
+	fi
+	if ! have conntrack; then
+		skip host/conntrack-stats.txt "conntrack -S" "conntrack not found"
+	elif kmod_ready nf_conntrack_netlink; then
+		run cat host/conntrack-stats.txt conntrack -S
+	else
+		skip host/conntrack-stats.txt "conntrack -S" "$KMOD_WHY"
+	fi
+	ch_nic=$(underlay_nic)
+	if ! have ethtool; then
+		skip host/ethtool-k.txt "ethtool -k <underlay interface>" "ethtool not found"
+	elif [ -n "$ch_nic" ]; then
+		run cat host/ethtool-k.txt ethtool -k "$ch_nic"
+	else
+		skip host/ethtool-k.txt "ethtool -k <underlay interface>" "no underlay interface: the swarm NodeAddr is on no local interface and there is no default route"
 	fi
 	DISPLAY_CMD="sysctl net.ipv4.ip_forward net.bridge.bridge-nf-call-* net.ipv4.conf.*.rp_filter net.ipv4.vs.* net.ipv4.neigh.default.gc_thresh*"
 	run cat host/sysctl.txt sh -c "$SYSCTL_SH" sysctl net/ipv4/ip_forward 'net/bridge/bridge-nf-call-*' \
@@ -519,12 +693,16 @@ collect_host() {
 	else
 		run cat host/modules.txt cat /proc/modules
 	fi
-	if have ss; then
+	# ss asks sock_diag, which loads inet_diag, tcp_diag and udp_diag on
+	# first use; netstat reads /proc/net.
+	if have ss && kmod_ready inet_diag && kmod_ready tcp_diag && kmod_ready udp_diag; then
 		DISPLAY_CMD="ss -lntup | <ports 2377 7946 4789>"
 		run ports_filter host/sockets.txt ss -lntup
 	elif have netstat; then
 		DISPLAY_CMD="netstat -lntup | <ports 2377 7946 4789>"
 		run ports_filter host/sockets.txt netstat -lntup
+	elif have ss; then
+		skip host/sockets.txt "ss -lntup" "$KMOD_WHY; no netstat"
 	else
 		skip host/sockets.txt "ss -lntup" "neither ss nor netstat found"
 	fi
@@ -559,7 +737,7 @@ collect_netns() {
 		N=--net=$ns
 		# dockerd unmounts a deleted namespace at once but removes its file
 		# only on a later garbage collection (about 60 s): skip such files.
-		if ! $TO nsenter "$N" true </dev/null 2>"$W/ns.err"; then
+		if ! to nsenter "$N" true </dev/null 2>"$W/ns.err"; then
 			ns_why="not a live namespace (unmounted file; dockerd removes it later): $(head -n 1 "$W/ns.err")"
 			for f in ip-addr ip-link ip-route ip-neigh bridge-fdb iptables-save ipvsadm sysctl; do
 				skip "$n/$f.txt" "nsenter $N" "$ns_why"
@@ -573,8 +751,18 @@ collect_netns() {
 			run cat "$n/ip-neigh.txt" nsenter "$N" ip neigh show
 		fi
 		if have bridge; then run cat "$n/bridge-fdb.txt" nsenter "$N" bridge fdb show; fi
-		if have iptables-save; then run cat "$n/iptables-save.txt" nsenter "$N" iptables-save; fi
-		if have ipvsadm; then run cat "$n/ipvsadm.txt" nsenter "$N" ipvsadm -Ln; fi
+		if [ -z "$IPT_WHY" ]; then
+			run cat "$n/iptables-save.txt" nsenter "$N" iptables-save -c
+		else
+			skip "$n/iptables-save.txt" "nsenter $N iptables-save -c" "$IPT_WHY"
+		fi
+		if ! have ipvsadm; then
+			skip "$n/ipvsadm.txt" "nsenter $N ipvsadm -Ln" "ipvsadm not found"
+		elif [ -z "$IPVS_WHY" ]; then
+			run cat "$n/ipvsadm.txt" nsenter "$N" ipvsadm -Ln
+		else
+			skip "$n/ipvsadm.txt" "nsenter $N ipvsadm -Ln" "$IPVS_WHY"
+		fi
 		DISPLAY_CMD="nsenter $N sysctl net.ipv4.ip_forward net.ipv4.conf.*.rp_filter net.ipv4.vs.*"
 		run cat "$n/sysctl.txt" nsenter "$N" sh -c "$SYSCTL_SH" sysctl net/ipv4/ip_forward 'net/ipv4/conf/*/rp_filter' 'net/ipv4/vs/*'
 	done
@@ -601,20 +789,25 @@ write_manifest() {
 		printf '],\n  "commands": [\n'
 		sed -e '$!s/$/,/' -e 's/^/    /' "$W/entries"
 		printf '  ]\n}\n'
-	} >"$B/manifest.json"
+	} | mask >"$B/manifest.json"
 }
 
+# The archive is built in the temp dir, then copied to OUT with noclobber
+# (O_EXCL): never through a symlink, never over a file made meanwhile.
 archive() {
 	case $OUT in
 	*.zip)
 		have zip || die "--out $OUT: zip not found (use .tar.gz)"
-		(cd "$W" && zip -q -r -X "$OUT" "$TOP") || return 1
+		(cd "$W" && zip -q -r -X "$W/out.zip" "$TOP") || return 1
+		ar_tmp=$W/out.zip
 		;;
 	*)
 		have tar && have gzip || die "neither zip nor tar+gzip found"
-		(cd "$W" && tar -cf - "$TOP" | gzip -c >"$OUT") || return 1
+		(cd "$W" && tar -cf - "$TOP" | gzip -c >"$W/out.tgz") || return 1
+		ar_tmp=$W/out.tgz
 		;;
 	esac
+	(set -C && cat "$ar_tmp" >"$OUT") || return 2
 }
 
 # ---------------------------------------------------------------- main
@@ -641,9 +834,9 @@ main() {
 			return 0
 			;;
 		--mask)
-			[ $# -ge 2 ] || die "--mask needs json, daemon-json or text"
-			MASK_KIND=$2
-			shift 2
+			[ $# -ge 2 ] || die "--mask needs files"
+			MASK_KIND=1
+			shift
 			break
 			;;
 		--out | --since | --exec-root | --daemon-log | --docker)
@@ -661,14 +854,7 @@ main() {
 		esac
 	done
 	if [ -n "$MASK_KIND" ]; then
-		case $MASK_KIND in
-		json) m_f=mask_json ;;
-		daemon-json) m_f=mask_daemon_json ;;
-		text) m_f=mask_text ;;
-		*) die "--mask: unknown kind $MASK_KIND (json, daemon-json, text)" ;;
-		esac
-		[ $# -gt 0 ] || die "--mask $MASK_KIND needs files"
-		for m_file; do $m_f <"$m_file" || return 1; done
+		for m_file; do mask <"$m_file" || return 1; done
 		return 0
 	fi
 	SINCE_S=$(parse_since "$SINCE") || die "--since: expected <n>s, <n>m, <n>h or <n>d, got '$SINCE'"
@@ -677,11 +863,13 @@ main() {
 	set -- $DOCKER
 	DOCKER_BIN=$1
 	MAX_BYTES=${SWARMDIAG_MAX_BYTES:-67108864}
+	# Tests only: where kmod_ready looks for /proc/modules, /sys/module…
+	KROOT=${SWARMDIAG_KMOD_ROOT:-}
 	CMD_TIMEOUT=${SWARMDIAG_TIMEOUT:-60}
 	case $MAX_BYTES$CMD_TIMEOUT in *[!0-9]*) die "SWARMDIAG_MAX_BYTES and SWARMDIAG_TIMEOUT must be numbers" ;; esac
 
 	ABSENT=
-	for t in "$DOCKER_BIN" ip bridge iptables-save ipvsadm nsenter journalctl ss lsmod dmesg timeout zip tar gzip awk; do
+	for t in "$DOCKER_BIN" ip bridge iptables-save ipvsadm nft conntrack ethtool nsenter journalctl ss lsmod dmesg timeout zip tar gzip awk; do
 		have "$t" || ABSENT="$ABSENT $t"
 	done
 	TO=
@@ -692,14 +880,6 @@ main() {
 			TO="timeout $CMD_TIMEOUT"
 		elif timeout -t 10 true 2>/dev/null; then
 			TO="timeout -t $CMD_TIMEOUT"
-		fi
-	fi
-	JFMT=
-	if have journalctl; then
-		if journalctl -o short-iso-precise -n 0 --no-pager >/dev/null 2>&1; then
-			JFMT=short-iso-precise
-		elif journalctl -o short-iso -n 0 --no-pager >/dev/null 2>&1; then
-			JFMT=short-iso
 		fi
 	fi
 	setup_clock
@@ -725,7 +905,7 @@ main() {
 	*) die "--out must end in .zip, .tar.gz or .tgz: $OUT" ;;
 	esac
 	case $OUT in /*) ;; *) OUT=$(pwd)/$OUT ;; esac
-	[ ! -e "$OUT" ] || die "--out $OUT already exists"
+	[ ! -e "$OUT" ] && [ ! -L "$OUT" ] || die "--out $OUT already exists"
 	[ -d "${OUT%/*}" ] || die "--out: no directory ${OUT%/*}"
 
 	W=$(mktemp -d "${TMPDIR:-/tmp}/swarmdiag.XXXXXX") || die "mktemp -d failed"
@@ -736,6 +916,14 @@ main() {
 	: >"$W/entries"
 	setup_json_escape
 	DISPLAY_CMD=
+	JFMT=
+	if have journalctl; then
+		if to journalctl -o short-iso-precise -n 0 --no-pager </dev/null >/dev/null 2>&1; then
+			JFMT=short-iso-precise
+		elif to journalctl -o short-iso -n 0 --no-pager </dev/null >/dev/null 2>&1; then
+			JFMT=short-iso
+		fi
+	fi
 
 	DOCKERD_PID=$(find_dockerd)
 	if [ -z "$EXEC_ROOT" ] && [ -n "$DOCKERD_PID" ]; then
@@ -748,16 +936,22 @@ main() {
 	LOG_SOURCE=none
 	say "collecting $TOP (dockerd pid ${DOCKERD_PID:-none}, exec-root $EXEC_ROOT, logs since $CUTOFF)"
 
+	setup_gates
 	collect_docker
 	collect_daemon_files
 	collect_logs
 	collect_host
 	collect_netns
 	write_manifest
-	if ! archive; then
+	archive
+	case $? in
+	0) ;;
+	2) die "could not create $OUT (it exists now, or its directory is not writable)" ;;
+	*)
 		rm -f "$OUT"
 		die "could not write $OUT"
-	fi
+		;;
+	esac
 	say "wrote $OUT ($(bytes_of "$OUT") bytes)"
 	printf '%s\n' "$OUT"
 }

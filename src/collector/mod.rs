@@ -254,6 +254,26 @@ mod tests {
         }
     }
 
+    /// Feeds `text` through the script's `mask` (`collect.sh --mask FILE`)
+    /// under every shell; asserts they agree and returns the output.
+    fn masked(text: &str) -> String {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let input = tmp.path().join("in.txt");
+        fs::write(&input, text).unwrap();
+        let input = input.to_string_lossy().into_owned();
+        let mut first: Option<String> = None;
+        for shell in shells(tmp.path()) {
+            let (ok, out, err) = run_script(&shell, &script, &["--mask", &input], &[]);
+            assert!(ok, "{}: {err}", shell.0);
+            match &first {
+                None => first = Some(out),
+                Some(f) => assert_eq!(f, &out, "{} masks differently", shell.0),
+            }
+        }
+        first.unwrap()
+    }
+
     const INSPECT: &str = r#"[
     {
         "Config": {
@@ -270,14 +290,25 @@ mod tests {
                 "--api-key=hunter2",
                 "--password",
                 "hunter2",
+                "-p",
+                "hunter2",
+                "sh -c \"mysql -u root -p hunter2 db; redis-cli -u redis://:hunter2@db\"",
                 "--log-level=debug"
             ],
+            "Healthcheck": {"Test": ["CMD-SHELL", "curl -u admin:hunter2 http://localhost/ || exit 1"]},
             "Labels": {
                 "app.db.password": "hunter2",
                 "app.api_token": "hunter2",
+                "secret": "hunter2",
+                "db_pass": "hunter2",
+                "vault.credential": "hunter2",
+                "traefik.http.middlewares.a.basicauth.users": "admin:$$apr1$$hunter2",
+                "blob": "{\"password\":\"hunter2\",\"x\":\"y\"}",
                 "app.tier": "web"
             }
         },
+        "HostConfig": {"LogConfig": {"Type": "splunk", "Config": {"splunk-token": "hunter2", "splunk-url": "https://u:hunter2@splunk:8088"}}},
+        "NetworkSettings": {"SandboxKey": "/var/run/docker/netns/8ab2d5c1e0f3"},
         "Secrets": [{"SecretID": "x1y2", "SecretName": "labsecret"}],
         "GraphDriver": {
             "Data": {
@@ -285,8 +316,8 @@ mod tests {
             }
         },
         "Spec": {"Name": "labsecret", "Data": "aHVudGVyMg=="},
-        "Compact": {"Env":["A=hunter2","B=x \"hunter2\" ] y"],"Other":["KEEP=visible"]},
-        "Key": "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIhunter2AoGCCqGSM49\n-----END EC PRIVATE KEY-----\n",
+        "Compact": {"Env":["A=hunter2","B=x \"hunter2\" ] y"],"Other":["KEEP=visible"],"Cmd":["--token","hunter2","-p","hunter2"]},
+        "Pem": "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIhunter2AoGCCqGSM49\n-----END EC PRIVATE KEY-----\n",
         "Join": "docker swarm join --token SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx 10.0.0.1:2377",
         "Proxy": "http://proxyuser:hunter2@proxy.example:3128"
     }
@@ -294,144 +325,241 @@ mod tests {
 "#;
 
     #[test]
-    fn mask_json_hides_every_secret_and_keeps_structure() {
-        let tmp = tempfile::tempdir().unwrap();
-        let script = script_file(tmp.path());
-        let input = tmp.path().join("inspect.json");
-        fs::write(&input, INSPECT).unwrap();
-        let input = input.to_string_lossy().into_owned();
-        for shell in shells(tmp.path()) {
-            let (ok, out, err) = run_script(&shell, &script, &["--mask", "json", &input], &[]);
-            assert!(ok, "{}: {err}", shell.0);
-            for secret in [
-                "hunter2",
-                "aHVudGVyMg==",
-                "MHcCAQEE",
-                "1awxwuwd3z9j1z3puu7rcgdbx",
-            ] {
-                assert!(
-                    !out.contains(secret),
-                    "{}: {secret} leaked:\n{out}",
-                    shell.0
-                );
-            }
-            let v: serde_json::Value = serde_json::from_str(&out)
-                .unwrap_or_else(|e| panic!("{}: masked output is not JSON: {e}\n{out}", shell.0));
-            let c = &v[0];
-            assert_eq!(
-                c["Config"]["Env"],
-                serde_json::json!([
-                    "PASSWORD=<masked>",
-                    "TRICKY=<masked>",
-                    "<masked>",
-                    "PATH=<masked>"
-                ]),
-                "{}",
-                shell.0
-            );
-            assert_eq!(
-                c["Config"]["Cmd"],
-                serde_json::json!([
-                    "httpd",
-                    "-f",
-                    "--db-password=<masked>",
-                    "--api-key=<masked>",
-                    "--password",
-                    "<masked>",
-                    "--log-level=debug"
-                ])
-            );
-            assert_eq!(c["Config"]["Labels"]["app.db.password"], "<masked>");
-            assert_eq!(c["Config"]["Labels"]["app.api_token"], "<masked>");
-            assert_eq!(c["Secrets"][0]["SecretName"], "labsecret");
-            assert_eq!(c["Secrets"][0]["SecretID"], "x1y2");
-            assert_eq!(c["Config"]["Labels"]["app.tier"], "web");
-            assert_eq!(
-                c["GraphDriver"]["Data"]["MergedDir"],
-                "/var/lib/docker/overlay2/x/merged"
-            );
-            assert_eq!(c["Spec"]["Data"], "<masked>");
-            assert_eq!(c["Spec"]["Name"], "labsecret");
-            assert_eq!(c["Compact"]["Env"], serde_json::json!(["<masked>"]));
-            assert_eq!(c["Compact"]["Other"], serde_json::json!(["KEEP=visible"]));
-            assert_eq!(c["Key"], "<masked private key>\n");
-            assert_eq!(
-                c["Join"],
-                "docker swarm join --token SWMTKN-1-<masked> 10.0.0.1:2377"
-            );
-            assert_eq!(c["Proxy"], "http://<masked>@proxy.example:3128");
+    fn mask_hides_every_secret_in_inspect_json_and_keeps_structure() {
+        let out = masked(INSPECT);
+        for secret in [
+            "hunter2",
+            "aHVudGVyMg==",
+            "MHcCAQEE",
+            "1awxwuwd3z9j1z3puu7rcgdbx",
+        ] {
+            assert!(!out.contains(secret), "{secret} leaked:\n{out}");
         }
+        let v: serde_json::Value = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("masked output is not JSON: {e}\n{out}"));
+        let c = &v[0];
+        assert_eq!(
+            c["Config"]["Env"],
+            serde_json::json!([
+                "PASSWORD=<masked>",
+                "TRICKY=<masked>",
+                "<masked>",
+                "PATH=<masked>"
+            ])
+        );
+        assert_eq!(
+            c["Config"]["Cmd"],
+            serde_json::json!([
+                "httpd",
+                "-f",
+                "--db-password=<masked>",
+                "--api-key=<masked>",
+                "--password",
+                "<masked>",
+                "-p",
+                "<masked>",
+                "sh -c \"mysql -u root -p <masked> db; redis-cli -u redis:<masked>\"",
+                "--log-level=debug"
+            ])
+        );
+        assert_eq!(
+            c["Config"]["Healthcheck"]["Test"][1],
+            "curl -u admin:<masked> http://localhost/ || exit 1"
+        );
+        let labels = &c["Config"]["Labels"];
+        for k in [
+            "app.db.password",
+            "app.api_token",
+            "secret",
+            "db_pass",
+            "vault.credential",
+            "traefik.http.middlewares.a.basicauth.users",
+        ] {
+            assert_eq!(labels[k], "<masked>", "label {k}");
+        }
+        assert_eq!(labels["blob"], r#"{"password":"<masked>","x":"y"}"#);
+        assert_eq!(labels["app.tier"], "web");
+        let log = &c["HostConfig"]["LogConfig"]["Config"];
+        assert_eq!(log["splunk-token"], "<masked>");
+        assert_eq!(log["splunk-url"], "https://<masked>@splunk:8088");
+        // What the analyzer needs stays.
+        assert_eq!(
+            c["NetworkSettings"]["SandboxKey"],
+            "/var/run/docker/netns/8ab2d5c1e0f3"
+        );
+        assert_eq!(c["Secrets"][0]["SecretName"], "labsecret");
+        assert_eq!(c["Secrets"][0]["SecretID"], "x1y2");
+        assert_eq!(
+            c["GraphDriver"]["Data"]["MergedDir"],
+            "/var/lib/docker/overlay2/x/merged"
+        );
+        assert_eq!(c["Spec"]["Data"], "<masked>");
+        assert_eq!(c["Spec"]["Name"], "labsecret");
+        assert_eq!(c["Compact"]["Env"], serde_json::json!(["<masked>"]));
+        assert_eq!(c["Compact"]["Other"], serde_json::json!(["KEEP=visible"]));
+        assert_eq!(
+            c["Compact"]["Cmd"],
+            serde_json::json!(["--token", "<masked>", "-p", "<masked>"])
+        );
+        assert_eq!(c["Pem"], "<masked EC PRIVATE KEY>\n");
+        assert_eq!(
+            c["Join"],
+            "docker swarm join --token <masked> 10.0.0.1:2377"
+        );
+        assert_eq!(c["Proxy"], "http://<masked>@proxy.example:3128");
     }
 
     #[test]
-    fn mask_daemon_json_hides_credential_keys() {
-        let tmp = tempfile::tempdir().unwrap();
-        let script = script_file(tmp.path());
-        let input = tmp.path().join("daemon.json");
-        fs::write(
-            &input,
+    fn mask_hides_credential_keys_in_daemon_json() {
+        let out = masked(
             r#"{
   "log-level": "info",
+  "labels": ["lab=swarmdiag", "db_pass=hunter2"],
+  "log-opts": {"splunk-token": "hunter2", "max-size": "10m"},
   "proxies": {"http-proxy": "http://u:hunter2@proxy:3128", "no-proxy": "localhost"},
   "auths": {"registry.example": {"auth": "dXNlcjpodW50ZXIy"}},
   "registry-password": "hunter2",
-  "IdentityToken": "hunter2",
-  "tlskey": "/etc/docker/key.pem"
+  "IdentityToken": "hunter2"
 }
 "#,
-        )
-        .unwrap();
-        let input = input.to_string_lossy().into_owned();
-        for shell in shells(tmp.path()) {
-            let (ok, out, err) =
-                run_script(&shell, &script, &["--mask", "daemon-json", &input], &[]);
-            assert!(ok, "{}: {err}", shell.0);
-            assert!(!out.contains("hunter2"), "{}: {out}", shell.0);
-            assert!(!out.contains("dXNlcjpodW50ZXIy"), "{}: {out}", shell.0);
-            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-            assert_eq!(v["log-level"], "info");
-            assert_eq!(v["proxies"]["no-proxy"], "localhost");
-            assert_eq!(v["proxies"]["http-proxy"], "http://<masked>@proxy:3128");
-            assert_eq!(v["auths"]["registry.example"]["auth"], "<masked>");
-            assert_eq!(v["registry-password"], "<masked>");
-            assert_eq!(v["tlskey"], "/etc/docker/key.pem");
+        );
+        assert!(!out.contains("hunter2"), "{out}");
+        assert!(!out.contains("dXNlcjpodW50ZXIy"), "{out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["log-level"], "info");
+        assert_eq!(
+            v["labels"],
+            serde_json::json!(["lab=swarmdiag", "db_pass=<masked>"])
+        );
+        assert_eq!(v["log-opts"]["max-size"], "10m");
+        assert_eq!(v["proxies"]["no-proxy"], "localhost");
+        assert_eq!(v["proxies"]["http-proxy"], "http://<masked>@proxy:3128");
+        assert_eq!(v["auths"]["registry.example"]["auth"], "<masked>");
+        assert_eq!(v["registry-password"], "<masked>");
+    }
+
+    /// Line by line: (input, what the masker must make of it). Lines the
+    /// analyzer reads (log fields, iptables rules) must come out unchanged.
+    const TEXT_CASES: &[(&str, &str)] = &[
+        (
+            r#"level=info msg="login" token=hunter2 user=bob"#,
+            r#"level=info msg="login" token=<masked> user=bob"#,
+        ),
+        (
+            r#"level=debug msg="form" password="hunter 2" api_key='hunter 2' next=1"#,
+            r#"level=debug msg="form" password="<masked>" api_key='<masked>' next=1"#,
+        ),
+        (
+            r#"msg="body: {\"password\":\"hunter2\",\"Name\":\"web\"}""#,
+            r#"msg="body: {\"password\":\"<masked>\",\"Name\":\"web\"}""#,
+        ),
+        (
+            "join SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx now",
+            "join SWMTKN-1-<masked> now",
+        ),
+        (
+            "unlock SWMKEY-1-7c37Cc8654o6p38HnroywC+i19pllOn/GtbdZEgtKxZu8 now",
+            "unlock SWMKEY-1-<masked> now",
+        ),
+        (
+            "--log-opt splunk-token=hunter2 --registry-mirror=https://user:hunter2@mirror.example/",
+            "--log-opt splunk-token=<masked> --registry-mirror=https://<masked>@mirror.example/",
+        ),
+        (
+            "cache redis://:hunter2@db:6379/0 ok",
+            "cache redis://<masked>@db:6379/0 ok",
+        ),
+        (
+            "curl -u admin:hunter2 http://localhost/ && tool --auth u:hunter2 --credentials=hunter2",
+            "curl -u admin:<masked> http://localhost/ && tool --auth <masked> --credentials=<masked>",
+        ),
+        ("mysql --user root:hunter2 -p hunter2", "mysql --user root:<masked> -p <masked>"),
+        ("Authorization: Bearer hunter2", "Authorization: <masked>"),
+        ("db password: hunter2", "db password: <masked>"),
+        (
+            "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJodW50ZXIyIn0.c2lnbmF0dXJlaHVudGVy end",
+            "jwt <masked jwt> end",
+        ),
+        ("aws AKIAIOSFODNN7EXAMPLE end", "aws <masked aws key> end"),
+        (
+            "\tauth-trunc hmac(sha256) 0x0123456789abcdef0123456789abcdef 128",
+            "\tauth-trunc hmac(sha256) <masked> 128",
+        ),
+        (
+            "\tenc cbc(aes) 0xdeadbeefdeadbeefdeadbeefdeadbeef",
+            "\tenc cbc(aes) <masked>",
+        ),
+        (
+            "\taead rfc4106(gcm(aes)) 0xdeadbeefdeadbeefdeadbeefdeadbeef01234567 128",
+            "\taead rfc4106(gcm(aes)) <masked> 128",
+        ),
+        // Unchanged: what the analyzer reads.
+        (
+            "-A INPUT -p udp -m udp --dport 7946 -j DROP",
+            "-A INPUT -p udp -m udp --dport 7946 -j DROP",
+        ),
+        (
+            "[3:180] -A INPUT -s 198.18.0.12/32 -p tcp -m tcp --dport 2377 -j ACCEPT",
+            "[3:180] -A INPUT -s 198.18.0.12/32 -p tcp -m tcp --dport 2377 -j ACCEPT",
+        ),
+        (
+            r#"level=error msg="set up rule failed, [-t mangle -D PREROUTING -p tcp --dport 8080 -j MARK --set-mark 257]""#,
+            r#"level=error msg="set up rule failed, [-t mangle -D PREROUTING -p tcp --dport 8080 -j MARK --set-mark 257]""#,
+        ),
+        (
+            "level=warning msg=\"peerDbAdd transient condition - Key:10.0.1.12 02:42:0a:00:01:0c cardinality:2\"",
+            "level=warning msg=\"peerDbAdd transient condition - Key:10.0.1.12 02:42:0a:00:01:0c cardinality:2\"",
+        ),
+        (
+            "error while validating Root CA Certificate: x509: certificate has expired",
+            "error while validating Root CA Certificate: x509: certificate has expired",
+        ),
+        (
+            r#"level=info msg="Node 5e4f/198.18.0.12, joined gossip cluster" module=node/agent node.id=5e4f"#,
+            r#"level=info msg="Node 5e4f/198.18.0.12, joined gossip cluster" module=node/agent node.id=5e4f"#,
+        ),
+        (
+            "tcp   LISTEN 0      4096   *:2377   *:*   users:((\"dockerd\",pid=12,fd=30))",
+            "tcp   LISTEN 0      4096   *:2377   *:*   users:((\"dockerd\",pid=12,fd=30))",
+        ),
+    ];
+
+    #[test]
+    fn mask_text_line_by_line() {
+        let input: String = TEXT_CASES.iter().map(|(i, _)| format!("{i}\n")).collect();
+        let out = masked(&input);
+        let got: Vec<&str> = out.lines().collect();
+        assert_eq!(got.len(), TEXT_CASES.len(), "{out}");
+        for ((i, want), got) in TEXT_CASES.iter().zip(got) {
+            assert_eq!(got, *want, "input: {i}");
         }
     }
 
     #[test]
-    fn mask_text_hides_raw_pem_keys_and_tokens() {
-        let tmp = tempfile::tempdir().unwrap();
-        let script = script_file(tmp.path());
-        let input = tmp.path().join("log.txt");
-        fs::write(
-            &input,
-            "before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEhunter2\nabc\n-----END RSA PRIVATE KEY-----\nlevel=info msg=\"login\" token=hunter2 user=bob\nafter SWMTKN-1-abc123-def456 end\n",
-        )
-        .unwrap();
-        let input = input.to_string_lossy().into_owned();
-        for shell in shells(tmp.path()) {
-            let (ok, out, err) = run_script(&shell, &script, &["--mask", "text", &input], &[]);
-            assert!(ok, "{}: {err}", shell.0);
-            let lines: Vec<&str> = out.lines().collect();
-            assert_eq!(lines.first(), Some(&"before"), "{}", shell.0);
-            assert_eq!(
-                lines.last(),
-                Some(&"after SWMTKN-1-<masked> end"),
-                "{}",
-                shell.0
-            );
-            assert!(
-                !out.contains("hunter2") && !out.contains("def456"),
-                "{}",
-                shell.0
-            );
-            assert_eq!(
-                lines[5], "level=info msg=\"login\" token=<masked> user=bob",
-                "{}",
-                shell.0
-            );
-            assert_eq!(lines.len(), 7, "{}: one masked line per key line", shell.0);
-        }
+    fn mask_raw_pem_blocks_and_argv_lists() {
+        let out = masked(
+            "before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEhunter2\nabc\n-----END RSA PRIVATE KEY-----\n\
+             dockerd\n--password\nhunter2\n-p\n/run/x.pid\n-u\nadmin:hunter2\n--debug\nafter\n",
+        );
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [
+                "before",
+                "<masked pem>",
+                "<masked pem>",
+                "<masked pem>",
+                "<masked pem>",
+                "dockerd",
+                "--password",
+                "<masked>",
+                "-p",
+                "<masked>",
+                "-u",
+                "<masked>",
+                "--debug",
+                "after"
+            ]
+        );
     }
 
     /// Unpacks a .tar.gz bundle into `dest`; returns the single top directory.
@@ -492,6 +620,12 @@ mod tests {
                 "time=\"2999-01-01T00:00:00.{i:09}Z\" level=error msg=\"fresh {i}\"\n"
             ));
         }
+        // Issue 12: secrets in the daemon log came out verbatim.
+        text.push_str(concat!(
+            "time=\"2999-01-01T00:00:00Z\" level=info msg=\"join\" token=SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx\n",
+            "time=\"2999-01-01T00:00:00Z\" level=debug msg=\"form {\\\"password\\\":\\\"hunter2\\\"}\" registry=https://user:hunter2@mirror splunk-token=hunter2\n",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEhunter2\n-----END RSA PRIVATE KEY-----\n",
+        ));
         fs::write(&log, &text).unwrap();
         for shell in shells(tmp.path()) {
             let out_dir = tmp.path().join(format!("out-{}", shell.0));
@@ -566,16 +700,36 @@ mod tests {
             }
             let log_entry = entry(&m, "logs/dockerd.log");
             assert_eq!(log_entry["truncated"], true, "{}", shell.0);
-            assert_eq!(log_entry["bytes"], 4000);
+            // The cap keeps the newest whole lines of the window (issue 12:
+            // it used to keep the oldest).
             let got = fs::read_to_string(root.join("logs/dockerd.log")).unwrap();
+            let bytes = log_entry["bytes"].as_u64().unwrap();
+            assert_eq!(bytes, got.len() as u64);
+            assert!(bytes <= 4000 && bytes > 3800, "{}: {bytes}", shell.0);
             assert!(
-                got.starts_with("time=\"2999-01-01T00:00:00.000000000Z\""),
-                "{got}"
+                got.contains("level=error msg=\"fresh 199\"\n"),
+                "{}: {got}",
+                shell.0
             );
+            assert!(got.ends_with("<masked pem>\n"), "{}: {got}", shell.0);
+            for masked in [
+                "token=<masked>",
+                r#"{\"password\":\"<masked>\"}"#,
+                "registry=https://<masked>@mirror",
+                "splunk-token=<masked>",
+            ] {
+                assert!(got.contains(masked), "{}: no {masked} in {got}", shell.0);
+            }
+            assert!(got.starts_with("time=\"2999-01-01T00:00:00."), "{got}");
             assert!(!got.contains("ancient") && !got.contains("old continuation"));
 
             let everything = all_text(&root);
-            for secret in ["hunter2", "aHVudGVyMg==", "MHcCAQEE"] {
+            for secret in [
+                "hunter2",
+                "aHVudGVyMg==",
+                "MHcCAQEE",
+                "1awxwuwd3z9j1z3puu7rcgdbx",
+            ] {
                 assert!(!everything.contains(secret), "{}: {secret} leaked", shell.0);
             }
         }
@@ -661,6 +815,220 @@ mod tests {
             "not a swarm manager"
         );
         assert_eq!(entry(&m, "swarm/networks.json")["exit_code"], 0);
+    }
+
+    /// Issue 12: without `timeout` on PATH a hung dockerd hung the collector.
+    /// Busybox applets except `timeout` are the whole PATH here.
+    #[test]
+    fn hung_commands_time_out_without_timeout_on_path() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let busybox = String::from_utf8_lossy(
+            &Command::new("sh")
+                .args(["-c", "command -v busybox"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .trim()
+        .to_string();
+        assert!(!busybox.is_empty(), "busybox is needed (busybox-static)");
+        let bin = tmp.path().join("bin");
+        fs::create_dir_all(&bin).unwrap();
+        let list = Command::new(&busybox).arg("--list").output().unwrap();
+        for applet in String::from_utf8_lossy(&list.stdout).lines() {
+            if applet != "timeout" {
+                std::os::unix::fs::symlink(&busybox, bin.join(applet)).unwrap();
+            }
+        }
+        // A journalctl that hangs, then answers: its probes must time out
+        // too (they had no timeout), so journald is not taken as the source.
+        let jc = bin.join("journalctl");
+        fs::write(
+            &jc,
+            "#!/bin/sh\nsleep 30\necho 'Dec 03 10:00:00 node1 dockerd[1]: hello'\n",
+        )
+        .unwrap();
+        fs::set_permissions(&jc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        // /bin/sh, not busybox sh: that one runs its own applets (timeout
+        // too) whatever PATH says.
+        let shell = (
+            "sh-without-timeout".to_string(),
+            vec!["/bin/sh".to_string()],
+            Some(bin.into_os_string()),
+        );
+        let root = collect_fake(
+            &shell,
+            &script,
+            tmp.path(),
+            "slow",
+            &[],
+            &[("FAKE_DOCKER_MODE", "slow"), ("SWARMDIAG_TIMEOUT", "1")],
+        );
+        let m = manifest(&root);
+        assert!(
+            m["absent_tools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == "timeout"),
+            "{}",
+            m["absent_tools"]
+        );
+        assert_eq!(entry(&m, "swarm/nodes.json")["exit_code"], 124);
+        assert_eq!(entry(&m, "swarm/services.json")["exit_code"], 0);
+        assert_eq!(entry(&m, "host/uname.txt")["exit_code"], 0);
+        assert_ne!(m["daemon_log_source"], "journald");
+        assert_ne!(
+            entry(&m, "logs/kernel.log")["command"]
+                .as_str()
+                .unwrap_or("")
+                .split(' ')
+                .next(),
+            Some("journalctl")
+        );
+    }
+
+    /// Issue 12 and 9: a command that would make the kernel load a module
+    /// runs only when the module is loaded; otherwise the manifest says why.
+    /// SWARMDIAG_KMOD_ROOT stands for / in the module look-ups.
+    #[test]
+    fn module_loading_commands_run_only_with_their_module_loaded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let shell = &shells(tmp.path())[0];
+        let with_modules = tmp.path().join("kroot");
+        fs::create_dir_all(with_modules.join("proc")).unwrap();
+        fs::create_dir_all(with_modules.join("sys/module/nf_tables")).unwrap();
+        fs::write(
+            with_modules.join("proc/modules"),
+            "nfnetlink 20480 1 nf_tables, Live 0x0000000000000000
+",
+        )
+        .unwrap();
+        let root = tmp.path().join("kroot").to_string_lossy().into_owned();
+        let m = manifest(&collect_fake(
+            shell,
+            &script,
+            tmp.path(),
+            "loaded",
+            &[],
+            &[("SWARMDIAG_KMOD_ROOT", &root)],
+        ));
+        let skipped = |m: &serde_json::Value, p: &str| {
+            entry(m, p)["skipped"].as_str().unwrap_or("").to_string()
+        };
+        if which("ip") {
+            assert!(
+                skipped(&m, "host/xfrm-state.txt")
+                    .starts_with("xfrm_user not loaded: not in /proc/modules"),
+                "{}",
+                skipped(&m, "host/xfrm-state.txt")
+            );
+        }
+        if which("conntrack") {
+            assert!(skipped(&m, "host/conntrack-stats.txt")
+                .starts_with("nf_conntrack_netlink not loaded"));
+        }
+        if which("nft") {
+            assert!(entry(&m, "host/nft-ruleset.txt")["skipped"].is_null());
+        }
+        if which("ss") {
+            let sockets = entry(&m, "host/sockets.txt");
+            let cmd = sockets["command"].as_str().unwrap_or("");
+            assert!(
+                !cmd.starts_with("ss "),
+                "ss ran without inet_diag: {sockets}"
+            );
+        }
+        // A kernel without loadable modules (no /proc/modules) cannot load
+        // one: those commands run.
+        let none = tmp.path().join("kroot-none");
+        fs::create_dir_all(&none).unwrap();
+        let none = none.to_string_lossy().into_owned();
+        let m = manifest(&collect_fake(
+            shell,
+            &script,
+            tmp.path(),
+            "nomodules",
+            &[],
+            &[("SWARMDIAG_KMOD_ROOT", &none)],
+        ));
+        if which("ip") {
+            assert!(entry(&m, "host/xfrm-state.txt")["skipped"].is_null());
+        }
+        if which("ss") {
+            assert!(entry(&m, "host/sockets.txt")["command"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("ss "));
+        }
+    }
+
+    /// Issue 12: `--out` followed a dangling symlink and wrote its target.
+    #[test]
+    fn out_refuses_a_dangling_symlink() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let shell = &shells(tmp.path())[0];
+        let target = tmp.path().join("elsewhere.tar.gz");
+        let link = tmp.path().join("b.tar.gz");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let exec_root = tmp.path().join("exec");
+        fs::create_dir_all(&exec_root).unwrap();
+        let docker = format!("sh {FAKE_DOCKER}");
+        let (ok, _, err) = run_script(
+            shell,
+            &script,
+            &[
+                "--docker",
+                &docker,
+                "--exec-root",
+                &exec_root.to_string_lossy(),
+                "--out",
+                &link.to_string_lossy(),
+            ],
+            &[],
+        );
+        assert!(!ok, "a dangling symlink as --out must be refused");
+        assert!(err.contains("already exists"), "{err}");
+        assert!(!target.exists(), "the symlink's target was written");
+    }
+
+    /// Issue 9: nftables, xfrm, conntrack and the underlay NIC's offloads are
+    /// collected, or the manifest says why not (tool absent, module not loaded).
+    #[test]
+    fn firewall_xfrm_conntrack_and_offloads_are_collected_or_explained() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = script_file(tmp.path());
+        let shell = &shells(tmp.path())[0];
+        let root = collect_fake(shell, &script, tmp.path(), "x", &[], &[]);
+        let m = manifest(&root);
+        for p in [
+            "host/iptables-save.txt",
+            "host/nft-ruleset.txt",
+            "host/xfrm-state.txt",
+            "host/xfrm-policy.txt",
+            "host/conntrack-stats.txt",
+            "host/ethtool-k.txt",
+        ] {
+            let e = entry(&m, p);
+            if e["exit_code"].is_null() {
+                let why = e["skipped"].as_str().unwrap_or("");
+                assert!(
+                    why.ends_with("not found")
+                        || why.contains("not loaded")
+                        || why.contains("underlay"),
+                    "{p}: {why}"
+                );
+            } else {
+                assert!(root.join(p).is_file(), "{p}");
+            }
+        }
+        let ipt = entry(&m, "host/iptables-save.txt");
+        if !ipt["exit_code"].is_null() {
+            assert_eq!(ipt["command"], "iptables-save -c");
+        }
     }
 
     #[test]

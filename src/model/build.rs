@@ -24,6 +24,7 @@ enum Parsed {
     Neigh(String, Vec<parse::ip_neigh::Neigh>),
     Fdb(String, Vec<parse::bridge_fdb::FdbEntry>),
     Iptables(Option<String>, parse::iptables::Ruleset),
+    Nft(parse::nft::Ruleset),
     Ipvs(String, parse::ipvsadm::Ipvs),
     /// `netns/<ns>/ipvsadm.txt.stderr`: where the collector puts
     /// `Can't initialize ipvs: …` (the stdout file is then empty).
@@ -156,6 +157,7 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
         K::HostIpLink => Parsed::Links(None, parse::ip_addr::parse(text).map_err(e)?),
         K::HostIpRoute => Parsed::Routes(None, parse::ip_route::parse(text).map_err(e)?),
         K::HostIptables => Parsed::Iptables(None, parse::iptables::parse_save(text).map_err(e)?),
+        K::HostNft => Parsed::Nft(parse::nft::parse(text).map_err(e)?),
         K::HostSysctl => Parsed::Sysctl(None, parse::sysctl::parse(text)),
         K::HostModules => Parsed::Modules(parse::lsmod::parse(text)),
         K::HostSockets => Parsed::Sockets(parse::sockets::parse(text)),
@@ -215,6 +217,7 @@ fn place(n: &mut NodeState, parsed: Parsed) {
         Parsed::Neigh(name, v) => ns(n, Some(name)).neigh = Some(v),
         Parsed::Fdb(name, v) => ns(n, Some(name)).fdb = Some(v),
         Parsed::Iptables(name, v) => ns(n, name).iptables = Some(v),
+        Parsed::Nft(v) => n.host.nft = Some(v),
         Parsed::Ipvs(name, v) => {
             // The stderr file may have been placed first: keep its verdict.
             let slot = &mut ns(n, Some(name)).ipvs;

@@ -90,6 +90,8 @@ pub struct NetState {
     pub neigh: Option<Vec<Neigh>>,
     pub fdb: Option<Vec<FdbEntry>>,
     pub iptables: Option<Ruleset>,
+    /// `nft list ruleset` (host only).
+    pub nft: Option<crate::parse::nft::Ruleset>,
     pub ipvs: Option<Ipvs>,
     pub sysctl: Option<BTreeMap<String, Sysctl>>,
 }

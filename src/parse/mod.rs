@@ -45,6 +45,7 @@ mod lines;
 pub mod log;
 pub mod lsmod;
 pub mod network;
+pub mod nft;
 pub mod node;
 pub mod service;
 pub mod service_ps;

@@ -97,6 +97,8 @@ lab_net_up() {
 }
 
 # dockerd_start N: start node N's dockerd in its namespaces, wait for its API.
+# LAB_DOCKERD_ARGS: extra dockerd flags (split on blanks); LAB_DAEMON_JSON:
+# daemon.json content instead of the default (both for the canary scenario).
 dockerd_start() {
 	local n=$1 dir=$LAB/node$1
 	log "starting dockerd on node$n"
@@ -105,7 +107,7 @@ dockerd_start() {
 		HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \
 		dockerd --data-root "$LAB_DATA/node$n" --exec-root "$dir/exec" \
 		--pidfile "$dir/dockerd.pid" -H "$(node_sock "$n")" \
-		--config-file "$dir/daemon.json" \
+		--config-file "$dir/daemon.json" ${LAB_DOCKERD_ARGS:-} \
 		</dev/null >>"$dir/dockerd.log" 2>&1 &
 	wait_until 60 "node$n dockerd API" d "$n" version || fail "node$n dockerd did not start; see $dir/dockerd.log"
 }
@@ -133,12 +135,16 @@ lab_daemons_up() {
 		mkdir -p "$dir/exec" "$LAB_DATA/node$n"
 		touch "$dir/uts"
 		unshare --uts="$dir/uts" hostname "node$n"
-		cat >"$dir/daemon.json" <<-EOF
-			{
-			  "log-level": "info",
-			  "labels": ["lab=swarmdiag"]
-			}
-		EOF
+		if [ -n "${LAB_DAEMON_JSON:-}" ]; then
+			printf '%s\n' "$LAB_DAEMON_JSON" >"$dir/daemon.json"
+		else
+			cat >"$dir/daemon.json" <<-EOF
+				{
+				  "log-level": "info",
+				  "labels": ["lab=swarmdiag"]
+				}
+			EOF
+		fi
 		dockerd_start "$n"
 	done
 	for n in $(lab_nodes); do
@@ -200,15 +206,19 @@ collector_cmd() {
 # DEST_DIR/nodeN. FORMAT is tar.gz (default) or zip (then the archive is kept
 # beside the directory and unpacked by the caller).
 collect_node() {
-	local n=$1 dest=$2 fmt=${3:-tar.gz} dir=$LAB/node$1 tmp out t0 t1 top since
+	local n=$1 dest=$2 fmt=${3:-tar.gz} dir=$LAB/node$1 tmp out t0 t1 top since wrap
 	# Logs since this lab started (plus a margin), so that bundles hold this
 	# scenario only; the kernel ring buffer is shared by all labs.
 	since=${LAB_SINCE:-$(($(date +%s) - $(cat "$LAB/started") + 10))s}
 	tmp=$(mktemp -d)
 	out=$tmp/node$n.$fmt
 	t0=$(date +%s%N)
-	# shellcheck disable=SC2046
-	nsenter --net="/run/netns/${LAB_NS}node$n" --uts="$dir/uts" -- \
+	# LAB_COLLECT_WRAP: a command prefix for the collection (strace -f …);
+	# "{node}" in it becomes nodeN.
+	wrap=${LAB_COLLECT_WRAP:-}
+	wrap=${wrap//\{node\}/node$n}
+	# shellcheck disable=SC2046,SC2086
+	$wrap nsenter --net="/run/netns/${LAB_NS}node$n" --uts="$dir/uts" -- \
 		$(collector_cmd) --docker "$DOCKER_CLI -H $(node_sock "$n")" \
 		--exec-root "$dir/exec" --daemon-log "$dir/dockerd.log" --since "$since" \
 		--out "$out" >"$tmp/stdout" 2>"$tmp/stderr" || {
