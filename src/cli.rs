@@ -126,9 +126,14 @@ pub struct OutputArgs {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FormatArg {
+    /// Aligned text for a terminal
     Table,
+    /// Machine-readable; schema in docs/schema/
     Json,
+    /// For pasting into a ticket (GitHub/GitLab/Jira Markdown)
     Markdown,
+    /// One self-contained file to attach to a ticket (inline CSS and SVG, works offline)
+    Html,
 }
 
 impl From<FormatArg> for Format {
@@ -137,6 +142,7 @@ impl From<FormatArg> for Format {
             FormatArg::Table => Format::Table,
             FormatArg::Json => Format::Json,
             FormatArg::Markdown => Format::Markdown,
+            FormatArg::Html => Format::Html,
         }
     }
 }

@@ -56,6 +56,24 @@ pub fn rules_list(rules: &rules::RuleSet, format: Format) -> String {
             s.push_str(&format!("\n{} rules and checks.\n", rules.rules().len()));
             s
         }
+        Format::Html => {
+            let mut b = String::from(
+                "<h1>What swarmdiag detects</h1>\n<table><thead><tr><th>id</th><th>kind</th>\
+                 <th>severity</th><th>title</th></tr></thead><tbody>\n",
+            );
+            for r in rules.rules() {
+                let e = |s: &str| report::escape::html(s).into_owned();
+                b.push_str(&format!(
+                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                    e(&r.id),
+                    r.kind(),
+                    r.severity,
+                    e(&r.title)
+                ));
+            }
+            b.push_str(&format!("</tbody></table>\n<p>{} rules and checks.</p>\n", rules.rules().len()));
+            report::html::page("swarmdiag rules", &b)
+        }
         Format::Table => {
             let mut t = comfy_table::Table::new();
             t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)

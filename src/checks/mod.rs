@@ -16,7 +16,8 @@ mod host_facts;
 #[cfg(test)]
 mod host_test_util;
 mod ingress_chain;
-mod ingress_dnat;
+pub mod chains;
+pub(crate) mod ingress_dnat;
 mod ingress_sbox_missing;
 mod ip_forward;
 mod kernel_modules;
