@@ -114,7 +114,7 @@ fn html(d: &Diff) -> String {
                     Some('-') => " class=\"change-del\"",
                     _ => "",
                 };
-                let _ = writeln!(b, "<span{class}>{}</span>", h(&esc(l)));
+                let _ = writeln!(b, "<span{class}>{}</span>", h(l));
             }
             let _ = writeln!(b, "</pre>");
         }

@@ -85,8 +85,22 @@ pub fn markdown_fence(body: &str, info: &str) -> String {
     format!("{fence}{info}\n{body}\n{fence}\n")
 }
 
-/// Text for HTML element content or a quoted attribute value.
+/// One line of HTML element content or a quoted attribute value: markup
+/// characters as entities, control characters (newlines too) escaped as in
+/// [`terminal`], so a value cannot start a line of its own in a `<pre>`.
 pub fn html(text: &str) -> Cow<'_, str> {
+    match terminal(text) {
+        Cow::Borrowed(t) => entities(t),
+        Cow::Owned(t) => entities(&t).into_owned().into(),
+    }
+}
+
+/// Several lines for a `<pre>` block: as [`html`], keeping newlines and tabs.
+pub fn html_block(text: &str) -> String {
+    entities(&crate::bundle::escape_controls(text, &['\n', '\t'])).into_owned()
+}
+
+fn entities(text: &str) -> Cow<'_, str> {
     if !text.contains(['&', '<', '>', '"', '\'']) {
         return text.into();
     }
@@ -166,6 +180,8 @@ mod tests {
     #[test]
     fn html_escapes_markup_and_quotes() {
         assert_eq!(html("<img src=x onerror='a'>&"), "&lt;img src=x onerror=&#39;a&#39;&gt;&amp;");
+        assert_eq!(html("a\n<b>"), "a\\n&lt;b&gt;");
+        assert_eq!(html_block("a\n<b>\u{1b}"), "a\n&lt;b&gt;\\u{1b}");
     }
 
     #[test]

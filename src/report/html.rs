@@ -5,7 +5,7 @@
 //! evidence, the nodes and the coverage. Every value is escaped with
 //! [`escape::html`]; the size is bounded and what is cut is counted.
 
-use super::escape::{cut, html as h};
+use super::escape::{cut, html as h, html_block};
 use super::{evidence_location, node_list, time_window, Report};
 use crate::checks::chains::{Hop, LbChain, Stage};
 use crate::finding::{Finding, Severity};
@@ -359,7 +359,7 @@ fn subnets(b: &mut String, report: &Report) {
             anchor(f),
             h(&f.id),
             title(f),
-            h(&f.detail)
+            html_block(&f.detail)
         );
     }
     let _ = writeln!(b, "</section>");
@@ -408,7 +408,7 @@ fn findings(b: &mut String, report: &Report) {
             h(&time_window(f))
         );
         if !f.detail.is_empty() {
-            let _ = writeln!(s, "<pre class=\"detail\">{}</pre>", h(&f.detail));
+            let _ = writeln!(s, "<pre class=\"detail\">{}</pre>", html_block(&f.detail));
         }
         if !f.evidence.is_empty() {
             let _ = write!(s, "<p>Evidence:</p><pre class=\"evidence\">");

@@ -3,7 +3,9 @@
 //! our prose keeps its code spans and has `<placeholders>` escaped. The
 //! output is bounded for ticket systems: what is left out is counted.
 
-use super::escape::{cut, markdown as md, markdown_code as code, markdown_fence, markdown_prose};
+use super::escape::{
+    cut, markdown as md, markdown_code as code, markdown_fence, markdown_prose, terminal,
+};
 use super::{evidence_location, node_list, time_window, Report};
 use crate::finding::Finding;
 use std::fmt::Write;
@@ -156,8 +158,9 @@ fn finding(f: &Finding) -> String {
             .iter()
             .take(MAX_EVIDENCE)
             .map(|e| {
+                // One line each: a newline inside quoted text is shown escaped.
                 let line = format!("{}: {}", evidence_location(e), e.text);
-                cut(&line, MAX_LINE).0.into_owned()
+                terminal(&cut(&line, MAX_LINE).0).into_owned()
             })
             .collect();
         // Evidence kept in the finding, then what the finding counted.
@@ -222,4 +225,72 @@ fn coverage(report: &Report) -> String {
 /// A table cell: escaped so nothing in it can end the cell or the row.
 fn cell(s: &str) -> String {
     md(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Evidence, Severity};
+    use crate::report::{Coverage, CoverageNote, NodeCoverage};
+
+    fn big_report(findings: usize) -> Report {
+        let f = |i: usize| Finding {
+            id: format!("SW{i:03}"),
+            title: "Something <net> | broke".into(),
+            severity: Severity::Error,
+            subject: Some(format!("service s{i}")),
+            nodes: ["node1".to_string()].into(),
+            count: 30,
+            first_seen: None,
+            last_seen: None,
+            detail: (0..50).map(|l| format!("detail {l} {}", "x".repeat(500))).collect::<Vec<_>>().join("\n"),
+            evidence: (0..10)
+                .map(|l| Evidence { file: "node1/logs/dockerd.log".into(), line: l + 1, text: "y".repeat(2000) })
+                .collect(),
+            explanation: "Why <it> broke, `docker x <svc>`.".into(),
+            remediation: "Fix it.".into(),
+            references: vec![],
+        };
+        Report {
+            schema: "swarmdiag-report",
+            schema_version: 1,
+            tool: "swarmdiag test".into(),
+            cluster: Default::default(),
+            findings: (0..findings).map(f).collect(),
+            coverage: Coverage {
+                nodes: vec![NodeCoverage {
+                    bundle: "node1".into(),
+                    notes: (0..100)
+                        .map(|i| CoverageNote { path: format!("f{i:03}"), message: "cut".into() })
+                        .collect(),
+                    ..Default::default()
+                }],
+                not_run: vec![],
+            },
+            lb_chains: vec![],
+        }
+    }
+
+    #[test]
+    fn output_stays_under_the_budget_and_counts_what_it_leaves_out() {
+        let text = render(&big_report(40));
+        assert!(text.chars().count() <= MAX_CHARS, "{} characters", text.chars().count());
+        // Every finding is in the summary table; the details of some are left out, counted.
+        assert_eq!(text.matches("| error | SW0").count(), 40);
+        let shown = text.matches("\n### SW").count();
+        assert!(shown > 0 && shown < 40, "{shown}");
+        assert!(text.contains(&format!("_{} more finding(s) left out", 40 - shown)), "{text}");
+        assert!(text.contains("… 30 more detail line(s)"));
+        assert!(text.contains("… 5 more evidence line(s) in the JSON report"));
+        assert!(text.contains(&format!("- … {} more note(s)", 100 - MAX_NOTES)));
+        // Quoted lines are cut.
+        assert!(text.lines().all(|l| l.chars().count() <= MAX_LINE + 40), "a long line is left");
+    }
+
+    #[test]
+    fn a_small_report_is_whole() {
+        let text = render(&big_report(2));
+        assert_eq!(text.matches("\n### SW").count(), 2);
+        assert!(!text.contains("left out"));
+    }
 }

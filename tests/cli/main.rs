@@ -4,6 +4,7 @@
 //! which the bundle generator writes alongside the bundles.
 
 mod pack;
+mod reports;
 
 use assert_cmd::Command;
 use serde_json::Value;
