@@ -198,16 +198,10 @@ fn r12_bundle_names_cannot_forge_report_lines() {
     let text = run(&["analyze", "--format", "markdown"], &[&dir]);
     let md = assert_clean_markdown("forged", &text);
     assert!(text.contains("FORGED2"));
-    // A line starting with the forged text may only sit inside a code block.
-    let mut offset = 0;
-    for l in text.split_inclusive('\n') {
-        if l.starts_with("[CRITICAL] FORGED") {
-            assert!(
-                md.code_blocks.iter().any(|r| r.contains(&offset)),
-                "forged Markdown line outside code: {l:?}"
-            );
-        }
-        offset += l.len();
+    // No line starts with the forged text, not even inside a code block.
+    assert!(!md.code_blocks.is_empty());
+    for l in text.lines() {
+        assert!(!l.starts_with("[CRITICAL] FORGED"), "forged Markdown line: {l:?}");
     }
     let html = run(&["analyze", "--format", "html"], &[&dir]);
     assert!(html.contains("FORGED &lt;img src=x&gt;"), "escaped in HTML");
@@ -250,7 +244,7 @@ fn scenarios() -> Vec<PathBuf> {
         .filter(|p| p.is_dir())
         .collect();
     all.sort();
-    assert!(all.len() >= 6, "{all:?}");
+    assert!(all.len() >= 5, "{all:?}");
     all
 }
 
