@@ -2,8 +2,8 @@
 //! clap: `Cli::into_command` turns the parsed flags into the library's types.
 
 use crate::finding::Severity;
-use crate::report::Format;
 use crate::report::terminal::ColorWhen;
+use crate::report::Format;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 

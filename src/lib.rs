@@ -71,7 +71,10 @@ pub fn rules_list(rules: &rules::RuleSet, format: Format) -> String {
                     e(&r.title)
                 ));
             }
-            b.push_str(&format!("</tbody></table>\n<p>{} rules and checks.</p>\n", rules.rules().len()));
+            b.push_str(&format!(
+                "</tbody></table>\n<p>{} rules and checks.</p>\n",
+                rules.rules().len()
+            ));
             report::html::page("swarmdiag rules", &b)
         }
         Format::Table => {

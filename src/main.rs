@@ -17,11 +17,8 @@ fn main() -> ExitCode {
     match run(cli.command, color) {
         Ok(code) => code,
         Err(e) => {
-            let prefix = terminal::paint(
-                Severity::Error,
-                "swarmdiag:",
-                terminal::stderr_color(color),
-            );
+            let prefix =
+                terminal::paint(Severity::Error, "swarmdiag:", terminal::stderr_color(color));
             eprintln!("{prefix} {}", one_line(&e.to_string()));
             ExitCode::from(2)
         }
@@ -64,18 +61,12 @@ fn reading<T>(inputs: &[&Path], color: ColorWhen, read: impl FnOnce() -> T) -> T
     } else {
         "{spinner} reading {msg} {elapsed}"
     };
-    let bar = indicatif::ProgressBar::with_draw_target(
-        None,
-        indicatif::ProgressDrawTarget::stderr(),
-    );
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     if let Ok(s) = indicatif::ProgressStyle::with_template(template) {
         bar.set_style(s);
     }
-    bar.set_message(format!(
-        "{} input(s), {} MiB",
-        inputs.len(),
-        bytes >> 20
-    ));
+    bar.set_message(format!("{} input(s), {} MiB", inputs.len(), bytes >> 20));
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let out = read();
     bar.finish_and_clear();

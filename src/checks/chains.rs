@@ -113,14 +113,37 @@ pub fn chains(cluster: &Cluster) -> Vec<LbChain> {
                 .map(|rs| vip_mark_rules(rs, vip))
                 .unwrap_or_default();
             let mark = marks.first().and_then(|r| r.set_mark);
-            tail(cluster, state, &site.ns.name, svc, &site.net.id, mark, lbi, &mut hops);
-            out.push(chain(site.node, svc, &site.net.name, &site.ns.name, false, hops));
+            tail(
+                cluster,
+                state,
+                &site.ns.name,
+                svc,
+                &site.net.id,
+                mark,
+                lbi,
+                &mut hops,
+            );
+            out.push(chain(
+                site.node,
+                svc,
+                &site.net.name,
+                &site.ns.name,
+                false,
+                hops,
+            ));
         }
     }
     out
 }
 
-fn chain(node: &NodeState, svc: &Service, net: &str, ns: &str, ingress: bool, hops: Vec<Hop>) -> LbChain {
+fn chain(
+    node: &NodeState,
+    svc: &Service,
+    net: &str,
+    ns: &str,
+    ingress: bool,
+    hops: Vec<Hop>,
+) -> LbChain {
     LbChain {
         node: node.hostname.clone(),
         service: svc.name.clone(),
@@ -139,11 +162,18 @@ fn ingress(cluster: &Cluster, site: &Site, out: &mut Vec<LbChain>) {
         Presence::Unknown(_) => return,
     };
     for (svc, proto, port, target) in super::ingress_dnat::ingress_ports(cluster) {
-        let mut hops = vec![hop(Stage::Port, format!("{port}/{proto} → {target}"), true, "")];
+        let mut hops = vec![hop(
+            Stage::Port,
+            format!("{port}/{proto} → {target}"),
+            true,
+            "",
+        )];
         match site.node.host.iptables.as_ref() {
             Some(rs) if !rs.tables.is_empty() => {
                 match super::ingress_dnat::hop_missing(site.node, rs, proto, port) {
-                    Some((problem, _)) => hops.push(hop(Stage::Dnat, "DOCKER-INGRESS", false, problem)),
+                    Some((problem, _)) => {
+                        hops.push(hop(Stage::Dnat, "DOCKER-INGRESS", false, problem))
+                    }
                     None => hops.push(hop(Stage::Dnat, "DOCKER-INGRESS", true, "")),
                 }
             }
@@ -158,8 +188,24 @@ fn ingress(cluster: &Cluster, site: &Site, out: &mut Vec<LbChain>) {
             })
             .and_then(|r| r.set_mark);
         let lbi = local_lb_index(site.node, &site.net.id, &svc.name);
-        tail(cluster, state, INGRESS_SBOX, svc, &site.net.id, mark, lbi, &mut hops);
-        out.push(chain(site.node, svc, &site.net.name, INGRESS_SBOX, true, hops));
+        tail(
+            cluster,
+            state,
+            INGRESS_SBOX,
+            svc,
+            &site.net.id,
+            mark,
+            lbi,
+            &mut hops,
+        );
+        out.push(chain(
+            site.node,
+            svc,
+            &site.net.name,
+            INGRESS_SBOX,
+            true,
+            hops,
+        ));
     }
 }
 
@@ -177,7 +223,12 @@ fn tail(
 ) {
     let running = running_backends(cluster, &svc.id, net_id);
     let Some(state) = state else {
-        hops.push(hop(Stage::Mark, "-", false, format!("no {ns} namespace on this node")));
+        hops.push(hop(
+            Stage::Mark,
+            "-",
+            false,
+            format!("no {ns} namespace on this node"),
+        ));
         push_tasks(cluster, &running, &BTreeSet::new(), hops);
         return;
     };
@@ -203,7 +254,12 @@ fn tail(
         .filter_map(|b| b.ip)
         .collect();
     match (service, used) {
-        (Some(s), _) => hops.push(hop(Stage::Fwm, format!("FWM {}", s.fwmark().unwrap_or(0)), true, "")),
+        (Some(s), _) => hops.push(hop(
+            Stage::Fwm,
+            format!("FWM {}", s.fwmark().unwrap_or(0)),
+            true,
+            "",
+        )),
         (None, _) if state.ipvs.is_none() => {
             hops.push(hop(Stage::Fwm, "?", false, format!("no {}", ipvs_file(ns))))
         }
@@ -215,7 +271,10 @@ fn tail(
         let weight0 = b.weight == Some(0);
         let (ok, note) = match (held, weight0) {
             (true, false) => (true, String::new()),
-            (true, true) => (false, "weight 0: a running task gets no traffic".to_string()),
+            (true, true) => (
+                false,
+                "weight 0: a running task gets no traffic".to_string(),
+            ),
             (false, true) => (true, "weight 0 (draining)".to_string()),
             (false, false) => (false, "no running task holds this address".to_string()),
         };
@@ -236,7 +295,11 @@ fn push_tasks(
     for (ip, t) in running {
         let ok = listed.contains(ip);
         let label = format!("{} on {}", task_label(cluster, t), task_node(cluster, t));
-        let note = if ok { "" } else { "running, but no backend lists it" };
+        let note = if ok {
+            ""
+        } else {
+            "running, but no backend lists it"
+        };
         hops.push(Hop {
             addr: Some(ip.to_string()),
             ..hop(Stage::Task, label, ok, note)
@@ -260,7 +323,15 @@ mod tests {
         let stages: Vec<Stage> = vote.hops.iter().map(|h| h.stage).collect();
         assert_eq!(
             stages,
-            [Stage::Vip, Stage::Mark, Stage::Fwm, Stage::Backend, Stage::Backend, Stage::Task, Stage::Task]
+            [
+                Stage::Vip,
+                Stage::Mark,
+                Stage::Fwm,
+                Stage::Backend,
+                Stage::Backend,
+                Stage::Task,
+                Stage::Task
+            ]
         );
         assert_eq!(vote.hops[0].label, "10.0.0.5");
         assert_eq!(vote.hops[1].label, "0x102 (258)");
@@ -280,7 +351,10 @@ mod tests {
             .find(|c| c.node == "worker1" && c.ingress && c.service == "vote")
             .expect("worker1 ingress chain");
         let dnat = w.hops.iter().find(|h| h.stage == Stage::Dnat).unwrap();
-        assert!(!dnat.ok && dnat.note.contains("no DOCKER-INGRESS chain"), "{dnat:?}");
+        assert!(
+            !dnat.ok && dnat.note.contains("no DOCKER-INGRESS chain"),
+            "{dnat:?}"
+        );
     }
 
     #[test]
@@ -288,10 +362,12 @@ mod tests {
         let a = analyze(&seed("upgrade-before"));
         let c = chains(&a.cluster);
         assert!(!c.is_empty());
-        assert!(c
-            .iter()
-            .flat_map(|c| &c.hops)
-            .filter(|h| h.stage == Stage::Backend)
-            .all(|h| h.ok), "{c:#?}");
+        assert!(
+            c.iter()
+                .flat_map(|c| &c.hops)
+                .filter(|h| h.stage == Stage::Backend)
+                .all(|h| h.ok),
+            "{c:#?}"
+        );
     }
 }

@@ -34,7 +34,11 @@ fn q(s: &str, md_out: bool) -> String {
 /// iptables diffs coloured by line.
 fn html(d: &Diff) -> String {
     let mut b = String::new();
-    let _ = writeln!(b, "<header><h1>swarmdiag diff</h1><p class=\"meta\">{}</p><ul>", h(&d.tool));
+    let _ = writeln!(
+        b,
+        "<header><h1>swarmdiag diff</h1><p class=\"meta\">{}</p><ul>",
+        h(&d.tool)
+    );
     for (name, s) in [("before", &d.before), ("after", &d.after)] {
         let _ = writeln!(b, "<li>{}</li>", h(side(name, s, false).trim()));
     }
@@ -68,7 +72,10 @@ fn html(d: &Diff) -> String {
                 "<li><span class=\"sev sev-{}\">{}</span> {}</li>",
                 f.severity.as_str(),
                 f.severity.as_str(),
-                h(finding(f, label, false).split_once(' ').map_or("", |x| x.1).trim_start())
+                h(finding(f, label, false)
+                    .split_once(' ')
+                    .map_or("", |x| x.1)
+                    .trim_start())
             );
         }
         let _ = writeln!(b, "</ul>");
@@ -352,7 +359,10 @@ fn plane(out: &mut String, p: &NodeDataplane, md: bool) {
             what.push(q(&format!("backends +{}", c.backends_added.join(" +")), md));
         }
         if !c.backends_removed.is_empty() {
-            what.push(q(&format!("backends -{}", c.backends_removed.join(" -")), md));
+            what.push(q(
+                &format!("backends -{}", c.backends_removed.join(" -")),
+                md,
+            ));
         }
         if !c.detail.is_empty() {
             what.push(q(&c.detail, md));

@@ -173,13 +173,19 @@ mod tests {
         assert_eq!(markdown_code("a`b"), "``a`b``");
         assert_eq!(markdown_code("`x"), "`` `x ``");
         assert_eq!(markdown_code("a|b"), "`a\\|b`");
-        assert_eq!(markdown_fence("x\n````\ny", ""), "`````\nx\n````\ny\n`````\n");
+        assert_eq!(
+            markdown_fence("x\n````\ny", ""),
+            "`````\nx\n````\ny\n`````\n"
+        );
         assert_eq!(markdown_fence("x", "diff"), "```diff\nx\n```\n");
     }
 
     #[test]
     fn html_escapes_markup_and_quotes() {
-        assert_eq!(html("<img src=x onerror='a'>&"), "&lt;img src=x onerror=&#39;a&#39;&gt;&amp;");
+        assert_eq!(
+            html("<img src=x onerror='a'>&"),
+            "&lt;img src=x onerror=&#39;a&#39;&gt;&amp;"
+        );
         assert_eq!(html("a\n<b>"), "a\\n&lt;b&gt;");
         assert_eq!(html_block("a\n<b>\u{1b}"), "a\n&lt;b&gt;\\u{1b}");
     }

@@ -107,8 +107,15 @@ pub fn render(report: &Report) -> String {
 // root causes replace `super::verdict`.
 fn verdict(b: &mut String, report: &Report) {
     let v = super::verdict(report);
-    let class = if v.is_empty() { "verdict clear" } else { "verdict" };
-    let _ = writeln!(b, "<section id=\"verdict\" class=\"{class}\"><h2>Verdict</h2>");
+    let class = if v.is_empty() {
+        "verdict clear"
+    } else {
+        "verdict"
+    };
+    let _ = writeln!(
+        b,
+        "<section id=\"verdict\" class=\"{class}\"><h2>Verdict</h2>"
+    );
     if v.is_empty() {
         let _ = writeln!(b, "<p>No finding at error or above.</p>");
     } else {
@@ -144,21 +151,39 @@ fn title(f: &Finding) -> String {
 fn anchor(f: &Finding) -> String {
     let raw = format!("f-{}-{}", f.id, f.subject.as_deref().unwrap_or(""));
     raw.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
 fn chains(b: &mut String, report: &Report, ingress: bool) {
-    let mut list: Vec<&LbChain> = report.lb_chains.iter().filter(|c| c.ingress == ingress).collect();
+    let mut list: Vec<&LbChain> = report
+        .lb_chains
+        .iter()
+        .filter(|c| c.ingress == ingress)
+        .collect();
     if list.is_empty() {
         return;
     }
     // Broken chains first, each group in the report's order.
     list.sort_by_key(|c| !c.broken());
     let (id, head, what) = if ingress {
-        ("ingress", "Ingress chain (routing mesh)", "published port → host DNAT → ingress_sbox mark → IPVS FWM → backends → tasks")
+        (
+            "ingress",
+            "Ingress chain (routing mesh)",
+            "published port → host DNAT → ingress_sbox mark → IPVS FWM → backends → tasks",
+        )
     } else {
-        ("lb-chains", "Load-balancer chains", "VIP → mangle mark → IPVS FWM → backends → tasks")
+        (
+            "lb-chains",
+            "Load-balancer chains",
+            "VIP → mangle mark → IPVS FWM → backends → tasks",
+        )
     };
     let broken = list.iter().filter(|c| c.broken()).count();
     let _ = writeln!(b, "<section id=\"{id}\"><h2>{head}</h2>");
@@ -209,16 +234,35 @@ fn chain(b: &mut String, c: &LbChain) {
         h(&c.namespace),
         if c.broken() { "broken" } else { "complete" }
     );
-    let singles: Vec<&Hop> = c.hops.iter().filter(|x| !matches!(x.stage, Stage::Backend | Stage::Task)).collect();
-    let backends: Vec<&Hop> = c.hops.iter().filter(|x| x.stage == Stage::Backend).collect();
+    let singles: Vec<&Hop> = c
+        .hops
+        .iter()
+        .filter(|x| !matches!(x.stage, Stage::Backend | Stage::Task))
+        .collect();
+    let backends: Vec<&Hop> = c
+        .hops
+        .iter()
+        .filter(|x| x.stage == Stage::Backend)
+        .collect();
     let tasks: Vec<&Hop> = c.hops.iter().filter(|x| x.stage == Stage::Task).collect();
     // Rows: each backend, with the task of the same address; then tasks no backend lists.
     let mut rows: Vec<(Option<&Hop>, Option<&Hop>)> = backends
         .iter()
-        .map(|bk| (Some(*bk), tasks.iter().copied().find(|t| t.addr.is_some() && t.addr == bk.addr)))
+        .map(|bk| {
+            (
+                Some(*bk),
+                tasks
+                    .iter()
+                    .copied()
+                    .find(|t| t.addr.is_some() && t.addr == bk.addr),
+            )
+        })
         .collect();
     for t in &tasks {
-        if !rows.iter().any(|(_, rt)| rt.is_some_and(|rt| std::ptr::eq(rt, *t))) {
+        if !rows
+            .iter()
+            .any(|(_, rt)| rt.is_some_and(|rt| std::ptr::eq(rt, *t)))
+        {
             rows.push((None, Some(*t)));
         }
     }
@@ -244,10 +288,17 @@ fn chain(b: &mut String, c: &LbChain) {
     // Edges first, boxes over them.
     for (i, s) in singles.iter().enumerate().skip(1) {
         let x1 = xs[i - 1] + col_width(singles[i - 1].stage);
-        let _ = writeln!(b, "<path class=\"edge\" d=\"M{x1} {} H{}\"/>", mid + BOX_H / 2, xs[i]);
+        let _ = writeln!(
+            b,
+            "<path class=\"edge\" d=\"M{x1} {} H{}\"/>",
+            mid + BOX_H / 2,
+            xs[i]
+        );
         let _ = s;
     }
-    let last_single_end = singles.last().map(|s| xs[xs.len() - 1] + col_width(s.stage));
+    let last_single_end = singles
+        .last()
+        .map(|s| xs[xs.len() - 1] + col_width(s.stage));
     for (r, (bk, t)) in rows.iter().enumerate() {
         let y = row_y(r as u32) + BOX_H / 2;
         if let (Some(x1), Some(_)) = (last_single_end, bk) {
@@ -261,7 +312,11 @@ fn chain(b: &mut String, c: &LbChain) {
             );
         }
         if let (Some(_), Some(_)) = (bk, t) {
-            let _ = writeln!(b, "<path class=\"edge\" d=\"M{} {y} H{tx}\"/>", bx + col_width(Stage::Backend));
+            let _ = writeln!(
+                b,
+                "<path class=\"edge\" d=\"M{} {y} H{tx}\"/>",
+                bx + col_width(Stage::Backend)
+            );
         }
     }
     for (i, s) in singles.iter().enumerate() {
@@ -419,8 +474,16 @@ fn findings(b: &mut String, report: &Report) {
             }
             let _ = writeln!(s, "</pre>");
         }
-        let _ = writeln!(s, "<p><strong>Why:</strong> {}</p>", h(&one_line(&f.explanation)));
-        let _ = writeln!(s, "<p><strong>Fix:</strong> {}</p>", h(&one_line(&f.remediation)));
+        let _ = writeln!(
+            s,
+            "<p><strong>Why:</strong> {}</p>",
+            h(&one_line(&f.explanation))
+        );
+        let _ = writeln!(
+            s,
+            "<p><strong>Fix:</strong> {}</p>",
+            h(&one_line(&f.remediation))
+        );
         if !f.references.is_empty() {
             let refs: Vec<String> = f.references.iter().map(|r| reference(r)).collect();
             let _ = writeln!(s, "<p><strong>References:</strong> {}</p>", refs.join(", "));
@@ -527,10 +590,19 @@ fn coverage(b: &mut String, report: &Report) {
             b.push('\n');
         }
         if notes.len() > 200 {
-            let _ = writeln!(b, "<li class=\"cut\">{} more note(s) in <code>--format json</code></li>", notes.len() - 200);
+            let _ = writeln!(
+                b,
+                "<li class=\"cut\">{} more note(s) in <code>--format json</code></li>",
+                notes.len() - 200
+            );
         }
         for nr in &report.coverage.not_run {
-            let _ = writeln!(b, "<li>not run <code>{}</code>: {}</li>", h(&nr.id), h(&nr.reason));
+            let _ = writeln!(
+                b,
+                "<li>not run <code>{}</code>: {}</li>",
+                h(&nr.id),
+                h(&nr.reason)
+            );
         }
         let _ = writeln!(b, "</ul>");
     }

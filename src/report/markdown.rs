@@ -148,7 +148,10 @@ fn finding(f: &Finding) -> String {
             .map(|l| cut(l, MAX_LINE).0.into_owned())
             .collect();
         if lines.len() > MAX_DETAIL {
-            body.push(format!("… {} more detail line(s)", lines.len() - MAX_DETAIL));
+            body.push(format!(
+                "… {} more detail line(s)",
+                lines.len() - MAX_DETAIL
+            ));
         }
         let _ = writeln!(out, "{}", markdown_fence(&body.join("\n"), ""));
     }
@@ -214,7 +217,11 @@ fn coverage(report: &Report) -> String {
         let _ = writeln!(out, "{n}");
     }
     if notes.len() > MAX_NOTES {
-        let _ = writeln!(out, "- … {} more note(s) in the JSON report", notes.len() - MAX_NOTES);
+        let _ = writeln!(
+            out,
+            "- … {} more note(s) in the JSON report",
+            notes.len() - MAX_NOTES
+        );
     }
     for nr in &report.coverage.not_run {
         let _ = writeln!(out, "- not run **{}**: {}", md(&nr.id), md(&nr.reason));
@@ -243,9 +250,16 @@ mod tests {
             count: 30,
             first_seen: None,
             last_seen: None,
-            detail: (0..50).map(|l| format!("detail {l} {}", "x".repeat(500))).collect::<Vec<_>>().join("\n"),
+            detail: (0..50)
+                .map(|l| format!("detail {l} {}", "x".repeat(500)))
+                .collect::<Vec<_>>()
+                .join("\n"),
             evidence: (0..10)
-                .map(|l| Evidence { file: "node1/logs/dockerd.log".into(), line: l + 1, text: "y".repeat(2000) })
+                .map(|l| Evidence {
+                    file: "node1/logs/dockerd.log".into(),
+                    line: l + 1,
+                    text: "y".repeat(2000),
+                })
                 .collect(),
             explanation: "Why <it> broke, `docker x <svc>`.".into(),
             remediation: "Fix it.".into(),
@@ -261,7 +275,10 @@ mod tests {
                 nodes: vec![NodeCoverage {
                     bundle: "node1".into(),
                     notes: (0..100)
-                        .map(|i| CoverageNote { path: format!("f{i:03}"), message: "cut".into() })
+                        .map(|i| CoverageNote {
+                            path: format!("f{i:03}"),
+                            message: "cut".into(),
+                        })
                         .collect(),
                     ..Default::default()
                 }],
@@ -274,17 +291,27 @@ mod tests {
     #[test]
     fn output_stays_under_the_budget_and_counts_what_it_leaves_out() {
         let text = render(&big_report(40));
-        assert!(text.chars().count() <= MAX_CHARS, "{} characters", text.chars().count());
+        assert!(
+            text.chars().count() <= MAX_CHARS,
+            "{} characters",
+            text.chars().count()
+        );
         // Every finding is in the summary table; the details of some are left out, counted.
         assert_eq!(text.matches("| error | SW0").count(), 40);
         let shown = text.matches("\n### SW").count();
         assert!(shown > 0 && shown < 40, "{shown}");
-        assert!(text.contains(&format!("_{} more finding(s) left out", 40 - shown)), "{text}");
+        assert!(
+            text.contains(&format!("_{} more finding(s) left out", 40 - shown)),
+            "{text}"
+        );
         assert!(text.contains("… 30 more detail line(s)"));
         assert!(text.contains("… 5 more evidence line(s) in the JSON report"));
         assert!(text.contains(&format!("- … {} more note(s)", 100 - MAX_NOTES)));
         // Quoted lines are cut.
-        assert!(text.lines().all(|l| l.chars().count() <= MAX_LINE + 40), "a long line is left");
+        assert!(
+            text.lines().all(|l| l.chars().count() <= MAX_LINE + 40),
+            "a long line is left"
+        );
     }
 
     #[test]

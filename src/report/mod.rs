@@ -186,7 +186,7 @@ pub(crate) fn verdict(report: &Report) -> Vec<&Finding> {
         .iter()
         .filter(|f| f.severity >= Severity::Error)
         .collect();
-    v.sort_by(|a, b| b.severity.cmp(&a.severity));
+    v.sort_by_key(|f| std::cmp::Reverse(f.severity));
     v
 }
 

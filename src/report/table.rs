@@ -4,8 +4,8 @@
 
 use super::escape::terminal as esc;
 use super::terminal::{severity_label, wrap};
-use crate::finding::Severity;
 use super::{evidence_location, node_list, time_window, Report, Style};
+use crate::finding::Severity;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
 use std::fmt::Write;
 

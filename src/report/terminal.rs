@@ -47,15 +47,16 @@ pub fn stdout_width() -> Option<u16> {
     if !std::io::stdout().is_terminal() {
         return None;
     }
-    terminal_size::terminal_size()
-        .map(|(w, _)| w.0.max(40))
+    terminal_size::terminal_size().map(|(w, _)| w.0.max(40))
 }
 
 /// The ANSI style of a severity.
 fn style(sev: Severity) -> anstyle::Style {
     use anstyle::{AnsiColor, Style};
     match sev {
-        Severity::Critical => Style::new().bold().fg_color(Some(AnsiColor::BrightRed.into())),
+        Severity::Critical => Style::new()
+            .bold()
+            .fg_color(Some(AnsiColor::BrightRed.into())),
         Severity::Error => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
         Severity::Warning => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
         Severity::Info => Style::new().fg_color(Some(AnsiColor::Cyan.into())),

@@ -226,7 +226,10 @@ fn html(t: &Timeline) -> String {
         );
     }
     if t.entries.iter().any(|e| e.corrected_by_s.is_some()) {
-        let _ = writeln!(b, "<p class=\"meta\">* time corrected for the node's estimated clock offset</p>");
+        let _ = writeln!(
+            b,
+            "<p class=\"meta\">* time corrected for the node's estimated clock offset</p>"
+        );
     }
     let _ = writeln!(b, "</section>");
     crate::report::html::page("swarmdiag timeline", &b)

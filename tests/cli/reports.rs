@@ -56,10 +56,10 @@ fn parse_md(text: &str) -> Md {
                 in_head = false;
                 md.tables.last_mut().unwrap().0 = cells;
             }
-            Event::End(TagEnd::TableRow) if !in_head => {
-                md.tables.last_mut().unwrap().1.push(cells)
+            Event::End(TagEnd::TableRow) if !in_head => md.tables.last_mut().unwrap().1.push(cells),
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level as u8, String::new()))
             }
-            Event::Start(Tag::Heading { level, .. }) => heading = Some((level as u8, String::new())),
             Event::Text(t) | Event::Code(t) => {
                 if let Some((_, s)) = heading.as_mut() {
                     s.push_str(&t);
@@ -86,9 +86,16 @@ fn assert_clean_markdown(what: &str, text: &str) -> Md {
     }
     // Every fenced block closes: the text after the last fence still parses
     // as the headings it holds (an open fence would swallow them).
-    let fences = text.lines().filter(|l| l.trim_start().starts_with("```")).count();
+    let fences = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("```"))
+        .count();
     assert_eq!(fences % 2, 0, "{what}: odd number of fence lines");
-    assert!(text.chars().count() <= 64_000, "{what}: {} characters", text.chars().count());
+    assert!(
+        text.chars().count() <= 64_000,
+        "{what}: {} characters",
+        text.chars().count()
+    );
     md
 }
 
@@ -105,15 +112,25 @@ fn markdown_reports_of_the_seeds_parse_as_tables_headings_and_closed_fences() {
         let rows: Vec<usize> = md.tables.iter().map(|t| t.1.len()).collect();
         assert!(rows.contains(&findings.len()), "{seed}: {rows:?}");
         // One level-3 heading per finding, each after its fences closed.
-        let h3: Vec<&String> = md.headings.iter().filter(|h| h.0 == 3).map(|h| &h.1).collect();
+        let h3: Vec<&String> = md
+            .headings
+            .iter()
+            .filter(|h| h.0 == 3)
+            .map(|h| &h.1)
+            .collect();
         assert_eq!(h3.len(), findings.len(), "{seed}: {h3:?}");
         for (h, f) in h3.iter().zip(findings) {
             assert!(h.starts_with(f["id"].as_str().unwrap()), "{seed}: {h}");
         }
-        assert!(md.headings.iter().any(|h| h == &(2, "Coverage".to_string())));
+        assert!(md
+            .headings
+            .iter()
+            .any(|h| h == &(2, "Coverage".to_string())));
         // Prose placeholders such as `<svc>` survive as text.
         if text.contains("service update --force") {
-            assert!(!text.contains(" <svc>") || text.contains("`docker service update --force <svc>`"));
+            assert!(
+                !text.contains(" <svc>") || text.contains("`docker service update --force <svc>`")
+            );
         }
         let tl = run(&["timeline", "--format", "markdown"], &[&dir]);
         assert_clean_markdown(&format!("timeline {seed}"), &tl);
@@ -145,7 +162,10 @@ fn markdown_keeps_angle_bracket_placeholders_visible() {
             _ => None,
         })
         .collect();
-    assert!(rendered.contains("<port>") || rendered.contains("<svc>"), "{rendered}");
+    assert!(
+        rendered.contains("<port>") || rendered.contains("<svc>"),
+        "{rendered}"
+    );
 }
 
 // ------------------------------------------------- forged lines (issue 12)
@@ -190,10 +210,16 @@ fn r12_bundle_names_cannot_forge_report_lines() {
     assert!(table.contains("FORGED2"), "the note is shown: {table}");
     assert!(table.contains("FORGED <img"), "the name is shown: {table}");
     for l in table.lines() {
-        assert!(!l.starts_with("[CRITICAL] FORGED"), "forged table line: {l:?}");
+        assert!(
+            !l.starts_with("[CRITICAL] FORGED"),
+            "forged table line: {l:?}"
+        );
     }
     let quiet = run(&["analyze", "--quiet"], &[&dir]);
-    assert!(quiet.lines().all(|l| !l.starts_with("[CRITICAL] FORGED")), "{quiet}");
+    assert!(
+        quiet.lines().all(|l| !l.starts_with("[CRITICAL] FORGED")),
+        "{quiet}"
+    );
 
     let text = run(&["analyze", "--format", "markdown"], &[&dir]);
     let md = assert_clean_markdown("forged", &text);
@@ -201,24 +227,34 @@ fn r12_bundle_names_cannot_forge_report_lines() {
     // No line starts with the forged text, not even inside a code block.
     assert!(!md.code_blocks.is_empty());
     for l in text.lines() {
-        assert!(!l.starts_with("[CRITICAL] FORGED"), "forged Markdown line: {l:?}");
+        assert!(
+            !l.starts_with("[CRITICAL] FORGED"),
+            "forged Markdown line: {l:?}"
+        );
     }
     let html = run(&["analyze", "--format", "html"], &[&dir]);
     assert!(html.contains("FORGED &lt;img src=x&gt;"), "escaped in HTML");
     assert!(!html.contains("<img") && !html.contains("<b>"));
     for l in html.lines() {
-        assert!(!l.starts_with("[CRITICAL] FORGED"), "forged HTML line: {l:?}");
+        assert!(
+            !l.starts_with("[CRITICAL] FORGED"),
+            "forged HTML line: {l:?}"
+        );
     }
     let timeline = run(&["timeline"], &[&dir]);
     for l in timeline.lines() {
-        assert!(!l.starts_with("[CRITICAL] FORGED"), "forged timeline line: {l:?}");
+        assert!(
+            !l.starts_with("[CRITICAL] FORGED"),
+            "forged timeline line: {l:?}"
+        );
     }
 }
 
 // -------------------------------------------------------------- JSON Schema
 
 fn schema(name: &str) -> jsonschema::Validator {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/schema/{name}.schema.json"));
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/schema/{name}.schema.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let schema: Value = serde_json::from_str(&text).unwrap();
     jsonschema::options()
@@ -250,17 +286,33 @@ fn scenarios() -> Vec<PathBuf> {
 
 #[test]
 fn every_json_output_of_the_testdata_validates_against_its_schema() {
-    let (report, timeline, diff, rules) =
-        (schema("report"), schema("timeline"), schema("diff"), schema("rules"));
+    let (report, timeline, diff, rules) = (
+        schema("report"),
+        schema("timeline"),
+        schema("diff"),
+        schema("rules"),
+    );
     for dir in scenarios() {
         let what = dir.display().to_string();
-        assert_valid(&report, &what, &run(&["analyze", "--format", "json"], &[&dir]));
-        assert_valid(&timeline, &what, &run(&["timeline", "--format", "json"], &[&dir]));
+        assert_valid(
+            &report,
+            &what,
+            &run(&["analyze", "--format", "json"], &[&dir]),
+        );
+        assert_valid(
+            &timeline,
+            &what,
+            &run(&["timeline", "--format", "json"], &[&dir]),
+        );
     }
     // The same report read from an archive.
     let tmp = tempfile::tempdir().unwrap();
     let zip = pack::zip_dir(&testdata("bundles/vote-ingress"), &tmp.path().join("v.zip"));
-    assert_valid(&report, "zip", &run(&["analyze", "--format", "json"], &[&zip]));
+    assert_valid(
+        &report,
+        "zip",
+        &run(&["analyze", "--format", "json"], &[&zip]),
+    );
     for (a, b) in [
         ("upgrade-before", "upgrade-mid"),
         ("upgrade-mid", "exhausted-27"),
@@ -268,7 +320,10 @@ fn every_json_output_of_the_testdata_validates_against_its_schema() {
     ] {
         let out = run(
             &["diff", "--format", "json"],
-            &[&testdata(&format!("bundles/{a}")), &testdata(&format!("bundles/{b}"))],
+            &[
+                &testdata(&format!("bundles/{a}")),
+                &testdata(&format!("bundles/{b}")),
+            ],
         );
         assert_valid(&diff, &format!("diff {a} {b}"), &out);
     }
@@ -313,7 +368,10 @@ fn html_reports_are_self_contained_and_bounded() {
     }
     let diff = run(
         &["diff", "--format", "html"],
-        &[&testdata("bundles/upgrade-before"), &testdata("bundles/upgrade-mid")],
+        &[
+            &testdata("bundles/upgrade-before"),
+            &testdata("bundles/upgrade-mid"),
+        ],
     );
     assert_self_contained("diff", &diff);
     assert!(diff.contains("<h2>Findings</h2>"));
@@ -322,7 +380,9 @@ fn html_reports_are_self_contained_and_bounded() {
 fn assert_self_contained(what: &str, html: &str) {
     assert!(html.starts_with("<!DOCTYPE html>"), "{what}");
     let lower = html.to_ascii_lowercase();
-    for bad in ["<script", " src=", "<link", "@import", "url(", "<iframe", "<object", "<embed"] {
+    for bad in [
+        "<script", " src=", "<link", "@import", "url(", "<iframe", "<object", "<embed",
+    ] {
         assert!(!lower.contains(bad), "{what}: contains {bad}");
     }
     assert!(html.len() < 8 << 20, "{what}: {} bytes", html.len());
@@ -330,7 +390,11 @@ fn assert_self_contained(what: &str, html: &str) {
 
 /// Headless Chromium, or `None` (skipped loudly) outside CI.
 fn chromium() -> Option<PathBuf> {
-    for c in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
+    for c in [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ] {
         if Path::new(c).exists() {
             return Some(c.into());
         }
@@ -338,7 +402,9 @@ fn chromium() -> Option<PathBuf> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("CI=true but no chromium: install Debian's chromium (see .ci/run)");
     }
-    eprintln!("SKIPPED: no chromium on this machine; the HTML reports were not checked in a browser");
+    eprintln!(
+        "SKIPPED: no chromium on this machine; the HTML reports were not checked in a browser"
+    );
     None
 }
 
@@ -369,7 +435,10 @@ fn in_chromium(chrome: &Path, dir: &Path, report: &str) -> Value {
         .expect("chromium runs");
     let dom = String::from_utf8_lossy(&out.stdout);
     let start = dom.find("<pre id=\"out\">").unwrap_or_else(|| {
-        panic!("no harness output; stderr: {}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "no harness output; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     }) + "<pre id=\"out\">".len();
     let end = start + dom[start..].find("</pre>").unwrap();
     let json = dom[start..end]
@@ -417,10 +486,17 @@ fn html_report_in_chromium_draws_the_vote_ingress_chain_with_its_broken_hops() {
     );
     let seen = in_chromium(&chrome, tmp.path(), &html);
     assert_eq!(seen["title"], "swarmdiag report");
-    assert_eq!(seen["resources"], serde_json::json!([]), "fetched something");
+    assert_eq!(
+        seen["resources"],
+        serde_json::json!([]),
+        "fetched something"
+    );
     let text = seen["text"].as_str().unwrap();
     // The verdict comes first, then the chains, then the findings.
-    let pos = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s:?} not shown: {text}"));
+    let pos = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("{s:?} not shown: {text}"))
+    };
     assert!(pos("Verdict") < pos("Load-balancer chains"));
     assert!(pos("Load-balancer chains") < pos("Ingress chain"));
     assert!(pos("Ingress chain") < pos("Findings"));
@@ -433,20 +509,36 @@ fn html_report_in_chromium_draws_the_vote_ingress_chain_with_its_broken_hops() {
     let chains = seen["chains"].as_array().unwrap();
     let vote = chains
         .iter()
-        .find(|c| c["node"] == "manager1" && c["service"] == "vote" && c["caption"].as_str().unwrap().contains("overlay1"))
+        .find(|c| {
+            c["node"] == "manager1"
+                && c["service"] == "vote"
+                && c["caption"].as_str().unwrap().contains("overlay1")
+        })
         .expect("manager1's vote chain on overlay1 is drawn");
     assert_eq!(vote["broken"], true);
     let hops = vote["hops"].as_array().unwrap();
     let stages: Vec<&str> = hops.iter().map(|h| h["stage"].as_str().unwrap()).collect();
     // One drawn element per hop: VIP, mark, FWM, two backends, two tasks.
-    assert_eq!(stages, ["vip", "mark", "fwm", "backend", "backend", "task", "task"]);
+    assert_eq!(
+        stages,
+        ["vip", "mark", "fwm", "backend", "backend", "task", "task"]
+    );
     for h in hops {
-        assert!(h["w"].as_f64().unwrap() > 50.0 && h["h"].as_f64().unwrap() > 20.0, "{h}");
+        assert!(
+            h["w"].as_f64().unwrap() > 50.0 && h["h"].as_f64().unwrap() > 20.0,
+            "{h}"
+        );
     }
     let broken: Vec<&Value> = hops.iter().filter(|h| h["ok"] == false).collect();
     assert_eq!(broken.len(), 2, "{hops:#?}");
-    assert!(broken[0]["text"].as_str().unwrap().contains("10.0.0.6"), "stale backend");
-    assert!(broken[1]["text"].as_str().unwrap().contains("gx697b88o0ff"), "missing task");
+    assert!(
+        broken[0]["text"].as_str().unwrap().contains("10.0.0.6"),
+        "stale backend"
+    );
+    assert!(
+        broken[1]["text"].as_str().unwrap().contains("gx697b88o0ff"),
+        "missing task"
+    );
     // Broken hops look different: red, dashed; the others solid green.
     let ok = hops.iter().find(|h| h["ok"] == true).unwrap();
     for b in &broken {
@@ -478,22 +570,40 @@ fn html_reports_of_every_seed_and_timeline_and_diff_load_in_chromium() {
         let dir = testdata(&format!("bundles/{seed}"));
         let json: Value =
             serde_json::from_str(&run(&["analyze", "--format", "json"], &[&dir])).unwrap();
-        let seen = in_chromium(&chrome, tmp.path(), &run(&["analyze", "--format", "html"], &[&dir]));
+        let seen = in_chromium(
+            &chrome,
+            tmp.path(),
+            &run(&["analyze", "--format", "html"], &[&dir]),
+        );
         assert_eq!(seen["resources"], serde_json::json!([]));
         let text = seen["text"].as_str().unwrap();
         for f in json["findings"].as_array().unwrap() {
-            assert!(text.contains(f["title"].as_str().unwrap()), "{seed}: {}", f["title"]);
+            assert!(
+                text.contains(f["title"].as_str().unwrap()),
+                "{seed}: {}",
+                f["title"]
+            );
         }
         if seed == "exhausted-27" {
-            assert!(text.contains("Subnet arithmetic") && text.contains("10.0.9.0/27: 32 − 3"), "{text}");
+            assert!(
+                text.contains("Subnet arithmetic") && text.contains("10.0.9.0/27: 32 − 3"),
+                "{text}"
+            );
         }
-        let tl = in_chromium(&chrome, tmp.path(), &run(&["timeline", "--format", "html"], &[&dir]));
+        let tl = in_chromium(
+            &chrome,
+            tmp.path(),
+            &run(&["timeline", "--format", "html"], &[&dir]),
+        );
         assert_eq!(tl["title"], "swarmdiag timeline");
         assert!(tl["text"].as_str().unwrap().contains("Events"));
     }
     let diff = run(
         &["diff", "--format", "html"],
-        &[&testdata("bundles/upgrade-before"), &testdata("bundles/upgrade-mid")],
+        &[
+            &testdata("bundles/upgrade-before"),
+            &testdata("bundles/upgrade-mid"),
+        ],
     );
     let seen = in_chromium(&chrome, tmp.path(), &diff);
     assert_eq!(seen["title"], "swarmdiag diff");
@@ -521,7 +631,10 @@ fn colour_only_on_a_terminal_without_no_color_or_when_forced() {
     let never = run(&["analyze", "--color", "never"], &[&dir]);
     assert_eq!(never, piped);
     // The error line on stderr follows --color too.
-    let out = bin().args(["--color", "always", "analyze", "/nonexistent"]).output().unwrap();
+    let out = bin()
+        .args(["--color", "always", "analyze", "/nonexistent"])
+        .output()
+        .unwrap();
     assert!(has_escape(&String::from_utf8_lossy(&out.stderr)));
     let out = bin().args(["analyze", "/nonexistent"]).output().unwrap();
     assert!(!has_escape(&String::from_utf8_lossy(&out.stderr)));
@@ -556,13 +669,18 @@ fn on_pty(args: &str, env: &[(&str, &str)]) -> Option<String> {
 fn no_color_yields_no_escape_codes_on_a_terminal() {
     let dir = testdata("bundles/vote-ingress");
     let args = format!("analyze {}", dir.display());
-    let Some(plain) = on_pty(&args, &[("NO_COLOR", "1")]) else { return };
+    let Some(plain) = on_pty(&args, &[("NO_COLOR", "1")]) else {
+        return;
+    };
     assert!(plain.contains("SW102"), "{plain}");
     assert!(!has_escape(&plain), "NO_COLOR=1 on a terminal: {plain:?}");
     let coloured = on_pty(&args, &[]).unwrap();
     assert!(has_escape(&coloured), "a terminal is coloured by default");
     let quiet = on_pty(&format!("{args} --quiet"), &[("NO_COLOR", "1")]).unwrap();
-    assert!(!has_escape(&quiet) && quiet.contains("[ERROR] SW102"), "{quiet:?}");
+    assert!(
+        !has_escape(&quiet) && quiet.contains("[ERROR] SW102"),
+        "{quiet:?}"
+    );
     let err = on_pty("analyze /nonexistent", &[("NO_COLOR", "1")]).unwrap();
     assert!(err.contains("swarmdiag:") && !has_escape(&err), "{err:?}");
 }
@@ -570,13 +688,24 @@ fn no_color_yields_no_escape_codes_on_a_terminal() {
 #[test]
 fn quiet_prints_the_verdict_only() {
     let dir = testdata("bundles/vote-ingress");
-    let out = bin().args(["analyze", "--quiet"]).arg(&dir).output().unwrap();
+    let out = bin()
+        .args(["analyze", "--quiet"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "exit code as without --quiet");
     let text = String::from_utf8(out.stdout).unwrap();
     let ids: Vec<&str> = text.lines().map(|l| l.split(' ').nth(1).unwrap()).collect();
-    assert_eq!(ids, ["GOS-08", "IPT-03", "LB-11", "SW102", "SW103", "SW201"], "{text}");
+    assert_eq!(
+        ids,
+        ["GOS-08", "IPT-03", "LB-11", "SW102", "SW103", "SW201"],
+        "{text}"
+    );
     assert!(text.lines().all(|l| l.starts_with("[ERROR] ")));
-    let clean = run(&["analyze", "--quiet"], &[&testdata("bundles/upgrade-before")]);
+    let clean = run(
+        &["analyze", "--quiet"],
+        &[&testdata("bundles/upgrade-before")],
+    );
     assert!(clean.lines().count() <= 3, "{clean}");
 }
 
@@ -586,8 +715,14 @@ fn quiet_prints_the_verdict_only() {
 fn completions_and_man_page_come_from_the_clap_definitions() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let text = run(&["completions", shell], &[]);
-        assert!(text.contains("swarmdiag") && text.contains("timeline"), "{shell}");
-        assert!(text.contains("--fail-on") || text.contains("fail-on"), "{shell}");
+        assert!(
+            text.contains("swarmdiag") && text.contains("timeline"),
+            "{shell}"
+        );
+        assert!(
+            text.contains("--fail-on") || text.contains("fail-on"),
+            "{shell}"
+        );
     }
     let man = run(&["man"], &[]);
     assert!(man.contains(".TH swarmdiag 1"), "{man}");
