@@ -3,7 +3,7 @@
 //! [`escape::terminal`], so none can start a line of its own.
 
 use super::escape::terminal as esc;
-use super::terminal::{severity_label, wrap};
+use super::terminal::{severity_label, wrap, wrap_indent};
 use super::{evidence_location, node_list, time_window, Report, Style};
 use crate::finding::Severity;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
@@ -11,8 +11,7 @@ use std::fmt::Write;
 
 pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
+    let head = format!(
         "{}: {} node bundle(s), {} services, {} tasks, {} networks",
         report.tool,
         report.coverage.node_bundles(),
@@ -20,6 +19,7 @@ pub fn render(report: &Report, style: Style) -> String {
         report.cluster.tasks,
         report.cluster.networks
     );
+    let _ = writeln!(out, "{}", wrap("", &head, style.width));
     if let Some(src) = &report.cluster.cluster_objects_from {
         let _ = writeln!(out, "cluster objects from: {}", esc(src));
     }
@@ -72,25 +72,26 @@ pub fn render(report: &Report, style: Style) -> String {
         }
         let _ = writeln!(out, "\n{t}");
         for f in &report.findings {
+            let label = severity_label(f.severity, style.color);
+            let indent = f.severity.as_str().len() + 3;
+            let head = format!("{} {}", f.id, f.title);
             let _ = writeln!(
                 out,
-                "\n{} {} {}",
-                severity_label(f.severity, style.color),
-                f.id,
-                f.title
+                "\n{}",
+                wrap_indent(&format!("{label} "), indent, &head, style.width)
             );
             if let Some(s) = &f.subject {
-                let _ = writeln!(out, "  subject: {}", esc(s));
+                let _ = writeln!(out, "{}", wrap("  subject: ", &esc(s), style.width));
             }
-            let _ = writeln!(
-                out,
-                "  nodes: {}   count: {}   seen: {}",
+            let facts = format!(
+                "{} · count: {} · seen: {}",
                 esc(&node_list(f)),
                 f.count,
                 time_window(f)
             );
+            let _ = writeln!(out, "{}", wrap("  nodes: ", &facts, style.width));
             for line in f.detail.lines() {
-                let _ = writeln!(out, "  | {}", esc(line));
+                let _ = writeln!(out, "{}", wrap("  | ", &esc(line), style.width));
             }
             for e in &f.evidence {
                 let _ = writeln!(out, "  > {}: {}", esc(&evidence_location(e)), esc(&e.text));
@@ -119,16 +120,17 @@ pub fn render(report: &Report, style: Style) -> String {
     for n in &cov.nodes {
         for note in &n.notes {
             let line = format!(
-                "  note {}/{}: {}",
+                "{}/{}: {}",
                 esc(&n.bundle),
                 esc(&note.path),
                 esc(&note.message)
             );
-            let _ = writeln!(out, "{line}");
+            let _ = writeln!(out, "{}", wrap("  note ", &line, style.width));
         }
     }
     for nr in &cov.not_run {
-        let _ = writeln!(out, "  not run {}: {}", esc(&nr.id), esc(&nr.reason));
+        let line = format!("{}: {}", esc(&nr.id), esc(&nr.reason));
+        let _ = writeln!(out, "{}", wrap("  not run ", &line, style.width));
     }
     out
 }

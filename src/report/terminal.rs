@@ -78,15 +78,24 @@ pub fn severity_label(sev: Severity, color: bool) -> String {
     paint(sev, &format!("[{}]", sev.as_str().to_uppercase()), color)
 }
 
-/// A paragraph as lines of at most `width` columns, the first starting with
-/// `first`, the others indented as deep.
+/// A paragraph as lines of at most `width` columns (a word longer than a
+/// line stays whole), the first starting with `first`, the others indented
+/// as deep.
 pub fn wrap(first: &str, text: &str, width: u16) -> String {
+    wrap_indent(first, first.chars().count(), text, width)
+}
+
+/// [`wrap`] with the continuation lines indented by `indent` columns (for a
+/// `first` holding colour codes, which take no column).
+pub fn wrap_indent(first: &str, indent: usize, text: &str, width: u16) -> String {
     let one = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let indent = " ".repeat(first.chars().count());
+    let indent = " ".repeat(indent);
     let opts = textwrap::Options::new(usize::from(width).max(40))
         .initial_indent(first)
         .subsequent_indent(&indent)
-        .break_words(false);
+        .break_words(false)
+        // Host names and ids hold hyphens: never split there.
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     textwrap::fill(&one, opts)
 }
 
@@ -113,6 +122,8 @@ mod tests {
         assert!(w.lines().count() > 5);
         assert!(w.lines().all(|l| l.chars().count() <= 50), "{w}");
         assert!(w.lines().skip(1).all(|l| l.starts_with("       word")));
+        let hosts = wrap("  nodes: ", &"tk1706-ubuntu-0, ".repeat(8), 50);
+        assert!(hosts.lines().all(|l| l.trim_end().ends_with(',')), "{hosts}");
     }
 
     #[test]

@@ -645,18 +645,24 @@ fn strip_ansi(s: &str) -> String {
     re.replace_all(s, "").into_owned()
 }
 
-/// Runs the binary on a pseudo-terminal (util-linux `script`) with `env`.
+/// Runs the binary with `args` on a pseudo-terminal (util-linux `script`)
+/// with `env`; `None` (skipped loudly) without `script` outside CI.
 fn on_pty(args: &str, env: &[(&str, &str)]) -> Option<String> {
+    let exe = assert_cmd::cargo::cargo_bin("swarmdiag");
+    on_pty_sh(&format!("{} {args}", exe.display()), env)
+}
+
+/// Runs a shell command line on a pseudo-terminal.
+fn on_pty_sh(line: &str, env: &[(&str, &str)]) -> Option<String> {
     if !Path::new("/usr/bin/script").exists() {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("CI=true but no script(1) from util-linux");
         }
-        eprintln!("SKIPPED: no script(1); terminal colour not checked on a pty");
+        eprintln!("SKIPPED: no script(1); terminal behaviour not checked on a pty");
         return None;
     }
-    let exe = assert_cmd::cargo::cargo_bin("swarmdiag");
     let mut cmd = Std::new("script");
-    cmd.args(["-qec", &format!("{} {args}", exe.display()), "/dev/null"]);
+    cmd.args(["-qec", line, "/dev/null"]);
     cmd.env_remove("NO_COLOR");
     for (k, v) in env {
         cmd.env(k, v);
@@ -683,6 +689,38 @@ fn no_color_yields_no_escape_codes_on_a_terminal() {
     );
     let err = on_pty("analyze /nonexistent", &[("NO_COLOR", "1")]).unwrap();
     assert!(err.contains("swarmdiag:") && !has_escape(&err), "{err:?}");
+}
+
+/// On a 72-column terminal tables and paragraphs fit; quoted evidence lines
+/// stay whole (they are copied into searches), and so do words longer than
+/// a line.
+#[test]
+fn the_terminal_report_fits_the_terminal_width() {
+    let dir = testdata("bundles/exhausted-27");
+    let args = format!("analyze {} --color never", dir.display());
+    let exe = assert_cmd::cargo::cargo_bin("swarmdiag");
+    let line = format!("stty rows 40 cols 72; {} {args}", exe.display());
+    let Some(out) = on_pty_sh(&line, &[]) else {
+        return;
+    };
+    assert!(out.contains("SW301") && out.contains("why:"), "{out}");
+    let mut wrapped = 0;
+    for l in out.lines().map(|l| l.trim_end_matches('\r')) {
+        if l.starts_with("  > ") {
+            continue;
+        }
+        let long_word = l.split_whitespace().any(|w| w.chars().count() > 40);
+        assert!(
+            l.chars().count() <= 72 || long_word,
+            "{} columns: {l}",
+            l.chars().count()
+        );
+        wrapped += usize::from(l.starts_with("       ") && !l.trim().is_empty());
+    }
+    assert!(wrapped > 5, "paragraphs are wrapped: {out}");
+    // Into a pipe the same report keeps 120 columns, whatever the terminal.
+    let piped = run(&["analyze"], &[&dir]);
+    assert!(piped.lines().any(|l| l.chars().count() > 100));
 }
 
 #[test]
