@@ -123,7 +123,10 @@ mod tests {
         assert!(w.lines().all(|l| l.chars().count() <= 50), "{w}");
         assert!(w.lines().skip(1).all(|l| l.starts_with("       word")));
         let hosts = wrap("  nodes: ", &"tk1706-ubuntu-0, ".repeat(8), 50);
-        assert!(hosts.lines().all(|l| l.trim_end().ends_with(',')), "{hosts}");
+        assert!(
+            hosts.lines().all(|l| l.trim_end().ends_with(',')),
+            "{hosts}"
+        );
     }
 
     #[test]

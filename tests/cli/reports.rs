@@ -723,6 +723,62 @@ fn the_terminal_report_fits_the_terminal_width() {
     assert!(piped.lines().any(|l| l.chars().count() > 100));
 }
 
+/// A node bundle whose daemon log is `mib` MiB of real-looking lines.
+fn big_bundle(tmp: &Path, mib: usize) -> PathBuf {
+    let dir = tmp.join("big");
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    let seed =
+        std::fs::read_to_string(testdata("bundles/partial-logs-only/logs/dockerd.log")).unwrap();
+    let mut log = String::with_capacity((mib + 1) << 20);
+    while log.len() < mib << 20 {
+        log.push_str(&seed);
+    }
+    std::fs::write(dir.join("logs/dockerd.log"), log).unwrap();
+    dir
+}
+
+#[test]
+fn a_spinner_shows_on_a_terminal_while_large_inputs_are_read_and_only_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = big_bundle(tmp.path(), 17);
+    let exe = assert_cmd::cargo::cargo_bin("swarmdiag");
+    // Standard output to a file, standard error on the terminal.
+    let line = format!(
+        "{} analyze {} --format json >/dev/null",
+        exe.display(),
+        dir.display()
+    );
+    let Some(tty) = on_pty_sh(&line, &[]) else {
+        return;
+    };
+    assert!(tty.contains("reading 1 input(s), 17 MiB"), "{tty:?}");
+    let sgr = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
+    assert!(sgr.is_match(&tty), "coloured spinner on a terminal: {tty:?}");
+    let plain = on_pty_sh(&line, &[("NO_COLOR", "1")]).unwrap();
+    assert!(plain.contains("reading 1 input(s)"), "{plain:?}");
+    assert!(
+        !sgr.is_match(&plain),
+        "NO_COLOR: no colour in the spinner: {plain:?}"
+    );
+    // Not on a pipe.
+    let out = bin()
+        .args(["analyze", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+    // Not for small inputs.
+    let small = on_pty(
+        &format!(
+            "analyze {} >/dev/null",
+            testdata("bundles/vote-ingress").display()
+        ),
+        &[],
+    )
+    .unwrap();
+    assert!(!small.contains("reading"), "{small:?}");
+}
+
 #[test]
 fn quiet_prints_the_verdict_only() {
     let dir = testdata("bundles/vote-ingress");
