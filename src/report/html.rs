@@ -69,7 +69,7 @@ svg.chain-svg{max-width:100%;height:auto}
 ul.hopnotes{margin:.2em 0 0 1.2em;padding:0;color:var(--err)}
 .cut{color:var(--mute);font-style:italic}
 .change-add{color:var(--ok)}.change-del{color:var(--err)}
-@media print{body{max-width:none;padding:0;font-size:11px}h2{break-after:avoid}pre{white-space:pre-wrap}
+@media print{body{max-width:none;padding:0;font-size:11px}code,pre,.mono{font-size:9.5px}h2{break-after:avoid}pre{white-space:pre-wrap}
  .verdict{background:none}a{color:inherit;text-decoration:none}figure.chain,.finding{break-inside:avoid}}
 "#;
 

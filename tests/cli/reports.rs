@@ -562,6 +562,72 @@ fn html_report_in_chromium_draws_the_vote_ingress_chain_with_its_broken_hops() {
     assert_eq!(dnat[0]["stage"], "dnat");
 }
 
+/// Prints the vote-ingress report to PDF in Chromium and reads it back
+/// with pdftotext: the verdict leads page 1, and a chain is never split
+/// from its notes across pages.
+#[test]
+fn html_report_prints_with_the_verdict_first_and_chains_whole() {
+    let Some(chrome) = chromium() else { return };
+    if !Path::new("/usr/bin/pdftotext").exists() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but no pdftotext: install poppler-utils (see .ci/run)");
+        }
+        eprintln!("SKIPPED: no pdftotext; the printed HTML report was not checked");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let report = tmp.path().join("report.html");
+    let html = run(
+        &["analyze", "--format", "html"],
+        &[&testdata("bundles/vote-ingress")],
+    );
+    std::fs::write(&report, html).unwrap();
+    let pdf = tmp.path().join("report.pdf");
+    let profile = tempfile::tempdir().unwrap();
+    let out = Std::new(chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    assert!(pdf.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = |n: usize| -> String {
+        let out = Std::new("pdftotext")
+            .args(["-layout", "-f", &n.to_string(), "-l", &n.to_string()])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = page(1);
+    assert!(
+        first.contains("Verdict") && first.contains("SW102"),
+        "{first}"
+    );
+    let pages: Vec<String> = (1..=20)
+        .map(page)
+        .take_while(|p| !p.trim().is_empty())
+        .collect();
+    assert!(pages.len() >= 2, "{} page(s)", pages.len());
+    let on = |s: &str| pages.iter().position(|p| p.contains(s));
+    let caption = on("manager1 · vote on overlay1").expect("chain printed");
+    assert_eq!(on("no running task holds this address"), Some(caption));
+    let mesh = on("worker1 · vote on ingress").expect("mesh chain printed");
+    assert_eq!(on("no DOCKER-INGRESS chain at all"), Some(mesh));
+    assert!(pages.iter().any(|p| p.contains("Coverage")));
+}
+
 #[test]
 fn html_reports_of_every_seed_and_timeline_and_diff_load_in_chromium() {
     let Some(chrome) = chromium() else { return };
@@ -753,7 +819,10 @@ fn a_spinner_shows_on_a_terminal_while_large_inputs_are_read_and_only_there() {
     };
     assert!(tty.contains("reading 1 input(s), 17 MiB"), "{tty:?}");
     let sgr = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
-    assert!(sgr.is_match(&tty), "coloured spinner on a terminal: {tty:?}");
+    assert!(
+        sgr.is_match(&tty),
+        "coloured spinner on a terminal: {tty:?}"
+    );
     let plain = on_pty_sh(&line, &[("NO_COLOR", "1")]).unwrap();
     assert!(plain.contains("reading 1 input(s)"), "{plain:?}");
     assert!(
