@@ -218,7 +218,7 @@ pub enum FormatArg {
     Table,
     /// Machine-readable; schema in docs/schema/
     Json,
-    /// For pasting into a ticket (GitHub/GitLab/Jira Markdown)
+    /// For pasting into a ticket (CommonMark/GFM, as GitHub and GitLab render it)
     Markdown,
     /// One self-contained file to attach to a ticket (inline CSS and SVG, works offline)
     Html,

@@ -212,7 +212,7 @@ const PAD: u32 = 6;
 
 fn col_width(stage: Stage) -> u32 {
     match stage {
-        Stage::Task => 250,
+        Stage::Task => 340,
         Stage::Backend => 150,
         Stage::Port | Stage::Dnat => 140,
         _ => 120,
@@ -360,7 +360,8 @@ fn chain(b: &mut String, c: &LbChain) {
 fn hop_box(b: &mut String, hop: &Hop, x: u32, y: u32) {
     let w = col_width(hop.stage);
     let state = if hop.ok { "ok" } else { "broken" };
-    let chars = ((w - 16) / 7) as usize;
+    // 12px monospace: about 7.3px per character.
+    let chars = ((w - 14) * 10 / 73) as usize;
     let (label, _) = cut(&hop.label, chars.saturating_sub(if hop.ok { 0 } else { 2 }));
     let tip = if hop.note.is_empty() {
         format!("{}: {}", hop.stage.as_str(), hop.label)
