@@ -47,10 +47,10 @@ pub fn rules_list(rules: &rules::RuleSet, format: Format) -> String {
             for r in rules.rules() {
                 s.push_str(&format!(
                     "| {} | {} | {} | {} |\n",
-                    r.id,
+                    report::escape::markdown(&r.id),
                     r.kind(),
                     r.severity,
-                    r.title.replace('|', "\\|")
+                    report::escape::markdown_prose(&r.title)
                 ));
             }
             s.push_str(&format!("\n{} rules and checks.\n", rules.rules().len()));

@@ -18,11 +18,19 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
 pub fn markdown(text: &str) -> String {
     let text = terminal(text);
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '#' | '!' | '$'
-        ) {
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // An underscore inside a word (`docker_gwbridge`) never emphasises.
+        let inside_word = c == '_'
+            && i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        if !inside_word
+            && matches!(
+                c,
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '#' | '!' | '$'
+            )
+        {
             out.push('\\');
         }
         out.push(c);
@@ -157,6 +165,10 @@ mod tests {
     fn markdown_escapes_html_tables_and_emphasis() {
         assert_eq!(markdown("lb-<net> a|b *x*"), "lb-\\<net\\> a\\|b \\*x\\*");
         assert_eq!(markdown("a\nb"), "a\\\\nb");
+        assert_eq!(
+            markdown("docker_gwbridge _x_ a_"),
+            "docker_gwbridge \\_x\\_ a\\_"
+        );
     }
 
     #[test]

@@ -126,14 +126,20 @@ fn verdict(out: &mut String, report: &Report) {
 /// A finding's title with its subject, escaped for a table cell.
 fn title(f: &Finding) -> String {
     match &f.subject {
-        Some(s) => format!("{} \\[{}\\]", md(&f.title), md(s)),
-        None => md(&f.title),
+        Some(s) => format!("{} \\[{}\\]", markdown_prose(&f.title), md(s)),
+        None => markdown_prose(&f.title),
     }
 }
 
 fn finding(f: &Finding) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "### {} {} ({})\n", md(&f.id), md(&f.title), f.severity);
+    let _ = writeln!(
+        out,
+        "### {} {} ({})\n",
+        md(&f.id),
+        markdown_prose(&f.title),
+        f.severity
+    );
     if let Some(s) = &f.subject {
         let _ = writeln!(out, "- **Subject:** {}", md(s));
     }
