@@ -21,6 +21,12 @@ pub mod timeline;
 use report::Format;
 use std::path::Path;
 
+/// The analyze report as one HTML file, with the cluster's timeline.
+pub fn report_html(analysis: &analyze::Analysis, report: &report::Report) -> String {
+    let t = timeline::build(analysis, &timeline::Filter::default());
+    report::html::render_with(report, Some(&timeline::html_section(&t)))
+}
+
 /// The built-in rules, plus the user's from `dir` when given.
 pub fn load_rules(dir: Option<&Path>) -> error::Result<rules::RuleSet> {
     let set = rules::RuleSet::embedded()?;

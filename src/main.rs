@@ -108,6 +108,8 @@ fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
             let style = style(out.output.as_deref(), color);
             let text = if quiet {
                 swarmdiag::report::quiet(&report, style)
+            } else if out.format == swarmdiag::cli::FormatArg::Html {
+                swarmdiag::report_html(&analysis, &report)
             } else {
                 swarmdiag::report::render_with(&report, out.format.into(), style)
             };

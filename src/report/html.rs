@@ -75,6 +75,12 @@ ul.hopnotes{margin:.2em 0 0 1.2em;padding:0;color:var(--err)}
 
 /// The analyze report.
 pub fn render(report: &Report) -> String {
+    render_with(report, None)
+}
+
+/// The analyze report with a timeline section (rendered by the timeline's
+/// own renderer, `timeline::render::html_section`) after the findings.
+pub fn render_with(report: &Report, timeline: Option<&str>) -> String {
     let mut b = String::new();
     let _ = writeln!(b, "<header><h1>swarmdiag report</h1>");
     let _ = writeln!(
@@ -97,6 +103,9 @@ pub fn render(report: &Report) -> String {
     chains(&mut b, report, true);
     subnets(&mut b, report);
     findings(&mut b, report);
+    if let Some(t) = timeline {
+        b.push_str(t);
+    }
     nodes(&mut b, report);
     coverage(&mut b, report);
     page("swarmdiag report", &b)

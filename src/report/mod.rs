@@ -2,7 +2,7 @@
 //! renderer only formats, it never analyzes.
 
 pub mod escape;
-pub(crate) mod html;
+pub mod html;
 mod json;
 mod markdown;
 mod table;

@@ -196,12 +196,45 @@ fn html(t: &Timeline) -> String {
         }
         let _ = writeln!(b, "</ul></section>");
     }
+    b.push_str(&html_events(t, "Events", MAX_HTML_ENTRIES));
+    crate::report::html::page("swarmdiag timeline", &b)
+}
+
+/// Events shown in the analyze HTML report's timeline section.
+const MAX_REPORT_ENTRIES: usize = 1_000;
+
+/// The timeline as a section of the analyze HTML report
+/// ([`crate::report::html::render_with`]): its events, bounded, with the
+/// timeline's notes.
+pub fn html_section(t: &Timeline) -> String {
+    let mut b = html_events(t, "Timeline", MAX_REPORT_ENTRIES);
+    if !t.notes.is_empty() {
+        let notes: String = t
+            .notes
+            .iter()
+            .map(|n| format!("<li><strong>{}</strong>: {}</li>\n", n.kind, h(&n.message)))
+            .collect();
+        // Inside the section, before it closes.
+        let end = b.rfind("</section>").unwrap_or(b.len());
+        b.insert_str(end, &format!("<ul class=\"meta\">{notes}</ul>\n"));
+    }
+    b
+}
+
+/// A `<section>` listing at most `max` events, counting what is cut.
+fn html_events(t: &Timeline, title: &str, max: usize) -> String {
+    let mut b = String::new();
+    let id = title.to_ascii_lowercase();
     let _ = writeln!(
         b,
-        "<section id=\"events\"><h2>Events</h2><table><thead><tr><th>time (UTC)</th><th>node</th><th>kind</th><th>event</th></tr></thead><tbody>"
+        "<section id=\"{id}\"><h2>{title}</h2><p class=\"meta\">{} of {} events · {} (UTC)</p>\
+         <table><thead><tr><th>time (UTC)</th><th>node</th><th>kind</th><th>event</th></tr></thead><tbody>",
+        t.entries.len().min(max),
+        t.total_events,
+        h(&span(t))
     );
     let mut shortened = 0;
-    for e in t.entries.iter().take(MAX_HTML_ENTRIES) {
+    for e in t.entries.iter().take(max) {
         let full = text(e);
         let (text, was_cut) = cut(&full, MAX_MD_TEXT);
         shortened += usize::from(was_cut);
@@ -217,7 +250,7 @@ fn html(t: &Timeline) -> String {
         );
     }
     let _ = writeln!(b, "</tbody></table>");
-    let left_out = t.entries.len().saturating_sub(MAX_HTML_ENTRIES);
+    let left_out = t.entries.len().saturating_sub(max);
     if left_out > 0 || shortened > 0 {
         let _ = writeln!(
             b,
@@ -232,5 +265,5 @@ fn html(t: &Timeline) -> String {
         );
     }
     let _ = writeln!(b, "</section>");
-    crate::report::html::page("swarmdiag timeline", &b)
+    b
 }

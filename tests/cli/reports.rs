@@ -500,6 +500,12 @@ fn html_report_in_chromium_draws_the_vote_ingress_chain_with_its_broken_hops() {
     assert!(pos("Verdict") < pos("Load-balancer chains"));
     assert!(pos("Load-balancer chains") < pos("Ingress chain"));
     assert!(pos("Ingress chain") < pos("Findings"));
+    // The timeline follows the findings, then the coverage.
+    assert!(pos("Findings") < pos("Timeline") && pos("Timeline") < pos("Coverage"));
+    assert!(
+        text.contains("daemon_start") || text.contains("task_state"),
+        "{text}"
+    );
     let verdict = seen["verdict"].as_str().unwrap();
     for id in ["SW102", "SW103", "SW201"] {
         assert!(verdict.contains(id), "{verdict}");
