@@ -743,6 +743,7 @@ impl Analysis {
             cluster: summary(&self.cluster),
             findings: self.findings.clone(),
             coverage: self.coverage.clone(),
+            lb_chains: crate::checks::chains::chains(&self.cluster),
         }
     }
 }

@@ -21,6 +21,12 @@ pub mod timeline;
 use report::Format;
 use std::path::Path;
 
+/// The analyze report as one HTML file, with the cluster's timeline.
+pub fn report_html(analysis: &analyze::Analysis, report: &report::Report) -> String {
+    let t = timeline::build(analysis, &timeline::Filter::default());
+    report::html::render_with(report, Some(&timeline::html_section(&t)))
+}
+
 /// The built-in rules, plus the user's from `dir` when given.
 pub fn load_rules(dir: Option<&Path>) -> error::Result<rules::RuleSet> {
     let set = rules::RuleSet::embedded()?;
@@ -47,14 +53,35 @@ pub fn rules_list(rules: &rules::RuleSet, format: Format) -> String {
             for r in rules.rules() {
                 s.push_str(&format!(
                     "| {} | {} | {} | {} |\n",
-                    r.id,
+                    report::escape::markdown(&r.id),
                     r.kind(),
                     r.severity,
-                    r.title.replace('|', "\\|")
+                    report::escape::markdown_prose(&r.title)
                 ));
             }
             s.push_str(&format!("\n{} rules and checks.\n", rules.rules().len()));
             s
+        }
+        Format::Html => {
+            let mut b = String::from(
+                "<h1>What swarmdiag detects</h1>\n<table><thead><tr><th>id</th><th>kind</th>\
+                 <th>severity</th><th>title</th></tr></thead><tbody>\n",
+            );
+            for r in rules.rules() {
+                let e = |s: &str| report::escape::html(s).into_owned();
+                b.push_str(&format!(
+                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                    e(&r.id),
+                    r.kind(),
+                    r.severity,
+                    e(&r.title)
+                ));
+            }
+            b.push_str(&format!(
+                "</tbody></table>\n<p>{} rules and checks.</p>\n",
+                rules.rules().len()
+            ));
+            report::html::page("swarmdiag rules", &b)
         }
         Format::Table => {
             let mut t = comfy_table::Table::new();

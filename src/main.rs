@@ -8,30 +8,124 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use swarmdiag::cli::{Cli, Command, RulesAction};
 use swarmdiag::finding::Severity;
+use swarmdiag::report::terminal::{self, ColorWhen};
+use swarmdiag::report::Style;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    let color: ColorWhen = cli.color.into();
+    match run(cli.command, color) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("swarmdiag: {}", one_line(&e.to_string()));
+            let prefix =
+                terminal::paint(Severity::Error, "swarmdiag:", terminal::stderr_color(color));
+            eprintln!("{prefix} {}", one_line(&e.to_string()));
             ExitCode::from(2)
         }
     }
 }
 
-fn run(command: Command) -> anyhow::Result<ExitCode> {
+/// Layout for standard output: the terminal's width and colour there; a
+/// file gets the default (120 columns, no colour) unless `--color always`.
+fn style(output: Option<&Path>, color: ColorWhen) -> Style {
+    let to_terminal = output.is_none();
+    Style {
+        width: if to_terminal {
+            terminal::stdout_width().unwrap_or(Style::default().width)
+        } else {
+            Style::default().width
+        },
+        color: match (to_terminal, color) {
+            (_, ColorWhen::Always) => true,
+            (true, c) => terminal::stdout_color(c),
+            (false, _) => false,
+        },
+    }
+}
+
+/// Runs `read` with a spinner on standard error while large inputs
+/// (more than 16 MiB in all) are read, only when standard error is a
+/// terminal.
+fn reading<T>(inputs: &[&Path], color: ColorWhen, read: impl FnOnce() -> T) -> T {
+    use std::io::IsTerminal;
+    const LARGE: u64 = 16 << 20;
+    if !std::io::stderr().is_terminal() {
+        return read();
+    }
+    let bytes: u64 = inputs.iter().map(|p| input_size(p, 0)).sum();
+    if bytes < LARGE {
+        return read();
+    }
+    let template = if terminal::stderr_color(color) {
+        "{spinner:.cyan} reading {msg} {elapsed:.dim}"
+    } else {
+        "{spinner} reading {msg} {elapsed}"
+    };
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(s) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(s);
+    }
+    bar.set_message(format!("{} input(s), {} MiB", inputs.len(), bytes >> 20));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = read();
+    bar.finish_and_clear();
+    out
+}
+
+/// Bytes of a file, or of the files under a directory (links not followed).
+fn input_size(p: &Path, depth: u32) -> u64 {
+    let Ok(m) = std::fs::symlink_metadata(p) else {
+        return 0;
+    };
+    if m.is_file() {
+        return m.len();
+    }
+    if !m.is_dir() || depth > 8 {
+        return 0;
+    }
+    std::fs::read_dir(p)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| input_size(&e.path(), depth + 1))
+        .sum()
+}
+
+fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Analyze { bundles, out } => {
+        Command::Analyze {
+            bundles,
+            out,
+            quiet,
+        } => {
             let rules = swarmdiag::load_rules(out.rules.as_deref())?;
             refuse_overwriting(out.output.as_deref(), &paths(&bundles))?;
-            let analysis = swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())?;
+            let analysis = reading(&paths(&bundles), color, || {
+                swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())
+            })?;
             let report = analysis.report();
-            write_output(
-                out.output.as_deref(),
-                &swarmdiag::report::render(&report, out.format.into()),
-            )?;
+            let style = style(out.output.as_deref(), color);
+            let text = if quiet {
+                swarmdiag::report::quiet(&report, style)
+            } else if out.format == swarmdiag::cli::FormatArg::Html {
+                swarmdiag::report_html(&analysis, &report)
+            } else {
+                swarmdiag::report::render_with(&report, out.format.into(), style)
+            };
+            write_styled(out.output.as_deref(), &text, style.color)?;
             Ok(exit_for(report.worst(), out.fail_on.into()))
+        }
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            swarmdiag::cli::completions(shell, &mut buf);
+            write_output(None, &String::from_utf8_lossy(&buf))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let page = swarmdiag::cli::man_page()?;
+            write_output(None, &String::from_utf8_lossy(&page))?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Rules { action } => match action {
             RulesAction::List { format, rules } => {
@@ -82,7 +176,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             let rules = swarmdiag::load_rules(rules.as_deref())?;
             refuse_overwriting(output.as_deref(), &paths(&bundles))?;
-            let analysis = swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())?;
+            let analysis = reading(&paths(&bundles), color, || {
+                swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())
+            })?;
             check_names("--node", &filter.nodes, &node_names(&analysis))?;
             check_names("--service", &filter.services, &service_names(&analysis))?;
             let timeline = swarmdiag::timeline::build(&analysis, &filter);
@@ -96,10 +192,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let rules = swarmdiag::load_rules(out.rules.as_deref())?;
             refuse_overwriting(out.output.as_deref(), &[&before, &after])?;
             let limits = Default::default();
-            let (b, a) = rayon::join(
-                || swarmdiag::analyze::analyze(std::slice::from_ref(&before), &rules, &limits),
-                || swarmdiag::analyze::analyze(std::slice::from_ref(&after), &rules, &limits),
-            );
+            let (b, a) = reading(&[&before, &after], color, || {
+                rayon::join(
+                    || swarmdiag::analyze::analyze(std::slice::from_ref(&before), &rules, &limits),
+                    || swarmdiag::analyze::analyze(std::slice::from_ref(&after), &rules, &limits),
+                )
+            });
             let diff = swarmdiag::diff::diff(&b?, &a?, &before, &after);
             write_output(
                 out.output.as_deref(),
@@ -224,11 +322,24 @@ fn refuse_overwriting(output: Option<&Path>, inputs: &[&Path]) -> anyhow::Result
     Ok(())
 }
 
+/// [`write_output`], except that a coloured report is written as rendered:
+/// its renderer escaped every value quoted from a bundle itself
+/// ([`swarmdiag::report::escape::terminal`]), and the colour codes are its own.
+fn write_styled(path: Option<&Path>, text: &str, colored: bool) -> anyhow::Result<()> {
+    if !colored {
+        return write_output(path, text);
+    }
+    write_raw(path, text)
+}
+
 /// Writes to `path`, or to standard output. Only `path` is ever written.
 /// Control characters quoted from bundles are escaped (see
 /// [`swarmdiag::report::terminal_safe`]).
 fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
-    let text = &*swarmdiag::report::terminal_safe(text);
+    write_raw(path, &swarmdiag::report::terminal_safe(text))
+}
+
+fn write_raw(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
     match path {
         Some(p) => std::fs::write(p, text)
             .map_err(|e| anyhow::anyhow!("{}: cannot write report: {e}", p.display())),

@@ -105,7 +105,7 @@ pub fn check(cluster: &Cluster, out: &mut Checks) {
 }
 
 /// The first missing hop for a port, with the lines that show it.
-fn hop_missing(
+pub(crate) fn hop_missing(
     node: &NodeState,
     rs: &Ruleset,
     proto: &str,

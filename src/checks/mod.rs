@@ -7,6 +7,7 @@
 //! lacks the input it needs says so through `Checks::not_run` instead of
 //! guessing.
 
+pub mod chains;
 #[cfg(test)]
 mod cluster_testing;
 mod duplicate_ip;
@@ -16,7 +17,7 @@ mod host_facts;
 #[cfg(test)]
 mod host_test_util;
 mod ingress_chain;
-mod ingress_dnat;
+pub(crate) mod ingress_dnat;
 mod ingress_sbox_missing;
 mod ip_forward;
 mod kernel_modules;

@@ -2,6 +2,7 @@
 //! Markdown. They only format.
 
 use super::{Change, Diff, FieldChange, FindingChange, ItemChange, NodeDataplane, Side};
+use crate::report::escape::{html as h, markdown as md, markdown_fence, terminal as esc};
 use crate::report::Format;
 use std::fmt::Write;
 use time::format_description::well_known::Rfc3339;
@@ -15,7 +16,132 @@ pub fn render(d: &Diff, format: Format) -> String {
         }
         Format::Table => text(d, false),
         Format::Markdown => text(d, true),
+        Format::Html => html(d),
     }
+}
+
+/// A name or value from a bundle, escaped for the text (`md` false) or
+/// Markdown output.
+fn q(s: &str, md_out: bool) -> String {
+    if md_out {
+        md(s)
+    } else {
+        esc(s).into_owned()
+    }
+}
+
+/// The HTML diff: the text layout's sections, each as a list, with the
+/// iptables diffs coloured by line.
+fn html(d: &Diff) -> String {
+    let mut b = String::new();
+    let _ = writeln!(
+        b,
+        "<header><h1>swarmdiag diff</h1><p class=\"meta\">{}</p><ul>",
+        h(&d.tool)
+    );
+    for (name, s) in [("before", &d.before), ("after", &d.after)] {
+        let _ = writeln!(b, "<li>{}</li>", h(side(name, s, false).trim()));
+    }
+    let _ = writeln!(b, "</ul></header>");
+    if !d.notes.is_empty() {
+        let _ = writeln!(b, "<section id=\"notes\"><h2>Notes</h2><ul>");
+        for n in &d.notes {
+            let _ = writeln!(b, "<li>{}</li>", h(n));
+        }
+        let _ = writeln!(b, "</ul></section>");
+    }
+    if d.is_empty() {
+        let _ = writeln!(b, "<p>No changes.</p>");
+    }
+    let _ = writeln!(b, "<section id=\"findings\"><h2>Findings</h2>");
+    for (label, list) in [
+        ("new", &d.findings.new),
+        ("spread", &d.findings.spread),
+        ("resolved", &d.findings.resolved),
+        ("quiet", &d.findings.quiet),
+        ("persisting", &d.findings.persisting),
+        ("unobserved", &d.findings.unobserved),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(b, "<h3>{label} ({})</h3><ul>", list.len());
+        for f in list.iter() {
+            let _ = writeln!(
+                b,
+                "<li><span class=\"sev sev-{}\">{}</span> {}</li>",
+                f.severity.as_str(),
+                f.severity.as_str(),
+                h(finding(f, label, false)
+                    .split_once(' ')
+                    .map_or("", |x| x.1)
+                    .trim_start())
+            );
+        }
+        let _ = writeln!(b, "</ul>");
+    }
+    let _ = writeln!(b, "</section>");
+    for (title, items) in [
+        ("Nodes", &d.nodes),
+        ("Services", &d.services),
+        ("Networks", &d.networks),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        let mut t = String::new();
+        for i in items {
+            item(&mut t, i, false);
+        }
+        section_pre(&mut b, title, &t);
+    }
+    if !d.dataplane.is_empty() {
+        let mut t = String::new();
+        for p in &d.dataplane {
+            plane(&mut t, p, false);
+        }
+        section_pre(&mut b, "Data plane", &t);
+    }
+    if !d.iptables.is_empty() {
+        let _ = writeln!(b, "<section id=\"iptables\"><h2>iptables</h2>");
+        for t in &d.iptables {
+            let _ = writeln!(
+                b,
+                "<h3>{} {} {}: +{} -{}{}</h3><pre>",
+                h(&t.node),
+                h(&t.namespace),
+                h(&t.table),
+                t.added,
+                t.removed,
+                if t.truncated { " (diff cut)" } else { "" }
+            );
+            for l in t.diff.lines() {
+                let class = match l.chars().next() {
+                    Some('+') => " class=\"change-add\"",
+                    Some('-') => " class=\"change-del\"",
+                    _ => "",
+                };
+                let _ = writeln!(b, "<span{class}>{}</span>", h(l));
+            }
+            let _ = writeln!(b, "</pre>");
+        }
+        let _ = writeln!(b, "</section>");
+    }
+    crate::report::html::page("swarmdiag diff", &b)
+}
+
+/// A section holding text-layout lines, `+` added and `-` removed coloured.
+fn section_pre(b: &mut String, title: &str, text: &str) {
+    let _ = writeln!(b, "<section><h2>{title}</h2><pre>");
+    for l in text.lines() {
+        let class = match l.trim_start().chars().next() {
+            Some('+') => " class=\"change-add\"",
+            Some('-') => " class=\"change-del\"",
+            _ => "",
+        };
+        let _ = writeln!(b, "<span{class}>{}</span>", h(l));
+    }
+    let _ = writeln!(b, "</pre></section>");
 }
 
 /// The text and Markdown reports share one layout; Markdown adds headings
@@ -39,7 +165,7 @@ fn text(d: &Diff, md: bool) -> String {
     if !d.notes.is_empty() {
         h(&mut out, "Notes");
         for n in &d.notes {
-            let _ = writeln!(out, "- {n}");
+            let _ = writeln!(out, "- {}", q(n, md));
         }
     }
     if d.is_empty() {
@@ -71,21 +197,19 @@ fn text(d: &Diff, md: bool) -> String {
                 out,
                 "{}{} {} {}: +{} -{}{}",
                 if md { "### " } else { "" },
-                t.node,
-                t.namespace,
-                t.table,
+                q(&t.node, md),
+                q(&t.namespace, md),
+                q(&t.table, md),
                 t.added,
                 t.removed,
                 if t.truncated { " (diff cut)" } else { "" }
             );
             if md {
-                let _ = writeln!(out, "\n```diff");
-            }
-            for l in t.diff.lines() {
-                let _ = writeln!(out, "{}{l}", if md { "" } else { "    " });
-            }
-            if md {
-                let _ = writeln!(out, "```\n");
+                let _ = writeln!(out, "\n{}", markdown_fence(&t.diff, "diff"));
+            } else {
+                for l in t.diff.lines() {
+                    let _ = writeln!(out, "    {}", esc(l));
+                }
             }
         }
     }
@@ -112,7 +236,7 @@ fn text(d: &Diff, md: bool) -> String {
                 out,
                 "{}{}",
                 if md { "  - " } else { "  " },
-                finding(f, label)
+                finding(f, label, md)
             );
         }
     }
@@ -129,11 +253,11 @@ fn side(name: &str, s: &Side, md: bool) -> String {
     format!(
         "{}{name}: {} — {} bundle(s){when}, {} finding(s){}",
         if md { "- " } else { "  " },
-        s.input,
+        q(&s.input, md),
         s.bundles.len(),
         s.findings,
         match &s.cluster_objects_from {
-            Some(src) => format!(", cluster objects from {src}"),
+            Some(src) => format!(", cluster objects from {}", q(src, md)),
             None => ", no manager bundle".to_string(),
         }
     )
@@ -143,28 +267,28 @@ fn item(out: &mut String, i: &ItemChange, md: bool) {
     let id = if i.id.is_empty() || i.id == i.name {
         String::new()
     } else {
-        format!(" ({})", i.id)
+        format!(" ({})", q(&i.id, md))
     };
+    let name = q(&i.name, md);
     let lead = if md { "- " } else { "  " };
     let sub = if md { "  - " } else { "      " };
     match i.change {
         Change::Changed => {
-            let _ = writeln!(out, "{lead}~ {}{id}", i.name);
+            let _ = writeln!(out, "{lead}~ {name}{id}");
             for f in &i.fields {
-                let _ = writeln!(out, "{sub}{}", field(f));
+                let _ = writeln!(out, "{sub}{}", q(&field(f), md));
             }
         }
         Change::Added | Change::Removed => {
             let facts: Vec<String> = i
                 .facts
                 .iter()
-                .map(|f| format!("{}={}", f.field, f.value))
+                .map(|f| q(&format!("{}={}", f.field, f.value), md))
                 .collect();
             let _ = writeln!(
                 out,
-                "{lead}{} {}{id} {}{}",
+                "{lead}{} {name}{id} {}{}",
                 i.change.sign(),
-                i.name,
                 if i.change == Change::Added {
                     "added"
                 } else {
@@ -199,7 +323,7 @@ fn is_sandbox(name: &str) -> bool {
 fn plane(out: &mut String, p: &NodeDataplane, md: bool) {
     let lead = if md { "- " } else { "  " };
     let sub = if md { "  - " } else { "      " };
-    let _ = writeln!(out, "{lead}{}", p.node);
+    let _ = writeln!(out, "{lead}{}", q(&p.node, md));
     for (verb, list) in [
         ("vanished", &p.namespaces_vanished),
         ("appeared", &p.namespaces_appeared),
@@ -213,7 +337,7 @@ fn plane(out: &mut String, p: &NodeDataplane, md: bool) {
         if named.is_empty() && boxes == 0 {
             continue;
         }
-        let mut parts: Vec<String> = named.iter().map(|n| n.to_string()).collect();
+        let mut parts: Vec<String> = named.iter().map(|n| q(n, md)).collect();
         if boxes > 0 {
             parts.push(format!("{boxes} container sandbox(es)"));
         }
@@ -232,19 +356,22 @@ fn plane(out: &mut String, p: &NodeDataplane, md: bool) {
             );
         }
         if !c.backends_added.is_empty() {
-            what.push(format!("backends +{}", c.backends_added.join(" +")));
+            what.push(q(&format!("backends +{}", c.backends_added.join(" +")), md));
         }
         if !c.backends_removed.is_empty() {
-            what.push(format!("backends -{}", c.backends_removed.join(" -")));
+            what.push(q(
+                &format!("backends -{}", c.backends_removed.join(" -")),
+                md,
+            ));
         }
         if !c.detail.is_empty() {
-            what.push(c.detail.clone());
+            what.push(q(&c.detail, md));
         }
         let _ = writeln!(
             out,
             "{sub}ipvs {} {}: {}",
-            c.namespace,
-            c.service,
+            q(&c.namespace, md),
+            q(&c.service, md),
             what.join("; ")
         );
     }
@@ -252,20 +379,30 @@ fn plane(out: &mut String, p: &NodeDataplane, md: bool) {
         let mark = |v: Option<u32>| v.map_or("(none)".to_string(), |v| format!("{v} (0x{v:x})"));
         let _ = writeln!(
             out,
-            "{sub}mark {} `{}`: {} → {}",
-            m.namespace,
-            m.rule,
+            "{sub}mark {} {}: {} → {}",
+            q(&m.namespace, md),
+            if md {
+                crate::report::escape::markdown_code(&m.rule)
+            } else {
+                format!("`{}`", esc(&m.rule))
+            },
             mark(m.before),
             mark(m.after)
         );
     }
 }
 
-fn finding(f: &FindingChange, label: &str) -> String {
+fn finding(f: &FindingChange, label: &str, md: bool) -> String {
     let subject = f
         .subject
         .as_ref()
-        .map(|s| format!(" [{s}]"))
+        .map(|s| {
+            if md {
+                format!(" \\[{}\\]", q(s, md))
+            } else {
+                format!(" [{}]", q(s, md))
+            }
+        })
         .unwrap_or_default();
     let nodes = match label {
         "resolved" | "unobserved" => f.nodes_before.join(", "),
@@ -291,10 +428,15 @@ fn finding(f: &FindingChange, label: &str) -> String {
         _ => format!("count {}", f.count_after),
     };
     format!(
-        "{:<8} {} {}{subject} — {} ({counts})",
+        "{:<8} {} {}{subject} — {} ({})",
         f.severity.as_str(),
-        f.id,
-        f.title,
-        if nodes.is_empty() { "cluster" } else { &nodes }
+        q(&f.id, md),
+        q(&f.title, md),
+        if nodes.is_empty() {
+            "cluster".to_string()
+        } else {
+            q(&nodes, md)
+        },
+        q(&counts, md)
     )
 }

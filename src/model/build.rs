@@ -113,12 +113,22 @@ fn parse_node(b: &NodeBundle) -> NodeState {
                 .filter(|s| !s.is_empty())
         })
         .unwrap_or_else(|| n.label.clone());
+    one_line(&mut n.hostname);
     n.node_id = n
         .info
         .as_ref()
         .map(|i| i.swarm.node_id.clone())
         .unwrap_or_default();
     n
+}
+
+/// A name from a bundle as one line: Docker allows no control character in
+/// service, network or host names, so one there (a newline forging a report
+/// line, issue 12) is shown escaped (`\n`) wherever the name is quoted.
+fn one_line(name: &mut String) {
+    if let std::borrow::Cow::Owned(s) = crate::bundle::escape_controls(name, &[]) {
+        *name = s;
+    }
 }
 
 /// Keeps a batch's items; its problems (bad elements, a cut-off file) become notes.
@@ -206,10 +216,19 @@ fn place(n: &mut NodeState, parsed: Parsed) {
         Parsed::Manifest(m) => n.manifest = Some(m),
         Parsed::Version(v) => n.version = Some(v),
         Parsed::Info(i) => n.info = Some(i),
-        Parsed::Nodes(v) => n.swarm_nodes = Some(v),
-        Parsed::Services(v) => n.services = Some(v),
+        Parsed::Nodes(mut v) => {
+            v.iter_mut().for_each(|x| one_line(&mut x.hostname));
+            n.swarm_nodes = Some(v)
+        }
+        Parsed::Services(mut v) => {
+            v.iter_mut().for_each(|s| one_line(&mut s.name));
+            n.services = Some(v)
+        }
         Parsed::Tasks(v) => n.tasks = Some(v),
-        Parsed::Networks(v) => n.networks = Some(v),
+        Parsed::Networks(mut v) => {
+            v.iter_mut().for_each(|x| one_line(&mut x.name));
+            n.networks = Some(v)
+        }
         Parsed::Containers(v) => n.containers = Some(v),
         Parsed::Addrs(name, v) => ns(n, name).addrs = Some(v),
         Parsed::Links(name, v) => ns(n, name).links = Some(v),

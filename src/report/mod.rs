@@ -1,9 +1,12 @@
 //! Reports: the analysis result and its renderers. One file per format; a
 //! renderer only formats, it never analyzes.
 
+pub mod escape;
+pub mod html;
 mod json;
 mod markdown;
 mod table;
+pub mod terminal;
 
 use crate::finding::{Finding, Severity};
 use serde::Serialize;
@@ -16,6 +19,26 @@ pub enum Format {
     Table,
     Json,
     Markdown,
+    /// One self-contained HTML file (inline CSS and SVG, nothing fetched).
+    Html,
+}
+
+/// How text formats are laid out: the terminal's width and whether to
+/// colour by severity. The default (120 columns, no colour) is what a file
+/// or pipe gets, so output stays the same bytes whatever the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub width: u16,
+    pub color: bool,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            width: 120,
+            color: false,
+        }
+    }
 }
 
 /// Everything `analyze` found, ready to render.
@@ -27,6 +50,9 @@ pub struct Report {
     pub cluster: ClusterSummary,
     pub findings: Vec<Finding>,
     pub coverage: Coverage,
+    /// The load-balancer chains per node and service, hop by hop (drawn by
+    /// the HTML report).
+    pub lb_chains: Vec<crate::checks::chains::LbChain>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -112,11 +138,56 @@ impl Report {
 /// Renders `report` in `format`. Output depends only on the report, so the
 /// same input always gives the same bytes.
 pub fn render(report: &Report, format: Format) -> String {
+    render_with(report, format, Style::default())
+}
+
+/// [`render`] laid out for `style` (only the table format uses it).
+pub fn render_with(report: &Report, format: Format, style: Style) -> String {
     match format {
-        Format::Table => table::render(report),
+        Format::Table => table::render(report, style),
         Format::Json => json::render(report),
         Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
     }
+}
+
+/// The verdict alone (`--quiet`): one line per finding at error or above,
+/// worst first, or one line saying there is none.
+// The verdict issue switches this to the ranked root causes.
+pub fn quiet(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    let verdict = verdict(report);
+    if verdict.is_empty() {
+        out.push_str("no finding at error or above\n");
+    }
+    for f in verdict {
+        let subject = f
+            .subject
+            .as_deref()
+            .map(|s| format!(" [{}]", escape::terminal(s)))
+            .unwrap_or_default();
+        let sev = terminal::severity_label(f.severity, style.color);
+        out.push_str(&format!(
+            "{sev} {} {}{subject} — {}\n",
+            f.id,
+            f.title,
+            escape::terminal(&node_list(f))
+        ));
+    }
+    out
+}
+
+/// What the report leads with: the findings at error or above, worst first
+/// (findings are already sorted by severity).
+// The verdict issue replaces this with `Report::root_causes`.
+pub(crate) fn verdict(report: &Report) -> Vec<&Finding> {
+    let mut v: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Error)
+        .collect();
+    v.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    v
 }
 
 /// Formats a finding's time window for humans: `first … last` or `-`.

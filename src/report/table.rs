@@ -1,16 +1,17 @@
-//! Terminal report: comfy-table summaries, then each finding with its evidence.
+//! Terminal report: comfy-table summaries, then each finding with its
+//! evidence. Every name and value from a bundle goes through
+//! [`escape::terminal`], so none can start a line of its own.
 
-use super::{evidence_location, node_list, time_window, Report};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use super::escape::terminal as esc;
+use super::terminal::{severity_label, wrap, wrap_indent};
+use super::{evidence_location, node_list, time_window, Report, Style};
+use crate::finding::Severity;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
 use std::fmt::Write;
 
-/// Width is fixed so that output does not depend on the terminal.
-const WIDTH: u16 = 120;
-
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
+    let head = format!(
         "{}: {} node bundle(s), {} services, {} tasks, {} networks",
         report.tool,
         report.coverage.node_bundles(),
@@ -18,11 +19,12 @@ pub fn render(report: &Report) -> String {
         report.cluster.tasks,
         report.cluster.networks
     );
+    let _ = writeln!(out, "{}", wrap("", &head, style.width));
     if let Some(src) = &report.cluster.cluster_objects_from {
-        let _ = writeln!(out, "cluster objects from: {src}");
+        let _ = writeln!(out, "cluster objects from: {}", esc(src));
     }
     if !report.cluster.nodes.is_empty() {
-        let mut t = new_table();
+        let mut t = new_table(style);
         t.set_header(["node", "role", "engine", "state", "availability", "bundle"]);
         for n in &report.cluster.nodes {
             let role = if n.leader {
@@ -31,15 +33,15 @@ pub fn render(report: &Report) -> String {
                 n.role.clone()
             };
             t.add_row([
-                n.hostname.as_str(),
-                role.as_str(),
-                n.engine_version.as_str(),
-                n.state.as_str(),
-                n.availability.as_str(),
+                esc(&n.hostname),
+                esc(&role),
+                esc(&n.engine_version),
+                esc(&n.state),
+                esc(&n.availability),
                 if n.bundle.is_empty() {
-                    "-"
+                    "-".into()
                 } else {
-                    n.bundle.as_str()
+                    esc(&n.bundle)
                 },
             ]);
         }
@@ -49,62 +51,67 @@ pub fn render(report: &Report) -> String {
     if report.findings.is_empty() {
         let _ = writeln!(out, "\nNo findings.");
     } else {
-        let mut t = new_table();
+        let mut t = new_table(style);
         t.set_header(["severity", "id", "finding", "nodes", "count"]);
         for f in &report.findings {
             let title = match &f.subject {
-                Some(s) => format!("{} [{s}]", f.title),
+                Some(s) => format!("{} [{}]", f.title, esc(s)),
                 None => f.title.clone(),
             };
-            t.add_row([
-                f.severity.as_str().to_string(),
-                f.id.clone(),
-                title,
-                node_list(f),
-                f.count.to_string(),
+            let mut sev = Cell::new(f.severity.as_str());
+            if style.color {
+                sev = sev.fg(cell_color(f.severity));
+            }
+            t.add_row(vec![
+                sev,
+                Cell::new(&f.id),
+                Cell::new(title),
+                Cell::new(esc(&node_list(f))),
+                Cell::new(f.count),
             ]);
         }
         let _ = writeln!(out, "\n{t}");
         for f in &report.findings {
+            let label = severity_label(f.severity, style.color);
+            let indent = f.severity.as_str().len() + 3;
+            let head = format!("{} {}", f.id, f.title);
             let _ = writeln!(
                 out,
-                "\n[{}] {} {}",
-                f.severity.as_str().to_uppercase(),
-                f.id,
-                f.title
+                "\n{}",
+                wrap_indent(&format!("{label} "), indent, &head, style.width)
             );
             if let Some(s) = &f.subject {
-                let _ = writeln!(out, "  subject: {s}");
+                let _ = writeln!(out, "{}", wrap("  subject: ", &esc(s), style.width));
             }
-            let _ = writeln!(
-                out,
-                "  nodes: {}   count: {}   seen: {}",
-                node_list(f),
+            let facts = format!(
+                "{} · count: {} · seen: {}",
+                esc(&node_list(f)),
                 f.count,
                 time_window(f)
             );
+            let _ = writeln!(out, "{}", wrap("  nodes: ", &facts, style.width));
             for line in f.detail.lines() {
-                let _ = writeln!(out, "  | {line}");
+                let _ = writeln!(out, "{}", wrap("  | ", &esc(line), style.width));
             }
             for e in &f.evidence {
-                let _ = writeln!(out, "  > {}: {}", evidence_location(e), e.text);
+                let _ = writeln!(out, "  > {}: {}", esc(&evidence_location(e)), esc(&e.text));
             }
-            let _ = writeln!(out, "  why: {}", one_line(&f.explanation));
-            let _ = writeln!(out, "  fix: {}", one_line(&f.remediation));
+            let _ = writeln!(out, "{}", wrap("  why: ", &f.explanation, style.width));
+            let _ = writeln!(out, "{}", wrap("  fix: ", &f.remediation, style.width));
         }
     }
 
     let cov = &report.coverage;
-    let mut t = new_table();
+    let mut t = new_table(style);
     t.set_header(["bundle", "sources present", "missing", "notes"]);
     for n in &cov.nodes {
         t.add_row([
-            n.bundle.clone(),
+            esc(&n.bundle).into_owned(),
             n.present.len().to_string(),
             if n.missing.is_empty() {
                 "-".to_string()
             } else {
-                n.missing.join(", ")
+                esc(&n.missing.join(", ")).into_owned()
             },
             n.notes.len().to_string(),
         ]);
@@ -112,23 +119,42 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "\nCoverage\n{t}");
     for n in &cov.nodes {
         for note in &n.notes {
-            let _ = writeln!(out, "  note {}/{}: {}", n.bundle, note.path, note.message);
+            let line = format!(
+                "{}/{}: {}",
+                esc(&n.bundle),
+                esc(&note.path),
+                esc(&note.message)
+            );
+            let _ = writeln!(out, "{}", wrap("  note ", &line, style.width));
         }
     }
     for nr in &cov.not_run {
-        let _ = writeln!(out, "  not run {}: {}", nr.id, nr.reason);
+        let line = format!("{}: {}", esc(&nr.id), esc(&nr.reason));
+        let _ = writeln!(out, "{}", wrap("  not run ", &line, style.width));
     }
     out
 }
 
-fn new_table() -> Table {
+fn new_table(style: Style) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH);
+        .set_width(style.width);
+    // The width is ours (the terminal's or 120), never comfy-table's guess;
+    // colour codes in cells are kept only when colour was asked for.
+    t.force_no_tty();
+    if style.color {
+        t.enforce_styling();
+    }
     t
 }
 
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+fn cell_color(sev: Severity) -> comfy_table::Color {
+    use comfy_table::Color;
+    match sev {
+        Severity::Critical => Color::Magenta,
+        Severity::Error => Color::Red,
+        Severity::Warning => Color::Yellow,
+        Severity::Info => Color::Cyan,
+    }
 }

@@ -283,10 +283,19 @@ impl RuleSet {
     }
 
     /// Every rule with its patterns, for `rules list --format json`.
+    /// `rules list --format json`: every rule and check, with the schema
+    /// name and version (`docs/schema/rules.schema.json`).
     pub fn list_json(&self) -> serde_json::Value {
-        serde_json::Value::Array(self.rules().iter().map(describe::to_json).collect())
+        serde_json::json!({
+            "schema": "swarmdiag-rules",
+            "schema_version": RULES_SCHEMA_VERSION,
+            "rules": self.rules().iter().map(describe::to_json).collect::<Vec<_>>(),
+        })
     }
 }
+
+/// Version of the `rules list --format json` schema.
+pub const RULES_SCHEMA_VERSION: u32 = 1;
 
 /// The finding skeleton of `rule`: metadata filled, nothing observed.
 pub(crate) fn template(rule: &Rule) -> Finding {

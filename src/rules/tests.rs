@@ -827,7 +827,9 @@ fn explain_and_list_show_patterns_and_examples() {
     assert!(upg.contains("manager <17.10.0") && upg.contains("manager=17.09.1-ce worker=18.09.7"));
 
     let json = set.list_json();
-    let all = json.as_array().unwrap();
+    assert_eq!(json["schema"], "swarmdiag-rules");
+    assert_eq!(json["schema_version"], 1);
+    let all = json["rules"].as_array().unwrap();
     assert_eq!(all.len(), set.rules().len());
     let kmod = all.iter().find(|r| r["id"] == "KMOD-01").unwrap();
     assert_eq!(kmod["severity"], "critical");

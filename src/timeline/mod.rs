@@ -23,7 +23,7 @@ mod render;
 mod skew;
 
 pub use events::{from_log, is_boot_marker, Collector, MAX_EVENTS_PER_INPUT};
-pub use render::render;
+pub use render::{html_section, render};
 pub use skew::{ClockEstimate, SKEW_THRESHOLD_S};
 
 use crate::analyze::Analysis;

@@ -4,6 +4,7 @@
 //! which the bundle generator writes alongside the bundles.
 
 mod pack;
+mod reports;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -199,7 +200,7 @@ fn a_partial_bundle_reports_what_it_lacks_and_which_rules_could_not_run() {
 
 #[test]
 fn same_input_gives_byte_identical_output_in_every_format() {
-    for format in ["table", "json", "markdown"] {
+    for format in ["table", "json", "markdown", "html"] {
         let run = || {
             bin()
                 .args(["analyze", "--format", format])
