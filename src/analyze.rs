@@ -20,6 +20,8 @@ pub struct Analysis {
     pub coverage: Coverage,
     /// Timeline events from the logs (`crate::timeline`), nodes by bundle label.
     pub events: Vec<crate::timeline::Event>,
+    /// Root causes and guesses (`crate::verdict`).
+    pub verdict: crate::verdict::Verdict,
 }
 
 /// Programs whose lines in a daemon log are the daemon's own; journald mixes
@@ -306,11 +308,21 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
             ..NodeCoverage::default()
         });
     }
+    let mut findings = consolidate(findings);
+    let not_run: crate::verdict::NotRun = coverage
+        .not_run
+        .iter()
+        .map(|n| (n.id.as_str(), n.reason.as_str()))
+        .collect();
+    let verdict = crate::verdict::judge(&cluster, &mut findings, rules, &not_run);
+    // Guesses the data does not confirm were lowered: sort again.
+    let findings = consolidate(findings);
     Ok(Analysis {
-        findings: consolidate(findings),
+        findings,
         cluster,
         coverage,
         events,
+        verdict,
     })
 }
 
@@ -655,6 +667,8 @@ impl Analysis {
             schema_version: crate::report::REPORT_SCHEMA_VERSION,
             tool: format!("swarmdiag {}", env!("CARGO_PKG_VERSION")),
             cluster: summary(&self.cluster),
+            root_causes: self.verdict.root_causes.clone(),
+            guesses: self.verdict.guesses.clone(),
             findings: self.findings.clone(),
             coverage: self.coverage.clone(),
         }

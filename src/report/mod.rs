@@ -6,10 +6,12 @@ mod markdown;
 mod table;
 
 use crate::finding::{Finding, Severity};
+use crate::verdict::{Guess, RootCause};
 use serde::Serialize;
 
 /// Version of the JSON report schema (`docs/report-json.md`).
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+/// 2: `root_causes` and `guesses`.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -25,6 +27,10 @@ pub struct Report {
     pub schema_version: u32,
     pub tool: String,
     pub cluster: ClusterSummary,
+    /// The verdict, ranked: what to tell the customer first.
+    pub root_causes: Vec<RootCause>,
+    /// Guesses from engine versions the data does not confirm.
+    pub guesses: Vec<Guess>,
     pub findings: Vec<Finding>,
     pub coverage: Coverage,
 }
