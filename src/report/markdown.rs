@@ -1,11 +1,12 @@
 //! Markdown report, to paste into a support ticket.
 
-use super::{evidence_location, node_list, time_window, Report};
+use super::{evidence_location, node_list, time_window, verdict, Report};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# swarmdiag report\n");
+    render_verdict(report, &mut out);
     let _ = writeln!(
         out,
         "{} · {} node bundle(s) · {} services · {} tasks · {} networks\n",
@@ -111,6 +112,47 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "- not run **{}**: {}", nr.id, nr.reason);
     }
     out
+}
+
+/// The verdict: one line per root cause, the guesses, then each cause's
+/// fix, confidence and what would confirm it.
+fn render_verdict(report: &Report, out: &mut String) {
+    let _ = writeln!(out, "## {}\n", verdict::headline(&report.root_causes));
+    for (i, c) in report.root_causes.iter().enumerate() {
+        let _ = writeln!(out, "{}. {}", i + 1, verdict::root_cause_line(c));
+    }
+    if !report.root_causes.is_empty() {
+        out.push('\n');
+    }
+    if !report.guesses.is_empty() {
+        let _ = writeln!(out, "Guesses from engine versions (not errors):\n");
+        for g in &report.guesses {
+            let _ = writeln!(out, "- {}", verdict::guess_line(g));
+        }
+        out.push('\n');
+    }
+    for (i, c) in report.root_causes.iter().enumerate() {
+        let _ = writeln!(out, "### {}. {} {}\n", i + 1, c.id, c.title);
+        let _ = writeln!(out, "- **Fix:** {}", one_line(&c.fix));
+        let _ = writeln!(out, "- **Confidence:** {}", c.confidence.as_str());
+        let _ = writeln!(out, "- **To confirm or rule out:** {}", one_line(&c.confirm));
+        if !c.chain.is_empty() {
+            let explained: Vec<String> = c
+                .chain
+                .iter()
+                .map(|e| match &e.subject {
+                    Some(s) => format!("{} [{s}]", e.id),
+                    None => e.id.clone(),
+                })
+                .collect();
+            let _ = writeln!(out, "- **Explains:** {}", explained.join(", "));
+        }
+        out.push('\n');
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Escapes a table cell: pipes and newlines would break the row.

@@ -4,6 +4,7 @@
 mod json;
 mod markdown;
 mod table;
+mod verdict;
 
 use crate::finding::{Finding, Severity};
 use crate::verdict::{Guess, RootCause};

@@ -1,6 +1,6 @@
 //! Terminal report: comfy-table summaries, then each finding with its evidence.
 
-use super::{evidence_location, node_list, time_window, Report};
+use super::{evidence_location, node_list, time_window, verdict, Report};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use std::fmt::Write;
 
@@ -9,6 +9,7 @@ const WIDTH: u16 = 120;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
+    render_verdict(report, &mut out);
     let _ = writeln!(
         out,
         "{}: {} node bundle(s), {} services, {} tasks, {} networks",
@@ -119,6 +120,43 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "  not run {}: {}", nr.id, nr.reason);
     }
     out
+}
+
+/// The verdict: one line per root cause, the guesses, then each cause's
+/// fix, confidence and what would confirm it.
+fn render_verdict(report: &Report, out: &mut String) {
+    let _ = writeln!(out, "{}", verdict::headline(&report.root_causes));
+    for (i, c) in report.root_causes.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {}", i + 1, verdict::root_cause_line(c));
+    }
+    if !report.guesses.is_empty() {
+        let _ = writeln!(out, "Guesses from engine versions (not errors):");
+        for g in &report.guesses {
+            let _ = writeln!(out, "  - {}", verdict::guess_line(g));
+        }
+    }
+    for (i, c) in report.root_causes.iter().enumerate() {
+        let _ = writeln!(out, "\n{}. {} {}", i + 1, c.id, c.title);
+        let _ = writeln!(out, "  fix: {}", one_line(&c.fix));
+        let _ = writeln!(
+            out,
+            "  confidence: {}; to confirm or rule out: {}",
+            c.confidence.as_str(),
+            one_line(&c.confirm)
+        );
+        for e in &c.chain {
+            let _ = writeln!(
+                out,
+                "  explains {}{} ({} {}, {})",
+                e.id,
+                e.subject.as_ref().map(|s| format!(" [{s}]")).unwrap_or_default(),
+                if e.restates { "restates" } else { "via" },
+                e.by,
+                e.when.join(" and ")
+            );
+        }
+    }
+    out.push('\n');
 }
 
 fn new_table() -> Table {

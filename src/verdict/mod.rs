@@ -27,6 +27,16 @@ pub enum Confidence {
     High,
 }
 
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
 /// A finding a root cause accounts for, and through which link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explained {
@@ -60,7 +70,10 @@ pub struct RootCause {
     pub severity: Severity,
     /// Subjects of the leading findings (a network, a node…).
     pub subjects: Vec<String>,
+    /// Where the cause itself was seen (its leading findings and restatements).
     pub nodes: BTreeSet<String>,
+    /// Every node of it and of what it explains.
+    pub affected: BTreeSet<String>,
     /// Plain ids of the findings it accounts for, restatements included.
     pub explains: Vec<String>,
     /// The same, finding by finding, with the link that holds.
@@ -204,7 +217,8 @@ fn build(
                 parents[i]
                     .iter()
                     .filter_map(|l| root[l.cause].map(|(r, _)| (r, Some(l.cause))))
-                    .min_by_key(|(r, _)| rank_key(*r))
+                    // The best root; through the root itself when it is a parent.
+                    .min_by_key(|&(r, p)| (rank_key(r), p != Some(r), p))
                     .unwrap_or((i, None)),
             );
         }
@@ -281,7 +295,7 @@ fn build(
                 explains.push(e.id.clone());
             }
         }
-        let nodes: BTreeSet<String> = members
+        let affected: BTreeSet<String> = members
             .iter()
             .flat_map(|&i| findings[i].nodes.iter().cloned())
             .collect();
@@ -333,7 +347,7 @@ fn build(
                 title: findings[lead].title.clone(),
                 status,
                 reason,
-                nodes,
+                nodes: affected,
                 restates: explains,
                 confirm: confirm_of(lead),
             });
@@ -394,23 +408,24 @@ fn build(
                 .iter()
                 .filter_map(|&i| findings[i].subject.clone())
                 .collect(),
-            nodes,
+            nodes: same_fact
+                .iter()
+                .flat_map(|&i| findings[i].nodes.iter().cloned())
+                .collect(),
+            breadth: Breadth {
+                nodes: affected.len(),
+                services: services.len(),
+                tasks,
+            },
+            affected,
             explains,
             chain: chain.into_iter().map(|(_, e)| e).collect(),
             fix: rule.map_or_else(|| findings[lead].remediation.clone(), |r| r.remediation.clone()),
             confidence,
             confirm: confirm_of(lead),
-            breadth: Breadth {
-                nodes: 0,
-                services: services.len(),
-                tasks,
-            },
             first_seen,
             evidence,
         });
-    }
-    for c in &mut causes {
-        c.breadth.nodes = c.nodes.len();
     }
     causes.sort_by(|a, b| {
         b.severity
