@@ -11,6 +11,8 @@
 
 #[path = "lab/expect.rs"]
 mod expect;
+#[path = "lab/verdict.rs"]
+mod verdict;
 #[path = "lab/pairs.rs"]
 mod pairs;
 
