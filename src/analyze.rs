@@ -267,6 +267,9 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     }
 
     let mut cluster = model::build(&node_bundles);
+    if let Some(refusal) = model::swarms::refusal(&cluster.nodes) {
+        return Err(crate::error::Error::Usage(refusal));
+    }
     // Older bundles of a node given twice are not analyzed (see the model).
     events.retain(|e| !cluster.set_aside.contains(&e.node));
     crate::timeline::redate(&mut events, &cluster);

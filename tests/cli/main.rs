@@ -722,3 +722,40 @@ fn without_its_links_an_explained_finding_is_its_own_root_cause() {
     }
     assert!(verdict::invariant_problems(&without).is_empty());
 }
+
+/// Issue 10: bundles of two swarms are never merged. Two managers'
+/// cluster ids, or a worker (no cluster id) whose managers are another
+/// swarm's, make `analyze` refuse with one line naming both groups; a
+/// worker joins its own managers' swarm.
+#[test]
+fn bundles_of_two_swarms_are_refused_naming_both() {
+    let refused = |paths: &[PathBuf], names: &[&str]| {
+        let out = bin().arg("analyze").args(paths).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(out.stdout.is_empty());
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        for n in names {
+            assert!(err.contains(n), "{n} not in {err}");
+        }
+    };
+    refused(
+        &[testdata("bundles/vote-ingress"), testdata("bundles/exhausted-27")],
+        &["cluster pattu3gswtt6jtp7jk6npkwmm", "cluster mi2hymgxmp5vcjvh1m4xpzscg"],
+    );
+    refused(
+        &[
+            testdata("bundles/vote-ingress/manager1"),
+            testdata("bundles/exhausted-27/tk1706-ubuntu-3"),
+        ],
+        &["cluster pattu3gswtt6jtp7jk6npkwmm (manager1)", "swarm managed by 172.31.18.74"],
+    );
+    let (_, one) = analyze_json(
+        &[
+            &testdata("bundles/vote-ingress/manager1"),
+            &testdata("bundles/vote-ingress/worker1"),
+        ],
+        &[],
+    );
+    assert_eq!(one["coverage"]["nodes"].as_array().unwrap().len(), 2);
+}
