@@ -342,6 +342,20 @@ fn build(
             for &i in &members {
                 lowered.push((i, findings[i].severity.min(cap)));
             }
+            let confirm = match rule.and_then(|r| r.confirm.clone()) {
+                Some(c) => c,
+                None if !effects.is_empty() => {
+                    let named: Vec<String> = effects
+                        .iter()
+                        .map(|e| match rules.get(e) {
+                            Some(r) => format!("{e} ({})", r.title),
+                            None => e.to_string(),
+                        })
+                        .collect();
+                    format!("its effect, if real, shows as {}", named.join(" or "))
+                }
+                None => confirm_of(lead),
+            };
             guesses.push(Guess {
                 id: id.clone(),
                 title: findings[lead].title.clone(),
@@ -349,7 +363,7 @@ fn build(
                 reason,
                 nodes: affected,
                 restates: explains,
-                confirm: confirm_of(lead),
+                confirm,
             });
             continue;
         }
