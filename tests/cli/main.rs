@@ -759,3 +759,26 @@ fn bundles_of_two_swarms_are_refused_naming_both() {
     );
     assert_eq!(one["coverage"]["nodes"].as_array().unwrap().len(), 2);
 }
+
+/// The README's first example shows the real opening of the report: the
+/// verdict, as `analyze` prints it on that bundle set.
+#[test]
+fn readme_first_example_opens_with_the_real_verdict() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let cmd = "cargo run --release -- analyze testdata/bundles/exhausted-27\n```";
+    let after = &readme[readme.find(cmd).expect("first example") + cmd.len()..];
+    let block = after
+        .split("```\n")
+        .nth(1)
+        .expect("an output block after the command");
+    let shown: Vec<&str> = block.lines().take_while(|l| *l != "…").collect();
+    assert!(shown[0].starts_with("Verdict: "), "{shown:?}");
+    let out = bin()
+        .arg("analyze")
+        .arg(testdata("bundles/exhausted-27"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let real: Vec<&str> = text.lines().take(shown.len()).collect();
+    assert_eq!(shown, real);
+}
