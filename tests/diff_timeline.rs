@@ -114,7 +114,7 @@ fn diff_names_what_the_upgrade_changed() {
         "new error findings exit 1 with the default --fail-on"
     );
     assert_eq!(d["schema"], "swarmdiag-diff");
-    assert_eq!(d["schema_version"], 2);
+    assert_eq!(d["schema_version"], 3);
 
     let nodes = &d["nodes"];
     for upgraded in ["tk1706-ubuntu-0", "tk1706-ubuntu-3"] {

@@ -173,10 +173,11 @@ fn build(
         }
     }
     let unconfirmed = |i: usize| guess[i] && !confirmed[i];
-    // An unconfirmed guess explains nothing, except the guesses restating it.
+    // An unconfirmed guess explains nothing, except the unconfirmed guesses
+    // restating it (a confirmed one stands on its own effects).
     let links: Vec<Link> = all_links
         .into_iter()
-        .filter(|l| !unconfirmed(l.cause) || (l.restates && guess[l.effect]))
+        .filter(|l| !unconfirmed(l.cause) || (l.restates && unconfirmed(l.effect)))
         .collect();
     let mut parents: Vec<Vec<&Link>> = vec![Vec::new(); n];
     for l in &links {

@@ -233,3 +233,33 @@ fn the_graph_is_checked_when_rules_load() {
     let err = write_rules(dir.path(), &bad_when);
     assert!(err.contains("same_rack") && err.contains("user.toml"), "{err}");
 }
+
+/// A guess confirmed by its own effect keeps it even when a guess that
+/// restates it is not confirmed: SW402 (worker newer than a manager) with
+/// IPAM-01 on that node stays a root cause while UPG-05 (two LB models,
+/// restating SW401, not SW402) is apart.
+#[test]
+fn a_confirmed_guess_is_not_pulled_into_an_unconfirmed_one() {
+    let scope = Scope {
+        nodes: ["n1".to_string()].into(),
+        ..Scope::default()
+    };
+    let mut findings = vec![
+        finding("UPG-05", Severity::Warning, None, &["n1"]),
+        finding("SW401", Severity::Warning, Some("engine versions"), &["n1"]),
+        finding("SW402", Severity::Error, Some("node n1"), &["n1"]),
+        finding("IPAM-01", Severity::Error, None, &["n1"]),
+    ];
+    let scopes = vec![scope.clone(), scope.clone(), scope.clone(), scope];
+    let v = judge_scoped(&mut findings, &scopes, &rules());
+    let ids: Vec<&str> = v.root_causes.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["SW402"]);
+    assert_eq!(v.root_causes[0].explains, ["IPAM-01"]);
+    let guesses: Vec<(&str, &[String])> = v
+        .guesses
+        .iter()
+        .map(|g| (g.id.as_str(), g.restates.as_slice()))
+        .collect();
+    assert_eq!(guesses, [("UPG-05", &["SW401".to_string()][..])]);
+    assert_eq!(findings[3].severity, Severity::Error);
+}
