@@ -755,7 +755,10 @@ fn diff_reports_root_causes_that_appeared_or_cleared() {
     assert_eq!(ids(&d["root_causes"]["appeared"]), ["UPG-01"]);
     assert!(ids(&d["root_causes"]["cleared"]).is_empty());
     let explains = &d["root_causes"]["appeared"][0]["explains"];
-    assert!(explains.as_array().unwrap().iter().any(|x| x == "IPAM-01"), "{explains}");
+    assert!(
+        explains.as_array().unwrap().iter().any(|x| x == "IPAM-01"),
+        "{explains}"
+    );
 
     let lab = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/lab");
     let (down, up) = (lab.join("daemon-down"), lab.join("daemon-restart"));

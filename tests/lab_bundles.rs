@@ -7,10 +7,10 @@
 
 #[path = "lab/expect.rs"]
 mod expect;
-#[path = "lab/verdict.rs"]
-mod verdict;
 #[path = "lab/pairs.rs"]
 mod pairs;
+#[path = "lab/verdict.rs"]
+mod verdict;
 
 use expect::{check_analyze, node_dirs, EXPECTED};
 

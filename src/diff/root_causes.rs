@@ -38,7 +38,8 @@ pub struct RootCauseChange {
 fn change(before: Option<&RootCause>, after: Option<&RootCause>) -> Option<RootCauseChange> {
     let c = after.or(before)?;
     let nodes = |r: Option<&RootCause>| -> Vec<String> {
-        r.map(|r| r.affected.iter().cloned().collect()).unwrap_or_default()
+        r.map(|r| r.affected.iter().cloned().collect())
+            .unwrap_or_default()
     };
     Some(RootCauseChange {
         id: c.id.clone(),
@@ -125,7 +126,12 @@ mod tests {
     #[test]
     fn spread_and_cleared_need_bundles_on_the_nodes() {
         let all = set(&["n1", "n2", "n3"]);
-        let d = diff(&[cause("SW605", &["n1"])], &[cause("SW605", &["n1", "n2", "n9"])], &all, &all);
+        let d = diff(
+            &[cause("SW605", &["n1"])],
+            &[cause("SW605", &["n1", "n2", "n9"])],
+            &all,
+            &all,
+        );
         assert_eq!(d.spread.len(), 1);
         assert_eq!(d.spread[0].nodes_added, ["n2"]);
         let d = diff(&[cause("SW405", &["n3"])], &[], &all, &set(&["n1"]));

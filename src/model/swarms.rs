@@ -50,7 +50,8 @@ pub fn swarms(nodes: &[NodeState]) -> Vec<Swarm> {
         let k = clusters.entry(s.cluster_id.as_str()).or_default();
         k.bundles.insert(&n.label);
         k.managers.insert(host(&s.node_addr));
-        k.managers.extend(s.remote_managers.iter().map(|m| host(&m.addr)));
+        k.managers
+            .extend(s.remote_managers.iter().map(|m| host(&m.addr)));
         for sn in n.swarm_nodes.iter().flatten() {
             k.names.insert(&sn.id);
             k.names.insert(&sn.hostname);

@@ -135,7 +135,11 @@ fn render_verdict(report: &Report, out: &mut String) {
         let _ = writeln!(out, "### {}. {} {}\n", i + 1, c.id, c.title);
         let _ = writeln!(out, "- **Fix:** {}", one_line(&c.fix));
         let _ = writeln!(out, "- **Confidence:** {}", c.confidence.as_str());
-        let _ = writeln!(out, "- **To confirm or rule out:** {}", one_line(&c.confirm));
+        let _ = writeln!(
+            out,
+            "- **To confirm or rule out:** {}",
+            one_line(&c.confirm)
+        );
         if !c.chain.is_empty() {
             let explained: Vec<String> = c
                 .chain

@@ -149,7 +149,10 @@ fn render_verdict(report: &Report, out: &mut String) {
                 out,
                 "  explains {}{} ({} {}, {})",
                 e.id,
-                e.subject.as_ref().map(|s| format!(" [{s}]")).unwrap_or_default(),
+                e.subject
+                    .as_ref()
+                    .map(|s| format!(" [{s}]"))
+                    .unwrap_or_default(),
                 if e.restates { "restates" } else { "via" },
                 e.by,
                 e.when.join(" and ")

@@ -18,7 +18,13 @@ pub(crate) fn root_cause_line(c: &RootCause) -> String {
 
 /// `UPG-03 (ruled out: SW201 ran and found nothing): 17.06 node: …`
 pub(crate) fn guess_line(g: &Guess) -> String {
-    let mut s = format!("{} ({}: {}): {}", g.id, g.status.as_str(), g.reason, g.title);
+    let mut s = format!(
+        "{} ({}: {}): {}",
+        g.id,
+        g.status.as_str(),
+        g.reason,
+        g.title
+    );
     if !g.restates.is_empty() {
         s.push_str(&format!(" — with {}", g.restates.join(", ")));
     }

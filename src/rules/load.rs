@@ -3,8 +3,8 @@
 
 use super::example::read_example;
 use super::rule::{
-    Condition, EngineRange, Explains, When, LogExample, LogExamples, LogSpec, Rule, TaskExample, TaskSpec,
-    VersionSpec,
+    Condition, EngineRange, Explains, LogExample, LogExamples, LogSpec, Rule, TaskExample,
+    TaskSpec, VersionSpec, When,
 };
 use super::schema::{self, RawLog, RawRule, RawTask, RawVersion};
 use super::{LogEvent, LogSource, TaskEvent};

@@ -58,7 +58,10 @@ pub fn links(findings: &[Finding], scopes: &[Scope], rules: &RuleSet) -> (Vec<Li
         by_id.entry(f.id.as_str()).or_default().push(i);
         for when in KEYED {
             for k in keys(s, when) {
-                index.entry((f.id.as_str(), when, k.as_str())).or_default().push(i);
+                index
+                    .entry((f.id.as_str(), when, k.as_str()))
+                    .or_default()
+                    .push(i);
             }
         }
     }

@@ -228,19 +228,15 @@ fn build(
     // Group by root id: findings with the same id that nothing explains
     // state one fact (one per node or network) and make one root cause.
     let mut groups: BTreeMap<(String, bool), Vec<usize>> = BTreeMap::new();
-    for i in 0..n {
-        let (r, _) = root[i].unwrap_or((i, None));
+    for (i, r) in root.iter().enumerate() {
+        let (r, _) = r.unwrap_or((i, None));
         groups
             .entry((findings[r].id.clone(), unconfirmed(r)))
             .or_default()
             .push(i);
     }
-    let link_of = |effect: usize, cause: usize| {
-        parents[effect]
-            .iter()
-            .find(|l| l.cause == cause)
-            .copied()
-    };
+    let link_of =
+        |effect: usize, cause: usize| parents[effect].iter().find(|l| l.cause == cause).copied();
 
     let mut causes = Vec::new();
     let mut guesses = Vec::new();
@@ -414,7 +410,10 @@ fn build(
             })
             .map(|&i| findings[i].count)
             .sum();
-        let first_seen = same_fact.iter().filter_map(|&i| findings[i].first_seen).min();
+        let first_seen = same_fact
+            .iter()
+            .filter_map(|&i| findings[i].first_seen)
+            .min();
         causes.push(RootCause {
             id: id.clone(),
             title: findings[lead].title.clone(),
@@ -435,7 +434,10 @@ fn build(
             affected,
             explains,
             chain: chain.into_iter().map(|(_, e)| e).collect(),
-            fix: rule.map_or_else(|| findings[lead].remediation.clone(), |r| r.remediation.clone()),
+            fix: rule.map_or_else(
+                || findings[lead].remediation.clone(),
+                |r| r.remediation.clone(),
+            ),
             confidence,
             confirm: confirm_of(lead),
             first_seen,

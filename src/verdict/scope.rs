@@ -82,7 +82,11 @@ impl Names {
             let nets: Vec<String> = s
                 .networks
                 .iter()
-                .map(|id| net_name.get(id.as_str()).map_or(id.clone(), |n| n.to_string()))
+                .map(|id| {
+                    net_name
+                        .get(id.as_str())
+                        .map_or(id.clone(), |n| n.to_string())
+                })
                 .collect();
             service_networks.insert(s.name.clone(), nets);
         }

@@ -43,7 +43,12 @@ fn rules() -> RuleSet {
 #[test]
 fn matching_looks_up_candidates_instead_of_scanning_pairs() {
     const N: usize = 40_000;
-    let mut findings = vec![finding("SW301", Severity::Critical, Some("network net7"), &[])];
+    let mut findings = vec![finding(
+        "SW301",
+        Severity::Critical,
+        Some("network net7"),
+        &[],
+    )];
     let mut scopes = vec![on_network("net7")];
     for i in 0..N {
         let svc = format!("service s{i}");
@@ -52,7 +57,10 @@ fn matching_looks_up_candidates_instead_of_scanning_pairs() {
     }
     let (found, examined) = links(&findings, &scopes, &rules());
     assert_eq!(found.len(), 1);
-    assert_eq!(findings[found[0].effect].subject.as_deref(), Some("service s7"));
+    assert_eq!(
+        findings[found[0].effect].subject.as_deref(),
+        Some("service s7")
+    );
     assert_eq!(examined, 1, "one candidate shares the network");
 
     let same: Vec<Scope> = (0..=N).map(|_| on_network("net7")).collect();
@@ -122,7 +130,13 @@ fn guesses_are_confirmed_ruled_out_or_unconfirmed() {
     let rules = rules();
     let mut alone = vec![finding("UPG-01", Severity::Error, None, &["n1"])];
     let (l, _) = links(&alone, std::slice::from_ref(&scope), &rules);
-    let v = build(&mut alone, std::slice::from_ref(&scope), l, &rules, &NotRun::new());
+    let v = build(
+        &mut alone,
+        std::slice::from_ref(&scope),
+        l,
+        &rules,
+        &NotRun::new(),
+    );
     assert!(v.root_causes.is_empty());
     assert_eq!(v.guesses[0].status, GuessStatus::RuledOut);
     assert_eq!(alone[0].severity, Severity::Info);
@@ -135,9 +149,19 @@ fn guesses_are_confirmed_ruled_out_or_unconfirmed() {
     ]
     .into();
     let (l, _) = links(&alone, std::slice::from_ref(&scope), &rules);
-    let v = build(&mut alone, std::slice::from_ref(&scope), l, &rules, &not_run);
+    let v = build(
+        &mut alone,
+        std::slice::from_ref(&scope),
+        l,
+        &rules,
+        &not_run,
+    );
     assert_eq!(v.guesses[0].status, GuessStatus::Unconfirmed);
-    assert!(v.guesses[0].reason.contains("needs logs"), "{}", v.guesses[0].reason);
+    assert!(
+        v.guesses[0].reason.contains("needs logs"),
+        "{}",
+        v.guesses[0].reason
+    );
     assert_eq!(alone[0].severity, Severity::Warning);
 
     let mut confirmed = vec![
@@ -196,7 +220,9 @@ fn check(id: &str, explains: &str) -> String {
     let name = id.to_ascii_lowercase();
     let mut s = CHECK.replace("ID", id).replace("NAME", &name);
     if !explains.is_empty() {
-        s.push_str(&format!("[[rule.explains]]\nids = [{explains}]\nwhen = \"same_node\"\n"));
+        s.push_str(&format!(
+            "[[rule.explains]]\nids = [{explains}]\nwhen = \"same_node\"\n"
+        ));
     }
     s
 }
@@ -214,7 +240,10 @@ fn the_graph_is_checked_when_rules_load() {
 
     let unknown = check("X-01", "\"NOPE-1\"");
     let err = write_rules(dir.path(), &unknown);
-    assert!(err.contains("user.toml") && err.contains("unknown id \"NOPE-1\""), "{err}");
+    assert!(
+        err.contains("user.toml") && err.contains("unknown id \"NOPE-1\""),
+        "{err}"
+    );
 
     let cycle = format!("{}{}", check("X-01", "\"X-02\""), check("X-02", "\"X-01\""));
     let err = write_rules(dir.path(), &cycle);
@@ -225,13 +254,20 @@ fn the_graph_is_checked_when_rules_load() {
     );
 
     // SW301 explains SW501: SW501 explaining a rule that explains SW301 closes a loop.
-    let through_builtin = format!("{}{}", check("SW501", "\"X-01\""), check("X-01", "\"SW301\""));
+    let through_builtin = format!(
+        "{}{}",
+        check("SW501", "\"X-01\""),
+        check("X-01", "\"SW301\"")
+    );
     let err = write_rules(dir.path(), &through_builtin);
     assert!(err.contains("cycle"), "{err}");
 
     let bad_when = check("X-01", "\"SW501\"").replace("same_node", "same_rack");
     let err = write_rules(dir.path(), &bad_when);
-    assert!(err.contains("same_rack") && err.contains("user.toml"), "{err}");
+    assert!(
+        err.contains("same_rack") && err.contains("user.toml"),
+        "{err}"
+    );
 }
 
 /// A guess confirmed by its own effect keeps it even when a guess that

@@ -619,7 +619,13 @@ fn timeline_refuses_filters_that_cannot_match() {
 #[test]
 fn seed_bundles_open_with_their_verdict() {
     // (scenario, root causes in rank order, ids the first must explain, guesses)
-    let cases: &[(&str, &[&str], &[&str], &[(&str, &str)])] = &[
+    type Case<'a> = (
+        &'a str,
+        &'a [&'a str],
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+    );
+    let cases: &[Case] = &[
         (
             "exhausted-27",
             &["SW301"],
@@ -629,7 +635,9 @@ fn seed_bundles_open_with_their_verdict() {
         (
             "upgrade-mid",
             &["UPG-01"],
-            &["IPAM-01", "NET-01", "SW501", "SW401", "SW402", "SW403", "UPG-05", "GOS-10"],
+            &[
+                "IPAM-01", "NET-01", "SW501", "SW401", "SW402", "SW403", "UPG-05", "GOS-10",
+            ],
             &[("UPG-03", "ruled_out"), ("UPG-12", "ruled_out")],
         ),
         ("upgrade-before", &[], &[], &[("UPG-03", "ruled_out")]),
@@ -644,29 +652,45 @@ fn seed_bundles_open_with_their_verdict() {
     for (scenario, roots, explains, guesses) in cases {
         let (_, report) = analyze_json(&[&testdata(&format!("bundles/{scenario}"))], &[]);
         assert_eq!(report["schema_version"], 2);
-        assert_eq!(verdict::root_ids(&report), *roots, "{scenario}: root causes");
+        assert_eq!(
+            verdict::root_ids(&report),
+            *roots,
+            "{scenario}: root causes"
+        );
         let problems = verdict::invariant_problems(&report);
         assert!(problems.is_empty(), "{scenario}: {problems:#?}");
         if let Some(first) = roots.first() {
             let listed = verdict::explains(verdict::root(&report, first).unwrap());
             for id in *explains {
-                assert!(listed.iter().any(|l| l == id), "{scenario}: {first} explains {listed:?}, not {id}");
+                assert!(
+                    listed.iter().any(|l| l == id),
+                    "{scenario}: {first} explains {listed:?}, not {id}"
+                );
             }
         }
         let got: Vec<(String, String)> = report["guesses"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|g| (g["id"].as_str().unwrap().into(), g["status"].as_str().unwrap().into()))
+            .map(|g| {
+                (
+                    g["id"].as_str().unwrap().into(),
+                    g["status"].as_str().unwrap().into(),
+                )
+            })
             .collect();
-        let want: Vec<(String, String)> =
-            guesses.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let want: Vec<(String, String)> = guesses
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
         assert_eq!(got, want, "{scenario}: guesses");
     }
     // The fix is the cause's: IPAM-01 explained by upgrade order says to
     // upgrade the managers first, not to grow the subnet.
     let (_, mid) = analyze_json(&[&testdata("bundles/upgrade-mid")], &[]);
-    let fix = verdict::root(&mid, "UPG-01").unwrap()["fix"].as_str().unwrap();
+    let fix = verdict::root(&mid, "UPG-01").unwrap()["fix"]
+        .as_str()
+        .unwrap();
     assert!(fix.contains("managers first"), "{fix}");
     // vote-ingress: nothing else at error level besides the two causes' chains.
     let (_, vote) = analyze_json(&[&testdata("bundles/vote-ingress")], &[]);
@@ -689,9 +713,20 @@ fn text_reports_open_with_the_verdict() {
         let text = String::from_utf8(out.stdout).unwrap();
         let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
         let at = usize::from(format == "markdown"); // after the "# swarmdiag report" title
-        assert!(lines[at].contains("Verdict: 2 root causes"), "{format}: {text}");
-        assert!(lines[at + 1].contains("1. [error] IPT-03"), "{format}: {}", lines[at + 1]);
-        assert!(lines[at + 2].contains("2. [error] SW102"), "{format}: {}", lines[at + 2]);
+        assert!(
+            lines[at].contains("Verdict: 2 root causes"),
+            "{format}: {text}"
+        );
+        assert!(
+            lines[at + 1].contains("1. [error] IPT-03"),
+            "{format}: {}",
+            lines[at + 1]
+        );
+        assert!(
+            lines[at + 2].contains("2. [error] SW102"),
+            "{format}: {}",
+            lines[at + 2]
+        );
     }
 }
 
@@ -699,10 +734,9 @@ fn text_reports_open_with_the_verdict() {
 /// makes the IPAM findings surface as root causes of their own.
 #[test]
 fn without_its_links_an_explained_finding_is_its_own_root_cause() {
-    let checks = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/checks.toml"),
-    )
-    .unwrap();
+    let checks =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/checks.toml"))
+            .unwrap();
     let block = checks
         .split("[[rule]]\n")
         .find(|b| b.starts_with("id = \"SW301\""))
@@ -718,7 +752,10 @@ fn without_its_links_an_explained_finding_is_its_own_root_cause() {
     let (_, without) = analyze_json(&[&scenario], &["--rules", rules]);
     let roots = verdict::root_ids(&without);
     for id in ["SW301", "IPAM-01", "IPAM-02", "IPAM-04"] {
-        assert!(roots.iter().any(|r| r == id), "{id} not a root cause: {roots:?}");
+        assert!(
+            roots.iter().any(|r| r == id),
+            "{id} not a root cause: {roots:?}"
+        );
     }
     assert!(verdict::invariant_problems(&without).is_empty());
 }
@@ -740,15 +777,24 @@ fn bundles_of_two_swarms_are_refused_naming_both() {
         }
     };
     refused(
-        &[testdata("bundles/vote-ingress"), testdata("bundles/exhausted-27")],
-        &["cluster pattu3gswtt6jtp7jk6npkwmm", "cluster mi2hymgxmp5vcjvh1m4xpzscg"],
+        &[
+            testdata("bundles/vote-ingress"),
+            testdata("bundles/exhausted-27"),
+        ],
+        &[
+            "cluster pattu3gswtt6jtp7jk6npkwmm",
+            "cluster mi2hymgxmp5vcjvh1m4xpzscg",
+        ],
     );
     refused(
         &[
             testdata("bundles/vote-ingress/manager1"),
             testdata("bundles/exhausted-27/tk1706-ubuntu-3"),
         ],
-        &["cluster pattu3gswtt6jtp7jk6npkwmm (manager1)", "swarm managed by 172.31.18.74"],
+        &[
+            "cluster pattu3gswtt6jtp7jk6npkwmm (manager1)",
+            "swarm managed by 172.31.18.74",
+        ],
     );
     let (_, one) = analyze_json(
         &[
@@ -764,7 +810,8 @@ fn bundles_of_two_swarms_are_refused_naming_both() {
 /// verdict, as `analyze` prints it on that bundle set.
 #[test]
 fn readme_first_example_opens_with_the_real_verdict() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let cmd = "cargo run --release -- analyze testdata/bundles/exhausted-27\n```";
     let after = &readme[readme.find(cmd).expect("first example") + cmd.len()..];
     let block = after

@@ -69,7 +69,10 @@ pub fn invariant_problems(report: &Value) -> Vec<String> {
         let mut listed = explains(c);
         listed.sort();
         if chain_ids != listed {
-            problems.push(format!("{}: explains {listed:?} but chain {chain_ids:?}", c["id"]));
+            problems.push(format!(
+                "{}: explains {listed:?} but chain {chain_ids:?}",
+                c["id"]
+            ));
         }
     }
     for g in arr(&report["guesses"]) {
@@ -89,9 +92,16 @@ pub const NO_IPVS: &[&str] = &["SW601", "KMOD-01", "SW108"];
 /// The root causes other than the one "no IPVS" cause, after checking
 /// there is exactly one of those when `ipvs_missing` (and that no other
 /// root cause is an IPVS id).
-pub fn without_no_ipvs(report: &Value, ipvs_missing: bool, problems: &mut Vec<String>) -> Vec<String> {
+pub fn without_no_ipvs(
+    report: &Value,
+    ipvs_missing: bool,
+    problems: &mut Vec<String>,
+) -> Vec<String> {
     let ids = root_ids(report);
-    let ipvs: Vec<&String> = ids.iter().filter(|i| NO_IPVS.contains(&i.as_str())).collect();
+    let ipvs: Vec<&String> = ids
+        .iter()
+        .filter(|i| NO_IPVS.contains(&i.as_str()))
+        .collect();
     if ipvs_missing && ipvs.len() != 1 {
         problems.push(format!("want one \"no IPVS\" root cause, got {ids:?}"));
     }
@@ -105,7 +115,10 @@ pub fn without_no_ipvs(report: &Value, ipvs_missing: bool, problems: &mut Vec<St
             .collect();
         for id in present {
             if !listed.contains(&id) {
-                problems.push(format!("the no-IPVS cause {} does not explain {id}", c["id"]));
+                problems.push(format!(
+                    "the no-IPVS cause {} does not explain {id}",
+                    c["id"]
+                ));
             }
         }
     }
