@@ -28,6 +28,7 @@ fn main() {
     let mut problems = Vec::new();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut explains: Vec<(String, Vec<String>)> = Vec::new();
     let mut table = String::from("pub(crate) const EMBEDDED: &[(&str, &str)] = &[\n");
     for path in &files {
         let short = format!(
@@ -41,6 +42,10 @@ fn main() {
                     problems.push(format!("{short}: {p}"));
                 }
                 for rule in &file.rule {
+                    explains.push((
+                        rule.id.clone(),
+                        rule.explains.iter().flat_map(|e| e.ids.clone()).collect(),
+                    ));
                     if let Some(other) = ids.insert(rule.id.clone(), short.clone()) {
                         problems.push(format!(
                             "{short}: rule {}: id also defined in {other}",
@@ -64,6 +69,13 @@ fn main() {
         );
     }
     table.push_str("];\n");
+    let graph: Vec<(&str, Vec<&str>)> = explains
+        .iter()
+        .map(|(id, to)| (id.as_str(), to.iter().map(String::as_str).collect()))
+        .collect();
+    for p in schema::validate_explains(&graph) {
+        problems.push(format!("rules: {p}"));
+    }
 
     if !problems.is_empty() {
         for p in &problems {

@@ -21,6 +21,8 @@ pub struct Analysis {
     pub coverage: Coverage,
     /// Timeline events from the logs (`crate::timeline`), nodes by bundle label.
     pub events: Vec<crate::timeline::Event>,
+    /// Root causes and guesses (`crate::verdict`).
+    pub verdict: crate::verdict::Verdict,
 }
 
 /// Programs whose lines in a daemon log are the daemon's own; journald mixes
@@ -338,6 +340,9 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     }
 
     let mut cluster = model::build(&node_bundles);
+    if let Some(refusal) = model::swarms::refusal(&cluster.nodes) {
+        return Err(crate::error::Error::Usage(refusal));
+    }
     // Older bundles of a node given twice are not analyzed (see the model).
     events.retain(|e| !cluster.set_aside.contains(&e.node));
     crate::timeline::redate(&mut events, &cluster);
@@ -389,11 +394,21 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
             ..NodeCoverage::default()
         });
     }
+    let mut findings = consolidate(findings);
+    let not_run: crate::verdict::NotRun = coverage
+        .not_run
+        .iter()
+        .map(|n| (n.id.as_str(), n.reason.as_str()))
+        .collect();
+    let verdict = crate::verdict::judge(&cluster, &mut findings, rules, &not_run);
+    // Guesses the data does not confirm were lowered: sort again.
+    let findings = consolidate(findings);
     Ok(Analysis {
-        findings: consolidate(findings),
+        findings,
         cluster,
         coverage,
         events,
+        verdict,
     })
 }
 
@@ -741,6 +756,8 @@ impl Analysis {
             schema_version: crate::report::REPORT_SCHEMA_VERSION,
             tool: format!("swarmdiag {}", env!("CARGO_PKG_VERSION")),
             cluster: summary(&self.cluster),
+            root_causes: self.verdict.root_causes.clone(),
+            guesses: self.verdict.guesses.clone(),
             findings: self.findings.clone(),
             coverage: self.coverage.clone(),
             lb_chains: crate::checks::chains::chains(&self.cluster),

@@ -17,6 +17,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod timeline;
+pub mod verdict;
 
 use report::Format;
 use std::path::Path;

@@ -114,7 +114,7 @@ fn diff_names_what_the_upgrade_changed() {
         "new error findings exit 1 with the default --fail-on"
     );
     assert_eq!(d["schema"], "swarmdiag-diff");
-    assert_eq!(d["schema_version"], 2);
+    assert_eq!(d["schema_version"], 3);
 
     let nodes = &d["nodes"];
     for upgraded in ["tk1706-ubuntu-0", "tk1706-ubuntu-3"] {
@@ -742,4 +742,29 @@ fn timeline_dates_yearless_lines_from_the_manifest_even_in_a_tar() {
             ),
         ]
     );
+}
+
+/// Issue 10: `diff` compares the verdicts. The upgrade makes upgrade
+/// order appear as a root cause; the lab daemon coming back clears
+/// "node down".
+#[test]
+fn diff_reports_root_causes_that_appeared_or_cleared() {
+    let (before, after) = (bundles("upgrade-before"), bundles("upgrade-mid"));
+    let (_, d) = json(&["diff", s(&before), s(&after)]);
+    assert_eq!(d["schema_version"], 3);
+    assert_eq!(ids(&d["root_causes"]["appeared"]), ["UPG-01"]);
+    assert!(ids(&d["root_causes"]["cleared"]).is_empty());
+    let explains = &d["root_causes"]["appeared"][0]["explains"];
+    assert!(
+        explains.as_array().unwrap().iter().any(|x| x == "IPAM-01"),
+        "{explains}"
+    );
+
+    let lab = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/lab");
+    let (down, up) = (lab.join("daemon-down"), lab.join("daemon-restart"));
+    let (_, d) = json(&["diff", s(&down), s(&up)]);
+    assert_eq!(ids(&d["root_causes"]["cleared"]), ["SW405"]);
+    assert!(ids(&d["root_causes"]["appeared"]).is_empty());
+    let (_, text, _) = run(&["diff", s(&down), s(&up)]);
+    assert!(text.contains("cleared: [error] SW405"), "{text}");
 }

@@ -9,6 +9,8 @@
 mod expect;
 #[path = "lab/pairs.rs"]
 mod pairs;
+#[path = "lab/verdict.rs"]
+mod verdict;
 
 use expect::{check_analyze, node_dirs, EXPECTED};
 

@@ -21,12 +21,14 @@ mod iptables;
 mod networks;
 mod nodes;
 mod render;
+mod root_causes;
 mod services;
 
 pub use dataplane::{IpvsChange, MarkChange, NodeDataplane};
 pub use findings::{FindingChange, FindingsDiff};
 pub use iptables::IptablesDiff;
 pub use render::render;
+pub use root_causes::{RootCauseChange, RootCausesDiff};
 
 use crate::analyze::Analysis;
 use crate::finding::Severity;
@@ -37,7 +39,8 @@ use time::OffsetDateTime;
 
 /// Version of the JSON diff schema (`docs/diff-json.md`). 2: findings
 /// that spread or went quiet left `persisting` for `spread` and `quiet`.
-pub const DIFF_SCHEMA_VERSION: u32 = 2;
+/// 3: `root_causes` (appeared, cleared, spread).
+pub const DIFF_SCHEMA_VERSION: u32 = 3;
 
 /// Everything that changed between two analyses.
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +55,8 @@ pub struct Diff {
     pub networks: Vec<ItemChange>,
     pub dataplane: Vec<NodeDataplane>,
     pub iptables: Vec<IptablesDiff>,
+    /// The verdicts compared: root causes that appeared, cleared or spread.
+    pub root_causes: RootCausesDiff,
     pub findings: FindingsDiff,
     /// What could not be compared, and why.
     pub notes: Vec<String>,
@@ -275,14 +280,21 @@ pub fn diff(before: &Analysis, after: &Analysis, before_path: &Path, after_path:
         };
     let (dataplane, iptables) = dataplane::diff(&before.cluster, &after.cluster, &mut notes);
     let (before_side, after_side) = (side(before, before_path), side(after, after_path));
+    let (before_nodes, after_nodes) = (bundle_names(before), bundle_names(after));
     let findings = findings::diff(
         &before.findings,
         &after.findings,
         &findings::Sides {
-            before_nodes: &bundle_names(before),
-            after_nodes: &bundle_names(after),
+            before_nodes: &before_nodes,
+            after_nodes: &after_nodes,
             before_collected: before_side.collected_to,
         },
+    );
+    let root_causes = root_causes::diff(
+        &before.verdict.root_causes,
+        &after.verdict.root_causes,
+        &before_nodes,
+        &after_nodes,
     );
     Diff {
         schema: "swarmdiag-diff",
@@ -295,6 +307,7 @@ pub fn diff(before: &Analysis, after: &Analysis, before_path: &Path, after_path:
         networks: networks::diff(&before.cluster, &after.cluster, &mut notes),
         dataplane,
         iptables,
+        root_causes,
         findings,
         notes,
     }
@@ -347,6 +360,7 @@ impl Diff {
             && self.networks.is_empty()
             && self.dataplane.is_empty()
             && self.iptables.is_empty()
+            && self.root_causes.is_empty()
             && self.findings.new.is_empty()
             && self.findings.spread.is_empty()
             && self.findings.resolved.is_empty()

@@ -213,6 +213,34 @@ fn text(d: &Diff, md: bool) -> String {
             }
         }
     }
+    if !d.root_causes.is_empty() {
+        h(&mut out, "Root causes");
+        for (label, list) in [
+            ("appeared", &d.root_causes.appeared),
+            ("spread", &d.root_causes.spread),
+            ("cleared", &d.root_causes.cleared),
+        ] {
+            for c in list {
+                let mut line = format!("{label}: [{}] {} {}", c.severity, c.id, c.title);
+                if !c.subjects.is_empty() {
+                    line.push_str(&format!(" [{}]", c.subjects.join("; ")));
+                }
+                let nodes = match label {
+                    "cleared" => &c.affected_before,
+                    "spread" => &c.nodes_added,
+                    _ => &c.affected_after,
+                };
+                if !nodes.is_empty() {
+                    let to = if label == "spread" { "to" } else { "on" };
+                    line.push_str(&format!(" {to} {}", nodes.join(", ")));
+                }
+                if !c.explains.is_empty() {
+                    line.push_str(&format!(" — explains {}", c.explains.join(", ")));
+                }
+                let _ = writeln!(out, "{}{line}", if md { "- " } else { "  " });
+            }
+        }
+    }
     h(&mut out, "Findings");
     for (label, list) in [
         ("new", &d.findings.new),

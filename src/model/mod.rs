@@ -6,6 +6,7 @@
 //! keeps its 1-based line; `NodeState::file` names the file it came from.
 
 mod build;
+pub mod swarms;
 
 pub use build::build;
 

@@ -111,36 +111,66 @@ pub fn render_with(report: &Report, timeline: Option<&str>) -> String {
     page("swarmdiag report", &b)
 }
 
-/// The verdict: what is broken, worst first, each linked to its finding.
-// Fed from the findings at error or above until the verdict issue's ranked
-// root causes replace `super::verdict`.
+/// The verdict: the ranked root causes, each linked to its leading finding,
+/// with what it explains, its fix and what would confirm it; then the
+/// guesses from versions that the data does not bear out.
 fn verdict(b: &mut String, report: &Report) {
-    let v = super::verdict(report);
-    let class = if v.is_empty() {
+    use super::verdict as phrase;
+    let causes = &report.root_causes;
+    let class = if causes.is_empty() {
         "verdict clear"
     } else {
         "verdict"
     };
     let _ = writeln!(
         b,
-        "<section id=\"verdict\" class=\"{class}\"><h2>Verdict</h2>"
+        "<section id=\"verdict\" class=\"{class}\"><h2>{}</h2>",
+        h(&phrase::headline(causes))
     );
-    if v.is_empty() {
+    if causes.is_empty() {
         let _ = writeln!(b, "<p>No finding at error or above.</p>");
     } else {
         let _ = writeln!(b, "<ol>");
-        for f in v {
+        for c in causes {
+            let link = report
+                .findings
+                .iter()
+                .find(|f| f.id == c.id)
+                .map(anchor)
+                .unwrap_or_default();
+            let subjects = if c.subjects.is_empty() {
+                String::new()
+            } else {
+                format!(" <span class=\"mono\">[{}]</span>", h(&c.subjects.join("; ")))
+            };
+            let nodes: Vec<&str> = c.nodes.iter().map(String::as_str).collect();
             let _ = writeln!(
                 b,
-                "<li>{} <a href=\"#{}\"><code>{}</code></a> {} <span class=\"meta\">— {}</span></li>",
-                sev(f.severity),
-                anchor(f),
-                h(&f.id),
-                title(f),
-                h(&node_list(f))
+                "<li class=\"cause\">{} <a href=\"#{link}\"><code>{}</code></a> {}{subjects} <span class=\"meta\">— {}</span>",
+                sev(c.severity),
+                h(&c.id),
+                h(&c.title),
+                h(&if nodes.is_empty() { "the cluster".to_string() } else { nodes.join(", ") })
+            );
+            if !c.explains.is_empty() {
+                let _ = writeln!(b, "<div class=\"meta\">explains {}</div>", h(&c.explains.join(", ")));
+            }
+            let _ = writeln!(
+                b,
+                "<div><strong>Fix:</strong> {}</div><div class=\"meta\">confidence: {}; to confirm or rule out: {}</div></li>",
+                h(&c.fix),
+                c.confidence.as_str(),
+                h(&c.confirm)
             );
         }
         let _ = writeln!(b, "</ol>");
+    }
+    if !report.guesses.is_empty() {
+        let _ = writeln!(b, "<h3>Guesses from engine versions (not errors)</h3><ul>");
+        for g in &report.guesses {
+            let _ = writeln!(b, "<li>{}</li>", h(&phrase::guess_line(g)));
+        }
+        let _ = writeln!(b, "</ul>");
     }
     let _ = writeln!(b, "</section>");
 }

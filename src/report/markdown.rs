@@ -6,7 +6,7 @@
 use super::escape::{
     cut, markdown as md, markdown_code as code, markdown_fence, markdown_prose, terminal,
 };
-use super::{evidence_location, node_list, time_window, Report};
+use super::{evidence_location, node_list, time_window, verdict as phrase, Report};
 use crate::finding::Finding;
 use std::fmt::Write;
 
@@ -25,6 +25,7 @@ pub const MAX_NOTES: usize = 40;
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# swarmdiag report\n");
+    verdict(&mut out, report);
     let _ = writeln!(
         out,
         "{} · {} node bundle(s) · {} services · {} tasks · {} networks\n",
@@ -34,7 +35,6 @@ pub fn render(report: &Report) -> String {
         report.cluster.tasks,
         report.cluster.networks
     );
-    verdict(&mut out, report);
     if !report.cluster.nodes.is_empty() {
         let _ = writeln!(out, "## Nodes\n");
         let _ = writeln!(out, "| node | role | engine | state | availability |");
@@ -101,26 +101,47 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-/// The verdict first: the findings at error or above.
-// The verdict issue switches this to the ranked root causes.
+/// The verdict first: one line per root cause, the guesses, then each
+/// cause's fix, confidence and what would confirm it.
 fn verdict(out: &mut String, report: &Report) {
-    let _ = writeln!(out, "## Verdict\n");
-    let v = super::verdict(report);
-    if v.is_empty() {
-        let _ = writeln!(out, "No finding at error or above.\n");
-        return;
-    }
-    for f in v {
+    let _ = writeln!(out, "## {}\n", phrase::headline(&report.root_causes));
+    // One numbered item per root cause, its fix, confidence and chain as
+    // sub-items (headings stay one per finding).
+    for (i, c) in report.root_causes.iter().enumerate() {
+        let _ = writeln!(out, "{}. {}", i + 1, md(&phrase::root_cause_line(c)));
+        let _ = writeln!(out, "   - **Fix:** {}", markdown_prose(&one_line(&c.fix)));
         let _ = writeln!(
             out,
-            "- **{}** {} {} — {}",
-            f.severity,
-            code(&f.id),
-            title(f),
-            md(&node_list(f))
+            "   - **Confidence:** {}; **to confirm or rule out:** {}",
+            c.confidence.as_str(),
+            md(&one_line(&c.confirm))
         );
+        if !c.chain.is_empty() {
+            let explained: Vec<String> = c
+                .chain
+                .iter()
+                .map(|e| match &e.subject {
+                    Some(s) => format!("{} \\[{}\\]", md(&e.id), md(s)),
+                    None => md(&e.id),
+                })
+                .collect();
+            let _ = writeln!(out, "   - **Explains:** {}", explained.join(", "));
+        }
     }
-    out.push('\n');
+    if !report.root_causes.is_empty() {
+        out.push('\n');
+    }
+    if !report.guesses.is_empty() {
+        let _ = writeln!(out, "Guesses from engine versions (not errors):\n");
+        for g in &report.guesses {
+            let _ = writeln!(out, "- {}", md(&phrase::guess_line(g)));
+        }
+        out.push('\n');
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A finding's title with its subject, escaped for a table cell.
@@ -291,6 +312,8 @@ mod tests {
                 not_run: vec![],
             },
             lb_chains: vec![],
+            root_causes: vec![],
+            guesses: vec![],
         }
     }
 

@@ -7,12 +7,15 @@ mod json;
 mod markdown;
 mod table;
 pub mod terminal;
+mod verdict;
 
 use crate::finding::{Finding, Severity};
+use crate::verdict::{Guess, RootCause};
 use serde::Serialize;
 
 /// Version of the JSON report schema (`docs/report-json.md`).
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+/// 2: `root_causes` and `guesses`.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -48,6 +51,10 @@ pub struct Report {
     pub schema_version: u32,
     pub tool: String,
     pub cluster: ClusterSummary,
+    /// The verdict, ranked: what to tell the customer first.
+    pub root_causes: Vec<RootCause>,
+    /// Guesses from engine versions the data does not confirm.
+    pub guesses: Vec<Guess>,
     pub findings: Vec<Finding>,
     pub coverage: Coverage,
     /// The load-balancer chains per node and service, hop by hop (drawn by
@@ -151,43 +158,20 @@ pub fn render_with(report: &Report, format: Format, style: Style) -> String {
     }
 }
 
-/// The verdict alone (`--quiet`): one line per finding at error or above,
-/// worst first, or one line saying there is none.
-// The verdict issue switches this to the ranked root causes.
+/// The verdict alone (`--quiet`): the headline and one line per root cause,
+/// in rank order.
 pub fn quiet(report: &Report, style: Style) -> String {
     let mut out = String::new();
-    let verdict = verdict(report);
-    if verdict.is_empty() {
-        out.push_str("no finding at error or above\n");
-    }
-    for f in verdict {
-        let subject = f
-            .subject
-            .as_deref()
-            .map(|s| format!(" [{}]", escape::terminal(s)))
-            .unwrap_or_default();
-        let sev = terminal::severity_label(f.severity, style.color);
-        out.push_str(&format!(
-            "{sev} {} {}{subject} — {}\n",
-            f.id,
-            f.title,
-            escape::terminal(&node_list(f))
-        ));
+    out.push_str(&verdict::headline(&report.root_causes));
+    out.push('\n');
+    for (i, c) in report.root_causes.iter().enumerate() {
+        let sev = terminal::severity_label(c.severity, style.color);
+        let line = verdict::root_cause_line(c);
+        // root_cause_line opens with "[severity] "; the label replaces it.
+        let rest = line.split_once("] ").map_or(line.as_str(), |(_, r)| r);
+        out.push_str(&format!("{}. {sev} {}\n", i + 1, escape::terminal(rest)));
     }
     out
-}
-
-/// What the report leads with: the findings at error or above, worst first
-/// (findings are already sorted by severity).
-// The verdict issue replaces this with `Report::root_causes`.
-pub(crate) fn verdict(report: &Report) -> Vec<&Finding> {
-    let mut v: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity >= Severity::Error)
-        .collect();
-    v.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    v
 }
 
 /// Formats a finding's time window for humans: `first … last` or `-`.

@@ -4,13 +4,14 @@
 
 use super::escape::terminal as esc;
 use super::terminal::{severity_label, wrap, wrap_indent};
-use super::{evidence_location, node_list, time_window, Report, Style};
+use super::{evidence_location, node_list, time_window, verdict, Report, Style};
 use crate::finding::Severity;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
 use std::fmt::Write;
 
 pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
+    render_verdict(report, style, &mut out);
     let head = format!(
         "{}: {} node bundle(s), {} services, {} tasks, {} networks",
         report.tool,
@@ -133,6 +134,54 @@ pub fn render(report: &Report, style: Style) -> String {
         let _ = writeln!(out, "{}", wrap("  not run ", &line, style.width));
     }
     out
+}
+
+/// The verdict: one line per root cause, the guesses, then each cause's
+/// fix, confidence and what would confirm it.
+fn render_verdict(report: &Report, style: Style, out: &mut String) {
+    let _ = writeln!(out, "{}", verdict::headline(&report.root_causes));
+    for (i, c) in report.root_causes.iter().enumerate() {
+        let line = format!("{}. {}", i + 1, esc(&verdict::root_cause_line(c)));
+        let _ = writeln!(out, "{}", wrap_indent("  ", 5, &line, style.width));
+    }
+    if !report.guesses.is_empty() {
+        let _ = writeln!(out, "Guesses from engine versions (not errors):");
+        for g in &report.guesses {
+            let line = format!("- {}", esc(&verdict::guess_line(g)));
+            let _ = writeln!(out, "{}", wrap_indent("  ", 4, &line, style.width));
+        }
+    }
+    for (i, c) in report.root_causes.iter().enumerate() {
+        let label = severity_label(c.severity, style.color);
+        let _ = writeln!(out, "\n{}. {label} {} {}", i + 1, c.id, c.title);
+        let fix = format!("fix: {}", one_line(&c.fix));
+        let _ = writeln!(out, "{}", wrap_indent("  ", 7, &fix, style.width));
+        let confirm = format!(
+            "confidence: {}; to confirm or rule out: {}",
+            c.confidence.as_str(),
+            esc(&one_line(&c.confirm))
+        );
+        let _ = writeln!(out, "{}", wrap_indent("  ", 4, &confirm, style.width));
+        for e in &c.chain {
+            let line = format!(
+                "explains {}{} ({} {}, {})",
+                e.id,
+                e.subject
+                    .as_ref()
+                    .map(|s| format!(" [{}]", esc(s)))
+                    .unwrap_or_default(),
+                if e.restates { "restates" } else { "via" },
+                e.by,
+                e.when.join(" and ")
+            );
+            let _ = writeln!(out, "{}", wrap_indent("  ", 4, &line, style.width));
+        }
+    }
+    out.push('\n');
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn new_table(style: Style) -> Table {

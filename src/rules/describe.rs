@@ -121,6 +121,32 @@ pub(crate) fn explain(r: &Rule) -> String {
             let _ = writeln!(s, "  {}", cluster(c));
         }
     }
+    if r.guess {
+        let _ = writeln!(
+            s,
+            "\nA guess from engine versions alone: a root cause only when a finding it explains shows its effect."
+        );
+    }
+    if !r.explains.is_empty() {
+        let _ = writeln!(s, "\nExplains:");
+        for e in &r.explains {
+            let when: Vec<&str> = e.when.iter().map(|w| w.as_str()).collect();
+            let _ = writeln!(
+                s,
+                "  {}{}{}",
+                e.ids.join(", "),
+                if when.is_empty() {
+                    String::new()
+                } else {
+                    format!(" when {}", when.join(" and "))
+                },
+                if e.restates { " (same fact)" } else { "" }
+            );
+        }
+    }
+    if let Some(c) = &r.confirm {
+        let _ = writeln!(s, "\nTo confirm or rule out: {c}");
+    }
     let _ = writeln!(s, "\nDefined in {}", r.file);
     s
 }
@@ -166,6 +192,13 @@ pub(crate) fn to_json(r: &Rule) -> Value {
         "references": r.references,
         "inputs": r.inputs(),
         "distinct": r.distinct_tasks.then_some("task"),
+        "guess": r.guess,
+        "confirm": r.confirm,
+        "explains": r.explains.iter().map(|e| json!({
+            "ids": e.ids,
+            "when": e.when.iter().map(|w| w.as_str()).collect::<Vec<_>>(),
+            "restates": e.restates,
+        })).collect::<Vec<_>>(),
         "file": r.file,
     });
     if let Some(log) = &r.log {

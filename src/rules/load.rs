@@ -3,8 +3,8 @@
 
 use super::example::read_example;
 use super::rule::{
-    Condition, EngineRange, LogExample, LogExamples, LogSpec, Rule, TaskExample, TaskSpec,
-    VersionSpec,
+    Condition, EngineRange, Explains, LogExample, LogExamples, LogSpec, Rule, TaskExample,
+    TaskSpec, VersionSpec, When,
 };
 use super::schema::{self, RawLog, RawRule, RawTask, RawVersion};
 use super::{LogEvent, LogSource, TaskEvent};
@@ -44,7 +44,26 @@ pub(crate) fn load_file(path: &str, text: &str) -> Result<Vec<Rule>, Error> {
 fn compile(raw: RawRule, file: &str) -> Result<Rule, String> {
     let severity =
         Severity::parse(&raw.severity).ok_or_else(|| format!("severity {:?}", raw.severity))?;
+    let explains = raw
+        .explains
+        .iter()
+        .map(|e| {
+            Ok(Explains {
+                ids: e.ids.clone(),
+                when: e
+                    .when
+                    .conditions()
+                    .into_iter()
+                    .map(|c| When::parse(c).ok_or_else(|| format!("explains.when {c:?}")))
+                    .collect::<Result<_, String>>()?,
+                restates: e.restates,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let rule = Rule {
+        guess: raw.guess || raw.version.is_some(),
+        confirm: raw.confirm.map(|c| c.trim().to_string()),
+        explains,
         log: raw.log.map(compile_log).transpose()?,
         task: raw.task.map(compile_task).transpose()?,
         version: raw.version.map(compile_version).transpose()?,

@@ -26,7 +26,7 @@ mod tests;
 mod tests_distinct;
 
 pub use matcher::{LogMatcher, WEAK_PREFIX};
-pub use rule::{Condition, EngineRange, LogSpec, Rule, TaskSpec, VersionSpec};
+pub use rule::{Condition, EngineRange, Explains, LogSpec, Rule, TaskSpec, VersionSpec, When};
 pub use unclassified::ID_PREFIX as UNCLASSIFIED_PREFIX;
 
 use crate::error::Error;
@@ -177,6 +177,7 @@ impl RuleSet {
                 rules.extend(load::load_file(path, text).map_err(split_error)?);
             }
             check_unique(&rules).map_err(split_error)?;
+            check_explains(&rules).map_err(split_error)?;
             Ok(RuleSet {
                 inner: Arc::new(Compiled::new(rules).map_err(split_error)?),
             })
@@ -224,6 +225,7 @@ impl RuleSet {
             .collect();
         rules.extend(user);
         check_unique(&rules)?;
+        check_explains(&rules)?;
         Ok(RuleSet {
             inner: Arc::new(Compiled::new(rules)?),
         })
@@ -335,6 +337,38 @@ fn check_unique(rules: &[Rule]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// The causal graph of a whole set: no unknown ids, no cycles. The error
+/// names the file of the first rule concerned.
+fn check_explains(rules: &[Rule]) -> Result<(), Error> {
+    let graph: Vec<(&str, Vec<&str>)> = rules
+        .iter()
+        .map(|r| {
+            let to = r
+                .explains
+                .iter()
+                .flat_map(|e| e.ids.iter().map(String::as_str))
+                .collect();
+            (r.id.as_str(), to)
+        })
+        .collect();
+    let problems = schema::validate_explains(&graph);
+    let Some(first) = problems.first() else {
+        return Ok(());
+    };
+    let id = first
+        .strip_prefix("rule ")
+        .and_then(|r| r.split(':').next())
+        .unwrap_or("");
+    let path = rules
+        .iter()
+        .find(|r| r.id == id)
+        .map_or_else(|| "rules".to_string(), |r| r.file.clone());
+    Err(Error::Rules {
+        path,
+        message: problems.join("; "),
+    })
 }
 
 fn split_error(e: Error) -> (String, String) {

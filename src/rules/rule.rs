@@ -32,6 +32,61 @@ pub struct Rule {
     pub check_inputs: Vec<String>,
     /// Where the rule was defined: `rules/ipam.toml` (embedded) or a user path.
     pub file: String,
+    /// `[[rule.explains]]`: the findings this rule's findings account for.
+    pub explains: Vec<Explains>,
+    /// Derived from engine versions alone (version rules, and checks with
+    /// `guess = true`): a guess until the data shows its effect.
+    pub guess: bool,
+    /// The one piece of evidence that would confirm or rule out this cause.
+    pub confirm: Option<String>,
+}
+
+/// One `[[rule.explains]]` table: the findings of `ids` are explained when
+/// every condition holds between the two findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explains {
+    pub ids: Vec<String>,
+    pub when: Vec<When>,
+    /// The other finding states the same fact.
+    pub restates: bool,
+}
+
+/// A condition of an explains link, checked on the two findings' data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum When {
+    /// They name a common node.
+    SameNode,
+    /// They name a common network (directly or through a service on it).
+    SameNetwork,
+    /// They name a common service.
+    SameService,
+    /// They quote a common evidence line.
+    SameLine,
+    /// The cause was first seen no later than the effect (both dated).
+    Earlier,
+}
+
+impl When {
+    pub fn parse(s: &str) -> Option<When> {
+        Some(match s {
+            "same_node" => When::SameNode,
+            "same_network" => When::SameNetwork,
+            "same_service" => When::SameService,
+            "same_line" => When::SameLine,
+            "earlier" => When::Earlier,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            When::SameNode => "same_node",
+            When::SameNetwork => "same_network",
+            When::SameService => "same_service",
+            When::SameLine => "same_line",
+            When::Earlier => "earlier",
+        }
+    }
 }
 
 /// A version range as written and as parsed.

@@ -62,7 +62,63 @@ pub struct RawRule {
     pub task: Option<RawTask>,
     #[serde(default)]
     pub version: Option<RawVersion>,
+    /// `[[rule.explains]]`: the findings this one accounts for, and when.
+    #[serde(default)]
+    pub explains: Vec<RawExplains>,
+    /// Checks only: the finding is derived from engine versions alone (a
+    /// guess until the data shows its effect). Version rules always are.
+    #[serde(default)]
+    pub guess: bool,
+    /// The one piece of evidence that would confirm or rule out this cause.
+    #[serde(default)]
+    pub confirm: Option<String>,
 }
+
+/// `[[rule.explains]]`: a causal (or restating) link to other rules' findings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExplains {
+    /// Ids of the rules or checks whose findings this one explains.
+    pub ids: Vec<String>,
+    /// Conditions that must all hold between the two findings (one or a list).
+    #[serde(default)]
+    pub when: RawWhen,
+    /// The other finding states the same fact (no separate effect): it
+    /// does not confirm a guess, and its evidence joins the cause's.
+    #[serde(default)]
+    pub restates: bool,
+}
+
+/// `when = "same_node"` or `when = ["same_node", "earlier"]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(untagged)]
+pub enum RawWhen {
+    #[default]
+    Always,
+    One(String),
+    All(Vec<String>),
+}
+
+impl RawWhen {
+    pub fn conditions(&self) -> Vec<&str> {
+        match self {
+            RawWhen::Always => Vec::new(),
+            RawWhen::One(s) => vec![s.as_str()],
+            RawWhen::All(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// Conditions of `[[rule.explains]] when`: the cause and the effect share a
+/// node, a network, a service or an evidence line, or the cause was seen
+/// no later than the effect.
+pub const CONDITIONS: &[&str] = &[
+    "same_node",
+    "same_network",
+    "same_service",
+    "same_line",
+    "earlier",
+];
 
 /// `[rule.log]`: regexes over a log record's haystack.
 #[derive(Debug, Clone, Deserialize)]
@@ -309,7 +365,82 @@ pub fn validate_rule(r: &RawRule) -> Vec<String> {
     if let Some(version) = &r.version {
         validate_version(version, &mut p);
     }
+    if r.guess && r.kind.as_deref() != Some("check") {
+        p.push("guess is for checks only (version rules are guesses already)".into());
+    }
+    if r.confirm.as_deref().is_some_and(|c| c.trim().is_empty()) {
+        p.push("confirm is empty".into());
+    }
+    for e in &r.explains {
+        if e.ids.is_empty() {
+            p.push("explains.ids is empty".into());
+        }
+        for id in &e.ids {
+            if id == &r.id {
+                p.push("explains names the rule itself".into());
+            }
+        }
+        for c in e.when.conditions() {
+            if !CONDITIONS.contains(&c) {
+                p.push(format!(
+                    "explains.when {c:?} is not one of {}",
+                    CONDITIONS.join(", ")
+                ));
+            }
+        }
+    }
     p
+}
+
+/// Problems of the causal graph over a whole rule set: `explains` naming an
+/// unknown id, and cycles (a finding cannot explain its own cause). `rules`
+/// is (id, ids it explains); messages start with `rule <ID>: `.
+pub fn validate_explains(rules: &[(&str, Vec<&str>)]) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let graph: BTreeMap<&str, &Vec<&str>> = rules.iter().map(|(id, to)| (*id, to)).collect();
+    let mut problems = Vec::new();
+    for (id, to) in rules {
+        for t in to {
+            if !graph.contains_key(t) {
+                problems.push(format!("rule {id}: explains unknown id {t:?}"));
+            }
+        }
+    }
+    // Depth-first search with colours: 1 = on the path, 2 = done.
+    let mut colour: BTreeMap<&str, u8> = BTreeMap::new();
+    for (start, _) in rules {
+        if colour.contains_key(start) {
+            continue;
+        }
+        let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
+        colour.insert(start, 1);
+        while let Some((node, next)) = stack.pop() {
+            let to = graph.get(node).map(|v| v.as_slice()).unwrap_or(&[]);
+            let Some(&t) = to.get(next) else {
+                colour.insert(node, 2);
+                continue;
+            };
+            stack.push((node, next + 1));
+            match colour.get(t) {
+                Some(1) => {
+                    let at = stack.iter().position(|(n, _)| *n == t).unwrap_or(0);
+                    let mut cycle: Vec<&str> = stack[at..].iter().map(|(n, _)| *n).collect();
+                    cycle.push(t);
+                    problems.push(format!(
+                        "rule {t}: explains forms a cycle: {}",
+                        cycle.join(" → ")
+                    ));
+                }
+                Some(_) => {}
+                None if graph.contains_key(t) => {
+                    colour.insert(t, 1);
+                    stack.push((t, 0));
+                }
+                None => {}
+            }
+        }
+    }
+    problems
 }
 
 fn validate_log(log: &RawLog, p: &mut Vec<String>) {

@@ -83,6 +83,7 @@ fn analysis(events: Vec<Event>) -> Analysis {
         findings: Vec::new(),
         coverage: Default::default(),
         events,
+        verdict: Default::default(),
     }
 }
 

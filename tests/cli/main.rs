@@ -5,6 +5,8 @@
 
 mod pack;
 mod reports;
+#[path = "../lab/verdict.rs"]
+mod verdict;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -638,4 +640,226 @@ fn a_lone_unknown_fatal_line_exits_1_and_is_reported() {
     let out = bin().arg("analyze").arg(&node).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("pid file found"));
+}
+
+/// Issue 10: the verdict on every seed scenario. Each root cause is named
+/// by its leading finding, every error or critical finding is in exactly
+/// one root cause, and version guesses the data does not bear out are kept
+/// apart, never as errors.
+#[test]
+fn seed_bundles_open_with_their_verdict() {
+    // (scenario, root causes in rank order, ids the first must explain, guesses)
+    type Case<'a> = (
+        &'a str,
+        &'a [&'a str],
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+    );
+    let cases: &[Case] = &[
+        (
+            "exhausted-27",
+            &["SW301"],
+            &["IPAM-01", "IPAM-02", "IPAM-04"],
+            &[("UPG-12", "ruled_out")],
+        ),
+        (
+            "upgrade-mid",
+            &["UPG-01"],
+            &[
+                "IPAM-01", "NET-01", "SW501", "SW401", "SW402", "SW403", "UPG-05", "GOS-10",
+            ],
+            &[("UPG-03", "ruled_out"), ("UPG-12", "ruled_out")],
+        ),
+        ("upgrade-before", &[], &[], &[("UPG-03", "ruled_out")]),
+        (
+            "vote-ingress",
+            &["IPT-03", "SW102"],
+            &["LB-11", "SW201", "GOS-08"],
+            &[],
+        ),
+        ("partial-logs-only", &["SW601"], &["KMOD-01", "SW108"], &[]),
+    ];
+    for (scenario, roots, explains, guesses) in cases {
+        let (_, report) = analyze_json(&[&testdata(&format!("bundles/{scenario}"))], &[]);
+        assert_eq!(report["schema_version"], 2);
+        assert_eq!(
+            verdict::root_ids(&report),
+            *roots,
+            "{scenario}: root causes"
+        );
+        let problems = verdict::invariant_problems(&report);
+        assert!(problems.is_empty(), "{scenario}: {problems:#?}");
+        if let Some(first) = roots.first() {
+            let listed = verdict::explains(verdict::root(&report, first).unwrap());
+            for id in *explains {
+                assert!(
+                    listed.iter().any(|l| l == id),
+                    "{scenario}: {first} explains {listed:?}, not {id}"
+                );
+            }
+        }
+        let got: Vec<(String, String)> = report["guesses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["id"].as_str().unwrap().into(),
+                    g["status"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, String)> = guesses
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(got, want, "{scenario}: guesses");
+    }
+    // The fix is the cause's: IPAM-01 explained by upgrade order says to
+    // upgrade the managers first, not to grow the subnet.
+    let (_, mid) = analyze_json(&[&testdata("bundles/upgrade-mid")], &[]);
+    let fix = verdict::root(&mid, "UPG-01").unwrap()["fix"]
+        .as_str()
+        .unwrap();
+    assert!(fix.contains("managers first"), "{fix}");
+    // vote-ingress: nothing else at error level besides the two causes' chains.
+    let (_, vote) = analyze_json(&[&testdata("bundles/vote-ingress")], &[]);
+    let ipt = verdict::explains(verdict::root(&vote, "IPT-03").unwrap());
+    let sw102 = verdict::explains(verdict::root(&vote, "SW102").unwrap());
+    assert_eq!(sw102, ["SW103"]);
+    assert!(!ipt.contains(&"SW103".to_string()) && !sw102.contains(&"GOS-08".to_string()));
+}
+
+/// Table and Markdown open with the verdict, one line per root cause.
+#[test]
+fn text_reports_open_with_the_verdict() {
+    let dir = testdata("bundles/vote-ingress");
+    for format in ["table", "markdown"] {
+        let out = bin()
+            .args(["analyze", "--format", format])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let at = usize::from(format == "markdown"); // after the "# swarmdiag report" title
+        assert!(
+            lines[at].contains("Verdict: 2 root causes"),
+            "{format}: {text}"
+        );
+        // The numbered root-cause lines that follow (wrapped lines and
+        // sub-items in between), Markdown escapes removed.
+        let causes: Vec<String> = text
+            .lines()
+            .skip_while(|l| !l.contains("Verdict: "))
+            .skip(1)
+            .skip_while(|l| l.trim().is_empty())
+            .take_while(|l| !l.trim().is_empty())
+            .map(|l| l.trim_start().replace('\\', ""))
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+            .collect();
+        assert_eq!(causes.len(), 2, "{format}: {causes:?}");
+        assert!(causes[0].starts_with("1. [error] IPT-03"), "{format}: {}", causes[0]);
+        assert!(causes[1].starts_with("2. [error] SW102"), "{format}: {}", causes[1]);
+    }
+}
+
+/// Removing SW301's explains links (a user rule replacing it without them)
+/// makes the IPAM findings surface as root causes of their own.
+#[test]
+fn without_its_links_an_explained_finding_is_its_own_root_cause() {
+    let checks =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/checks.toml"))
+            .unwrap();
+    let block = checks
+        .split("[[rule]]\n")
+        .find(|b| b.starts_with("id = \"SW301\""))
+        .expect("SW301 in rules/checks.toml");
+    assert!(block.contains("[[rule.explains]]"));
+    let bare = block.split("[[rule.explains]]").next().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sw301.toml"), format!("[[rule]]\n{bare}")).unwrap();
+    let scenario = testdata("bundles/exhausted-27");
+    let (_, with) = analyze_json(&[&scenario], &[]);
+    assert_eq!(verdict::root_ids(&with), ["SW301"]);
+    let rules = dir.path().to_str().unwrap();
+    let (_, without) = analyze_json(&[&scenario], &["--rules", rules]);
+    let roots = verdict::root_ids(&without);
+    for id in ["SW301", "IPAM-01", "IPAM-02", "IPAM-04"] {
+        assert!(
+            roots.iter().any(|r| r == id),
+            "{id} not a root cause: {roots:?}"
+        );
+    }
+    assert!(verdict::invariant_problems(&without).is_empty());
+}
+
+/// Issue 10: bundles of two swarms are never merged. Two managers'
+/// cluster ids, or a worker (no cluster id) whose managers are another
+/// swarm's, make `analyze` refuse with one line naming both groups; a
+/// worker joins its own managers' swarm.
+#[test]
+fn bundles_of_two_swarms_are_refused_naming_both() {
+    let refused = |paths: &[PathBuf], names: &[&str]| {
+        let out = bin().arg("analyze").args(paths).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(out.stdout.is_empty());
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        for n in names {
+            assert!(err.contains(n), "{n} not in {err}");
+        }
+    };
+    refused(
+        &[
+            testdata("bundles/vote-ingress"),
+            testdata("bundles/exhausted-27"),
+        ],
+        &[
+            "cluster pattu3gswtt6jtp7jk6npkwmm",
+            "cluster mi2hymgxmp5vcjvh1m4xpzscg",
+        ],
+    );
+    refused(
+        &[
+            testdata("bundles/vote-ingress/manager1"),
+            testdata("bundles/exhausted-27/tk1706-ubuntu-3"),
+        ],
+        &[
+            "cluster pattu3gswtt6jtp7jk6npkwmm (manager1)",
+            "swarm managed by 172.31.18.74",
+        ],
+    );
+    let (_, one) = analyze_json(
+        &[
+            &testdata("bundles/vote-ingress/manager1"),
+            &testdata("bundles/vote-ingress/worker1"),
+        ],
+        &[],
+    );
+    assert_eq!(one["coverage"]["nodes"].as_array().unwrap().len(), 2);
+}
+
+/// The README's first example shows the real opening of the report: the
+/// verdict, as `analyze` prints it on that bundle set.
+#[test]
+fn readme_first_example_opens_with_the_real_verdict() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let cmd = "cargo run --release -- analyze testdata/bundles/exhausted-27\n```";
+    let after = &readme[readme.find(cmd).expect("first example") + cmd.len()..];
+    let block = after
+        .split("```\n")
+        .nth(1)
+        .expect("an output block after the command");
+    let shown: Vec<&str> = block.lines().take_while(|l| *l != "…").collect();
+    assert!(shown[0].starts_with("Verdict: "), "{shown:?}");
+    let out = bin()
+        .arg("analyze")
+        .arg(testdata("bundles/exhausted-27"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let real: Vec<&str> = text.lines().take(shown.len()).collect();
+    assert_eq!(shown, real);
 }

@@ -25,6 +25,9 @@ pub struct Expect {
     pub any: &'static [&'static [&'static str]],
     /// When set: no finding at severity error/critical except these ids.
     pub severe_only: Option<&'static [&'static str]>,
+    /// The root causes besides the one "no IPVS" cause (exactly these, in
+    /// any order), each with ids it must explain.
+    pub verdict: &'static [(&'static str, &'static [&'static str])],
 }
 
 /// The expected finding ids, one row per scenario directory.
@@ -36,12 +39,14 @@ pub const EXPECTED: &[Expect] = &[
         all: &["KMOD-01"],
         any: &[],
         severe_only: Some(&["KMOD-01", "SW108", "SW601"]),
+        verdict: &[],
     },
     Expect {
         scenario: "exhausted",
         all: &["IPAM-01", "IPAM-02", "SW301"],
         any: &[],
         severe_only: None,
+        verdict: &[("SW301", &["IPAM-01", "IPAM-02"])],
     },
     Expect {
         scenario: "gossip-blocked",
@@ -51,6 +56,7 @@ pub const EXPECTED: &[Expect] = &[
             "GOS-09",
         ]],
         severe_only: None,
+        verdict: &[("SW605", &[])],
     },
     Expect {
         scenario: "gossip-blocked-before",
@@ -58,24 +64,28 @@ pub const EXPECTED: &[Expect] = &[
         all: &["KMOD-01"],
         any: &[],
         severe_only: Some(&["KMOD-01", "SW108", "SW601"]),
+        verdict: &[],
     },
     Expect {
         scenario: "drained-before",
         all: &["KMOD-01"],
         any: &[],
         severe_only: Some(&["KMOD-01", "SW108", "SW601"]),
+        verdict: &[],
     },
     Expect {
         scenario: "drained",
         all: &["SW404"],
         any: &[],
         severe_only: None,
+        verdict: &[],
     },
     Expect {
         scenario: "daemon-down",
         all: &["SW405"],
         any: &[],
         severe_only: None,
+        verdict: &[("SW405", &[])],
     },
     Expect {
         scenario: "daemon-restart",
@@ -85,6 +95,7 @@ pub const EXPECTED: &[Expect] = &[
         all: &[],
         any: &[],
         severe_only: Some(&["KMOD-01", "SW108", "SW601"]),
+        verdict: &[],
     },
     Expect {
         scenario: "mtu-mismatch",
@@ -92,6 +103,7 @@ pub const EXPECTED: &[Expect] = &[
         all: &["SW604"],
         any: &[],
         severe_only: None,
+        verdict: &[("SW604", &[])],
     },
 ];
 
@@ -154,6 +166,28 @@ fn check_analyze_into(
                 expect.scenario
             )
         });
+    }
+    let mut problems = crate::verdict::invariant_problems(&report);
+    let roots = crate::verdict::without_no_ipvs(&report, ipvs_missing, &mut problems);
+    let mut want: Vec<&str> = expect.verdict.iter().map(|(id, _)| *id).collect();
+    want.sort();
+    let mut got: Vec<&str> = roots.iter().map(String::as_str).collect();
+    got.sort();
+    if want != got {
+        problems.push(format!("root causes {got:?}, want {want:?}"));
+    }
+    for (id, must) in expect.verdict {
+        let listed = crate::verdict::root(&report, id)
+            .map(crate::verdict::explains)
+            .unwrap_or_default();
+        for m in *must {
+            if !listed.iter().any(|l| l == m) {
+                problems.push(format!("root cause {id} does not explain {m} ({listed:?})"));
+            }
+        }
+    }
+    for p in problems {
+        f.0.push(format!("{}: verdict: {p}", expect.scenario));
     }
     if let Some(allowed) = expect.severe_only {
         for x in findings {
