@@ -69,6 +69,8 @@ fn parse_node(b: &NodeBundle) -> NodeState {
     let mut n = NodeState {
         label: b.label.clone(),
         origin: b.origin.clone(),
+        flavor: b.flavor,
+        sources: b.sources.clone(),
         ..NodeState::default()
     };
     n.notes.extend(b.notes.iter().map(|note| CoverageNote {
@@ -88,13 +90,24 @@ fn parse_node(b: &NodeBundle) -> NodeState {
                 n.stderr.insert(base, text);
             }
             Ok(parsed) => {
-                n.present.push(path.clone());
+                let name = crate::bundle::source_name(&path).map_or(path.clone(), String::from);
+                // A sosreport inspects every network; the layout's
+                // swarm/networks.json holds the swarm-scope ones.
+                let parsed = match parsed {
+                    Parsed::Networks(mut v) if name != path => {
+                        v.retain(|net| net.scope == "swarm");
+                        Parsed::Networks(v)
+                    }
+                    p => p,
+                };
+                n.present.push(name);
                 place(&mut n, parsed);
             }
             Err(message) => n.notes.push(CoverageNote { path, message }),
         }
     }
     n.present.sort();
+    n.present.dedup();
     n.notes.sort();
     n.collected_at = n
         .manifest
@@ -147,6 +160,8 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
         ),
         K::DockerVersion => Parsed::Version(parse::version::parse(text).map_err(e)?),
         K::DockerInfo => Parsed::Info(parse::info::parse(text).map_err(e)?),
+        K::DockerVersionText => Parsed::Version(parse::version_text::parse(text).map_err(e)?),
+        K::DockerInfoText => Parsed::Info(parse::info_text::parse(text).map_err(e)?),
         K::SwarmNodes => Parsed::Nodes(batch(parse::node::parse(text), notes)?),
         K::SwarmServices => Parsed::Services(batch(parse::service::parse(text), notes)?),
         K::SwarmTasks => Parsed::Tasks(batch(parse::task::parse(text), notes)?),
@@ -207,8 +222,9 @@ fn place(n: &mut NodeState, parsed: Parsed) {
         Parsed::Nodes(v) => n.swarm_nodes = Some(v),
         Parsed::Services(v) => n.services = Some(v),
         Parsed::Tasks(v) => n.tasks = Some(v),
-        Parsed::Networks(v) => n.networks = Some(v),
-        Parsed::Containers(v) => n.containers = Some(v),
+        // A sosreport gives one file per network and per container.
+        Parsed::Networks(v) => n.networks.get_or_insert_with(Vec::new).extend(v),
+        Parsed::Containers(v) => n.containers.get_or_insert_with(Vec::new).extend(v),
         Parsed::Addrs(name, v) => ns(n, name).addrs = Some(v),
         Parsed::Links(name, v) => ns(n, name).links = Some(v),
         Parsed::Routes(name, v) => ns(n, name).routes = Some(v),

@@ -44,6 +44,11 @@ pub struct NodeState {
     pub label: String,
     /// Where the bundle came from, for messages.
     pub origin: String,
+    /// A swarmdiag bundle, a sosreport, or a lone log.
+    pub flavor: crate::bundle::Flavor,
+    /// Where sources read under a layout name sit in the input (see
+    /// `NodeBundle::sources`); `file` names them by it.
+    pub sources: BTreeMap<String, String>,
     /// Hostname (docker info `Name`, else manifest `hostname`, else the label).
     pub hostname: String,
     /// Swarm node id from docker info, empty when unknown.
@@ -123,9 +128,14 @@ pub struct ManifestCommand {
 }
 
 impl NodeState {
-    /// Node-qualified path of a bundle file, as used in evidence.
+    /// Node-qualified path of a bundle file, as used in evidence: the
+    /// file's own name in the input when it was read under a layout name
+    /// (`node1/sos_commands/docker/docker_info`).
     pub fn file(&self, rel: &str) -> String {
-        format!("{}/{}", self.label, rel)
+        match self.sources.get(rel).map(String::as_str) {
+            Some(own) => format!("{}/{own}", self.label),
+            None => format!("{}/{}", self.label, rel),
+        }
     }
 
     /// The engine version this node runs (docker version, else docker info).
