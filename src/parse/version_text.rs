@@ -61,7 +61,8 @@ pub fn parse(text: &str) -> Result<Version, ParseError> {
             },
             "server" => {
                 let Some(s) = server.as_mut() else { continue };
-                if value.is_empty() && key != "Version" {
+                let header = component.is_none() || indent <= component_indent;
+                if value.is_empty() && key != "Version" && header {
                     // `Engine:`, `containerd:`, `runc:`, `docker-init:`.
                     s.components.push(Component {
                         name: key.to_string(),
