@@ -15,6 +15,9 @@ pub fn render(report: &Report) -> String {
         report.cluster.tasks,
         report.cluster.networks
     );
+    if report.evidence.scope != "full" {
+        let _ = writeln!(out, "**Evidence: {}**\n", report.evidence.summary);
+    }
     if !report.cluster.nodes.is_empty() {
         let _ = writeln!(out, "## Nodes\n");
         let _ = writeln!(out, "| node | role | engine | state | availability |");

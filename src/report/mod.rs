@@ -25,8 +25,21 @@ pub struct Report {
     pub schema_version: u32,
     pub tool: String,
     pub cluster: ClusterSummary,
+    /// What kinds of evidence the verdict rests on (`docs/report-json.md`).
+    pub evidence: EvidenceScope,
     pub findings: Vec<Finding>,
     pub coverage: Coverage,
+}
+
+/// How complete the evidence is: `full` when swarm objects, engine state,
+/// the data plane and logs were all read; otherwise `partial` (or `logs
+/// only`), with what is missing. `summary` is the line renderers print
+/// first, e.g. `logs only: no swarm objects, no data plane`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EvidenceScope {
+    pub scope: String,
+    pub missing: Vec<String>,
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

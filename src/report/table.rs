@@ -18,6 +18,9 @@ pub fn render(report: &Report) -> String {
         report.cluster.tasks,
         report.cluster.networks
     );
+    if report.evidence.scope != "full" {
+        let _ = writeln!(out, "evidence: {}", report.evidence.summary);
+    }
     if let Some(src) = &report.cluster.cluster_objects_from {
         let _ = writeln!(out, "cluster objects from: {src}");
     }
