@@ -742,8 +742,8 @@ const SOURCE_HINTS: &[(&str, &str, &str)] = &[
     ),
     (
         "host/iptables-save.txt",
-        "sos writes it only with its firewall_tables plugin",
-        "`iptables-save`, or sos with `-o docker,networking,kernel,firewall_tables`",
+        "sos never runs iptables-save on the host; its firewall_tables plugin lists rules with `iptables -vnxL`",
+        "`iptables-save` (and `nft list ruleset`) on the node",
     ),
     (
         "host/sockets.txt",

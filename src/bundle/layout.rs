@@ -93,7 +93,9 @@ pub enum Flavor {
 /// network name, a container id) and fills the `*` of the layout path:
 /// sos writes one file per network and per container, which become the
 /// parts of one layout source (`swarm/networks.d/<name>.json`, see
-/// [`whole_of_part`]).
+/// [`whole_of_part`]). sos never runs `iptables-save` outside namespaces
+/// (its firewall_tables plugin lists rules with `iptables -vnxL`, another
+/// format), so `host/iptables-save.txt` has no sos path.
 pub const SOS_SPECS: &[(&str, &[&str])] = &[
     ("docker/info.txt", &["sos_commands/docker/docker_info"]),
     ("docker/version.txt", &["sos_commands/docker/docker_version"]),
@@ -136,14 +138,6 @@ pub const SOS_SPECS: &[(&str, &[&str])] = &[
     (
         "host/ip-route.txt",
         &["sos_commands/networking/ip_route_show_table_all"],
-    ),
-    (
-        // 4.x: firewall_tables plugin; 3.x: networking.
-        "host/iptables-save.txt",
-        &[
-            "sos_commands/firewall_tables/iptables-save",
-            "sos_commands/networking/iptables-save",
-        ],
     ),
     ("host/sysctl.txt", &["sos_commands/kernel/sysctl_-a"]),
     ("host/modules.txt", &["sos_commands/kernel/lsmod"]),

@@ -8,7 +8,7 @@
 # OUTDIR/<scenario>/sosreport-<node>-….tar.xz. Used to make testdata/sos/.
 #
 # sos runs inside the node's network and UTS namespaces with DOCKER_HOST at
-# the node's daemon: `sos report --batch -o docker,networking,kernel,firewall_tables`.
+# the node's daemon: `sos report --batch -o docker,networking,kernel`.
 # Only the collections named in WANT are kept (not the `-before` ones, nor
 # daemon-restart's second). The lab has no journald, so sos's docker journal
 # file is empty: `sos-journal.py` puts the node's real daemon log there in
@@ -33,7 +33,7 @@ sos_node() {
 	nsenter --net="/run/netns/${LAB_NS}node$n" --uts="$LAB/node$n/uts" -- \
 		env DOCKER_HOST="$(node_sock "$n")" PYTHONPATH="$sos_tree" PATH="$(dirname "$DOCKER_CLI"):$PATH" \
 		timeout 600 python3 "$sos_tree/bin/sos" report --batch \
-		-o docker,networking,kernel,firewall_tables \
+		-o docker,networking,kernel \
 		--skip-files '/proc/kallsyms' --skip-files '/sys/module/*' \
 		--skip-files '/sys/devices/*' --skip-files '/proc/[0-9]*/net/*' \
 		--skip-commands 'modinfo*' --skip-commands 'ethtool -S*' \
