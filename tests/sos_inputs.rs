@@ -187,7 +187,7 @@ fn mtu_mismatch_is_named_from_sosreports() {
     assert_has(&r, "mtu-mismatch", &MTU_IDS);
 }
 
-const MTU_IDS: [&str; 1] = ["SW606"];
+const MTU_IDS: [&str; 1] = ["SW604"];
 
 #[test]
 fn down_daemon_is_named_from_sosreports() {

@@ -40,6 +40,8 @@ pub enum SourceKind {
     HostKernelConfig,
     /// `host/uname.txt`: `uname -a`.
     HostUname,
+    /// `host/hostname.txt`: the node's host name (a sosreport's `etc/hostname`).
+    HostHostname,
     NetnsIpAddr(String),
     NetnsIpLink(String),
     NetnsIpRoute(String),
@@ -142,6 +144,7 @@ pub const SOS_SPECS: &[(&str, &[&str])] = &[
     ("host/sysctl.txt", &["sos_commands/kernel/sysctl_-a"]),
     ("host/modules.txt", &["sos_commands/kernel/lsmod"]),
     ("host/uname.txt", &["sos_commands/kernel/uname_-a"]),
+    ("host/hostname.txt", &["etc/hostname", "sos_commands/host/hostname"]),
     ("host/kernel-config.txt", &["boot/config-*"]),
 ];
 
@@ -265,6 +268,7 @@ pub fn classify(rel_path: &str) -> SourceKind {
         "host/sockets.txt" => return HostSockets,
         "host/kernel-config.txt" => return HostKernelConfig,
         "host/uname.txt" => return HostUname,
+        "host/hostname.txt" => return HostHostname,
         _ => {}
     }
     if let Some(whole) = whole_of_part(rel_path) {

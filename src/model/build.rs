@@ -36,6 +36,8 @@ enum Parsed {
     Modules(Vec<parse::lsmod::Module>),
     Sockets(Vec<parse::sockets::Socket>),
     KernelConfig(String),
+    /// `host/hostname.txt`, trimmed.
+    Hostname(String),
     /// `<path>.stderr`: the base path and the text, kept as is.
     Stderr(String, String),
     /// Read but not modelled (daemon.json, cmdline, service ps).
@@ -124,6 +126,8 @@ fn parse_node(b: &NodeBundle) -> NodeState {
                 .map(|m| m.hostname.clone())
                 .filter(|s| !s.is_empty())
         })
+        .or_else(|| sos_host(&n))
+        .or_else(|| n.host_name_file.clone())
         .unwrap_or_else(|| n.label.clone());
     n.node_id = n
         .info
@@ -131,6 +135,28 @@ fn parse_node(b: &NodeBundle) -> NodeState {
         .map(|i| i.swarm.node_id.clone())
         .unwrap_or_default();
     n
+}
+
+/// The host a sosreport names itself after: sos writes
+/// `sosreport-<host>[-<case id>]-<YYYY-MM-DD>-<random>` (the same short
+/// name docker info reports), so a sosreport whose daemon was down is still
+/// named after its node.
+fn sos_host(n: &NodeState) -> Option<String> {
+    if n.flavor != crate::bundle::Flavor::Sosreport {
+        return None;
+    }
+    let label = n.label.split(['@', '#']).next()?;
+    let rest = label.strip_prefix("sosreport-")?;
+    let parts: Vec<&str> = rest.split('-').collect();
+    // The date is three numeric parts followed by the random suffix.
+    let date_at = (0..parts.len().saturating_sub(3)).rev().find(|&i| {
+        parts[i].len() == 4
+            && parts[i..i + 3]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    })?;
+    let host = parts[..date_at].join("-");
+    (!host.is_empty()).then_some(host)
 }
 
 /// Keeps a batch's items; its problems (bad elements, a cut-off file) become notes.
@@ -175,6 +201,7 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
         K::HostModules => Parsed::Modules(parse::lsmod::parse(text)),
         K::HostSockets => Parsed::Sockets(parse::sockets::parse(text)),
         K::HostKernelConfig => Parsed::KernelConfig(text.to_string()),
+        K::HostHostname => Parsed::Hostname(text.trim().to_string()),
         K::NetnsIpAddr(ns) => {
             Parsed::Addrs(Some(ns.clone()), parse::ip_addr::parse(text).map_err(e)?)
         }
@@ -257,6 +284,7 @@ fn place(n: &mut NodeState, parsed: Parsed) {
         Parsed::Modules(v) => n.host_modules = Some(v),
         Parsed::Sockets(v) => n.host_sockets = Some(v),
         Parsed::KernelConfig(v) => n.kernel_config = Some(v),
+        Parsed::Hostname(v) => n.host_name_file = Some(v).filter(|h| !h.is_empty()),
         Parsed::Stderr(base, text) => {
             n.stderr.insert(base, text);
         }
@@ -433,6 +461,23 @@ mod tests {
             &mut Vec::new(),
         );
         assert!(matches!(other, Ok(Parsed::Stderr(..))));
+    }
+
+    #[test]
+    fn a_sosreport_is_named_after_the_host_in_its_name() {
+        let node = |label: &str, flavor| NodeState {
+            label: label.into(),
+            flavor,
+            ..NodeState::default()
+        };
+        use crate::bundle::Flavor::*;
+        let host = |l: &str| sos_host(&node(l, Sosreport));
+        assert_eq!(host("sosreport-node3-2026-12-03-egicaqm").as_deref(), Some("node3"));
+        assert_eq!(host("sosreport-web-01-2026-12-03-abcdefg").as_deref(), Some("web-01"));
+        assert_eq!(host("sosreport-web-01-2026-12-03-abcdefg@cases").as_deref(), Some("web-01"));
+        assert_eq!(host("sosreport-2026-12-03-abcdefg"), None);
+        assert_eq!(host("node1"), None);
+        assert_eq!(sos_host(&node("sosreport-n1-2026-12-03-abc", Bundle)), None);
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub struct NodeState {
     pub host_sysctl: Option<BTreeMap<String, Sysctl>>,
     pub host_modules: Option<Vec<Module>>,
     pub host_sockets: Option<Vec<Socket>>,
+    /// `host/hostname.txt` (a sosreport's `etc/hostname`): names the node
+    /// when docker info cannot (daemon down).
+    pub host_name_file: Option<String>,
     /// `host/kernel-config.txt` as collected (`CONFIG_X=y` / `# CONFIG_X is not set`).
     pub kernel_config: Option<String>,
     /// Namespaces under the daemon's exec-root `netns/`, by file name.
