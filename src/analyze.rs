@@ -663,9 +663,8 @@ pub fn evidence_scope(cluster: &Cluster, bundles: &[NodeBundle]) -> EvidenceScop
         || !cluster.tasks.is_empty();
     let engine = nodes().any(|n| n.info.is_some() || n.version.is_some());
     let data_plane = nodes().any(|n| !n.netns.is_empty());
-    let host = nodes().any(|n| {
-        n.host.addrs.is_some() || n.host.iptables.is_some() || n.host_modules.is_some()
-    });
+    let host = nodes()
+        .any(|n| n.host.addrs.is_some() || n.host.iptables.is_some() || n.host_modules.is_some());
     let logs = bundles.iter().any(|b| {
         !cluster.set_aside.contains(&b.label)
             && b.logs.get("logs/dockerd.log").is_some_and(|l| l.lines > 0)

@@ -493,7 +493,10 @@ fn garbage_is_a_clear_error() {
     for (name, expected) in [
         ("bundle.zip", "not a readable zip archive"),
         ("bundle.tar.gz", "not a tar archive"),
-        ("bundle.txt", "not a directory, an archive (zip, tar, tar.gz"),
+        (
+            "bundle.txt",
+            "not a directory, an archive (zip, tar, tar.gz",
+        ),
     ] {
         let path = tmp.path().join(name);
         fs::write(&path, &garbage).unwrap();

@@ -55,7 +55,8 @@ fn run(args: &[&std::ffi::OsStr], stdin: Option<&[u8]>) -> Output {
 }
 
 fn analyze_json(paths: &[PathBuf], stdin: Option<&[u8]>) -> Value {
-    let mut args: Vec<&std::ffi::OsStr> = vec!["analyze".as_ref(), "--format".as_ref(), "json".as_ref()];
+    let mut args: Vec<&std::ffi::OsStr> =
+        vec!["analyze".as_ref(), "--format".as_ref(), "json".as_ref()];
     args.extend(paths.iter().map(|p| p.as_os_str()));
     let out = run(&args, stdin);
     assert!(
@@ -96,7 +97,11 @@ fn nodes(report: &Value) -> Vec<(String, String, String)> {
 /// networks): node1 and node2 managers, node3 a worker, Debian's 20.10.24.
 fn assert_lab_swarm(report: &Value, scenario: &str, down: &[&str]) {
     let got = nodes(report);
-    for (host, role) in [("node1", "manager"), ("node2", "manager"), ("node3", "worker")] {
+    for (host, role) in [
+        ("node1", "manager"),
+        ("node2", "manager"),
+        ("node3", "worker"),
+    ] {
         if down.contains(&host) {
             continue;
         }
@@ -120,7 +125,11 @@ fn assert_lab_swarm(report: &Value, scenario: &str, down: &[&str]) {
         if down.iter().any(|d| label.contains(d)) {
             continue;
         }
-        for want in ["docker/info.json", "docker/version.json", "swarm/networks.json"] {
+        for want in [
+            "docker/info.json",
+            "docker/version.json",
+            "swarm/networks.json",
+        ] {
             assert!(
                 present.contains(&want),
                 "{scenario}: {label} lacks {want} (read from sos_commands/docker): {present:?}"
@@ -133,7 +142,10 @@ fn assert_lab_swarm(report: &Value, scenario: &str, down: &[&str]) {
     );
     assert_eq!(report["evidence"]["scope"], "partial", "{scenario}");
     let missing = report["evidence"]["missing"].to_string();
-    assert!(missing.contains("swarm objects") && missing.contains("data plane"), "{missing}");
+    assert!(
+        missing.contains("swarm objects") && missing.contains("data plane"),
+        "{missing}"
+    );
 }
 
 fn assert_has(report: &Value, scenario: &str, want: &[&str]) {
@@ -196,7 +208,30 @@ fn down_daemon_is_named_from_sosreports() {
     assert_has(&r, "daemon-down", &DOWN_IDS);
 }
 
-const DOWN_IDS: [&str; 1] = ["NODE-01"];
+const DOWN_IDS: [&str; 1] = ["NODE-03"];
+
+/// A drained node shows in no file sos collects (availability is in the
+/// managers' node list only): nothing claims it, and the coverage says
+/// which check could not run and what to run for it.
+#[test]
+fn drained_node_is_reported_as_not_checkable_from_sosreports() {
+    let r = analyze_json(&reports("drained"), None);
+    assert_lab_swarm(&r, "drained", &[]);
+    let sw404: Vec<String> = r["coverage"]["not_run"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["id"] == "SW404")
+        .map(|n| n["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        sw404
+            .iter()
+            .any(|r| r.contains("swarm/nodes.json") && r.contains("docker node ls")),
+        "{sw404:?}"
+    );
+    assert!(!ids(&r).iter().any(|i| i == "SW404"));
+}
 
 #[test]
 fn a_sosreport_on_stdin_reads_as_the_file() {
@@ -206,7 +241,10 @@ fn a_sosreport_on_stdin_reads_as_the_file() {
     let from_stdin = analyze_json(&[PathBuf::from("-")], Some(&bytes));
     assert_eq!(ids(&from_file), ids(&from_stdin));
     assert_eq!(nodes(&from_file), nodes(&from_stdin));
-    assert_eq!(from_file["findings"].as_array().unwrap().len(), from_stdin["findings"].as_array().unwrap().len());
+    assert_eq!(
+        from_file["findings"].as_array().unwrap().len(),
+        from_stdin["findings"].as_array().unwrap().len()
+    );
 }
 
 /// The sosreport's members, inflated: (path, bytes) of regular files.
@@ -253,7 +291,10 @@ fn an_extracted_sosreport_is_one_node_not_sos_commands_and_sos_reports() {
         .collect();
     assert_eq!(labels.len(), 1, "{labels:?}");
     assert!(labels[0].starts_with("sosreport-node1-"), "{labels:?}");
-    assert_eq!(ids(&r), ids(&analyze_json(std::slice::from_ref(path), None)));
+    assert_eq!(
+        ids(&r),
+        ids(&analyze_json(std::slice::from_ref(path), None))
+    );
 }
 
 #[test]
@@ -266,7 +307,10 @@ fn a_sosreport_without_its_docker_plugin_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("a sosreport without Docker sources"), "{err}");
-    assert!(err.contains("sos report -o docker,networking,kernel"), "{err}");
+    assert!(
+        err.contains("sos report -o docker,networking,kernel"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -275,12 +319,19 @@ fn a_directory_of_unrelated_files_exits_2() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(tmp.path().join("notes.txt"), "customer notes\n").unwrap();
     fs::create_dir(tmp.path().join("var")).unwrap();
-    fs::write(tmp.path().join("var/messages"), "Dec  3 10:00:00 h cron[1]: job\n").unwrap();
+    fs::write(
+        tmp.path().join("var/messages"),
+        "Dec  3 10:00:00 h cron[1]: job\n",
+    )
+    .unwrap();
     let out = run(&["analyze".as_ref(), tmp.path().as_os_str()], None);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no node bundle found"), "{err}");
-    assert!(err.contains("sos_commands/") && err.contains("Docker daemon log"), "{err}");
+    assert!(
+        err.contains("sos_commands/") && err.contains("Docker daemon log"),
+        "{err}"
+    );
     // A lone text file that is no Docker log is refused as well.
     let f = tmp.path().join("var/messages");
     let out = run(&["analyze".as_ref(), f.as_os_str()], None);
@@ -327,6 +378,12 @@ fn journal_json(short: &str) -> String {
 /// Findings without where they were read: (id, severity, nodes, count,
 /// first/last seen, quoted lines and texts).
 fn comparable(report: &Value) -> Vec<String> {
+    comparable_named(report, true)
+}
+
+/// The same, without the node names: a log without host names names its
+/// node after the file (`messages.1`, `stdin`).
+fn comparable_named(report: &Value, with_nodes: bool) -> Vec<String> {
     let mut v: Vec<String> = report["findings"]
         .as_array()
         .unwrap()
@@ -340,7 +397,17 @@ fn comparable(report: &Value) -> Vec<String> {
                 .collect();
             format!(
                 "{} {} {} {} {} {} {:?}",
-                f["id"], f["severity"], f["nodes"], f["count"], f["first_seen"], f["last_seen"], ev
+                f["id"],
+                f["severity"],
+                if with_nodes {
+                    f["nodes"].clone()
+                } else {
+                    Value::Null
+                },
+                f["count"],
+                f["first_seen"],
+                f["last_seen"],
+                ev
             )
         })
         .collect();
@@ -348,9 +415,10 @@ fn comparable(report: &Value) -> Vec<String> {
     v
 }
 
-/// A bundle holding only `logs/dockerd.log`.
+/// A bundle named `messages` (as a log file of that name is labelled)
+/// holding only `logs/dockerd.log`.
 fn log_bundle(dir: &Path, text: &str) -> PathBuf {
-    let root = dir.join("node1-bundle");
+    let root = dir.join("bundle/messages");
     fs::create_dir_all(root.join("logs")).unwrap();
     fs::write(root.join("logs/dockerd.log"), text).unwrap();
     root
@@ -361,10 +429,17 @@ fn a_daemon_log_as_a_file_gives_the_findings_of_the_same_log_in_a_bundle() {
     let short = journal();
     let bare: String = short
         .lines()
-        .filter_map(|l| l.split_once(" dockerd[4242]: ").map(|(_, m)| format!("{m}\n")))
+        .filter_map(|l| {
+            l.split_once(" dockerd[4242]: ")
+                .map(|(_, m)| format!("{m}\n"))
+        })
         .collect();
     let json = journal_json(&short);
-    for (format, text) in [("short", &short), ("bare dockerd.log", &bare), ("json", &json)] {
+    for (format, text) in [
+        ("short", &short),
+        ("bare dockerd.log", &bare),
+        ("json", &json),
+    ] {
         let tmp = tempfile::tempdir().unwrap();
         let file = tmp.path().join("messages");
         fs::write(&file, text).unwrap();
@@ -387,16 +462,22 @@ fn a_daemon_log_as_a_file_gives_the_findings_of_the_same_log_in_a_bundle() {
         let gz = gz.finish().unwrap();
         let gz_file = tmp.path().join("messages.1.gz");
         fs::write(&gz_file, &gz).unwrap();
-        assert_eq!(comparable(&analyze_json(&[gz_file], None)), comparable(&in_bundle), "{format} .gz");
+        let named = format != "bare dockerd.log";
+        let want = comparable_named(&in_bundle, named);
+        let gz_report = analyze_json(&[gz_file], None);
+        assert_eq!(comparable_named(&gz_report, named), want, "{format} .gz");
         let stdin = analyze_json(&[PathBuf::from("-")], Some(&gz));
-        assert_eq!(comparable(&stdin), comparable(&in_bundle), "{format} on stdin");
+        assert_eq!(comparable_named(&stdin, named), want, "{format} on stdin");
     }
     // The short and json exports say the same thing.
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("short"), tmp.path().join("json"));
     fs::write(&a, &short).unwrap();
     fs::write(&b, &json).unwrap();
-    assert_eq!(ids(&analyze_json(&[a], None)), ids(&analyze_json(&[b], None)));
+    assert_eq!(
+        ids(&analyze_json(&[a], None)),
+        ids(&analyze_json(&[b], None))
+    );
 }
 
 #[test]
@@ -404,7 +485,7 @@ fn a_bundle_on_stdin_gives_the_findings_of_the_bundle() {
     let tmp = tempfile::tempdir().unwrap();
     let root = log_bundle(tmp.path(), &journal());
     let mut tar = tar::Builder::new(Vec::new());
-    tar.append_dir_all("node1-bundle", &root).unwrap();
+    tar.append_dir_all("messages", &root).unwrap();
     let raw = tar.into_inner().unwrap();
     let mut zst = Vec::new();
     zstd::stream::copy_encode(&raw[..], &mut zst, 3).unwrap();
@@ -415,5 +496,8 @@ fn a_bundle_on_stdin_gives_the_findings_of_the_bundle() {
     bz.write_all(&raw).unwrap();
     let bz_file = tmp.path().join("bundle.tar.bz2");
     fs::write(&bz_file, bz.finish().unwrap()).unwrap();
-    assert_eq!(comparable(&from_dir), comparable(&analyze_json(&[bz_file], None)));
+    assert_eq!(
+        comparable(&from_dir),
+        comparable(&analyze_json(&[bz_file], None))
+    );
 }

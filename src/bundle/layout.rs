@@ -100,7 +100,10 @@ pub enum Flavor {
 /// format), so `host/iptables-save.txt` has no sos path.
 pub const SOS_SPECS: &[(&str, &[&str])] = &[
     ("docker/info.txt", &["sos_commands/docker/docker_info"]),
-    ("docker/version.txt", &["sos_commands/docker/docker_version"]),
+    (
+        "docker/version.txt",
+        &["sos_commands/docker/docker_version"],
+    ),
     ("docker/daemon.json", &["etc/docker/daemon.json"]),
     ("docker/ps.txt", &["sos_commands/docker/docker_ps_-a"]),
     (
@@ -144,7 +147,10 @@ pub const SOS_SPECS: &[(&str, &[&str])] = &[
     ("host/sysctl.txt", &["sos_commands/kernel/sysctl_-a"]),
     ("host/modules.txt", &["sos_commands/kernel/lsmod"]),
     ("host/uname.txt", &["sos_commands/kernel/uname_-a"]),
-    ("host/hostname.txt", &["etc/hostname", "sos_commands/host/hostname"]),
+    (
+        "host/hostname.txt",
+        &["etc/hostname", "sos_commands/host/hostname"],
+    ),
     ("host/kernel-config.txt", &["boot/config-*"]),
 ];
 
@@ -379,7 +385,10 @@ impl RootCandidates {
     /// The accepted roots, sorted shallowest first.
     #[cfg(test)]
     pub(crate) fn roots(&self) -> Vec<String> {
-        self.roots_with_flavor().into_iter().map(|(r, _)| r).collect()
+        self.roots_with_flavor()
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect()
     }
 
     /// The accepted roots with their flavor, sorted shallowest first.

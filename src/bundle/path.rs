@@ -326,7 +326,10 @@ mod tests {
     #[test]
     fn sniff_by_magic() {
         assert_eq!(sniff(b"PK\x03\x04rest"), Some(Magic::Zip));
-        assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), Some(Magic::Compressed(Codec::Gz)));
+        assert_eq!(
+            sniff(&[0x1f, 0x8b, 8, 0]),
+            Some(Magic::Compressed(Codec::Gz))
+        );
         assert_eq!(
             sniff(&[0xfd, b'7', b'z', b'X', b'Z', 0, 0]),
             Some(Magic::Compressed(Codec::Xz))

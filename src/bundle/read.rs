@@ -20,9 +20,9 @@ use super::path::{
     archive_ext, base_name, display, is_clutter, normalize, one_line, parent, stem, Format, Unsafe,
 };
 use super::walk::{detect, walk_nested, walk_path, Entry, EntryKind, Flow, Visit};
-use std::sync::Arc;
 use super::{Bundles, LogLine, LogSummary, NodeBundle, Note};
 use crate::error::{Error, Result};
+use std::sync::Arc;
 
 /// An input path whose node roots are known; [`Input::read`] reads it.
 /// Holds no open file, so it can be sent to another thread.
@@ -140,8 +140,13 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
         is_dir: format.is_none(),
         unsafe_names: 0,
     };
-    let walked = walk_path(path, memory.as_deref().map(Vec::as_slice), format, &mut scan)
-        .map_err(fail)?;
+    let walked = walk_path(
+        path,
+        memory.as_deref().map(Vec::as_slice),
+        format,
+        &mut scan,
+    )
+    .map_err(fail)?;
     scan.containers[0].problems.extend(walked.problems);
     scan.containers[0].problems.extend(scan.budget.stop.take());
     if scan.unsafe_names > 0 {
@@ -269,12 +274,13 @@ impl Input {
             on_line,
         };
         let memory = self.memory.as_deref().map(Vec::as_slice);
-        let walked = walk_path(&self.path, memory, self.format, &mut reader).map_err(|message| {
-            Error::Bundle {
-                path: self.path.clone(),
-                message: one_line(&message),
-            }
-        })?;
+        let walked =
+            walk_path(&self.path, memory, self.format, &mut reader).map_err(|message| {
+                Error::Bundle {
+                    path: self.path.clone(),
+                    message: one_line(&message),
+                }
+            })?;
         reader.container_problems(0, &walked.problems);
         if let Some(stop) = reader.budget.stop.take() {
             for node in &mut reader.nodes {

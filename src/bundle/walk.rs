@@ -128,9 +128,9 @@ pub(crate) fn decoder<'a, R: Read + 'a>(codec: Codec, r: R) -> Result<Box<dyn Re
     Ok(match codec {
         Codec::Plain => Box::new(r),
         Codec::Gz => Box::new(MultiGzDecoder::new(BufReader::new(r))),
-        Codec::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(
-            BufReader::new(r),
-        )),
+        Codec::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(BufReader::new(
+            r,
+        ))),
         Codec::Zst => Box::new(
             zstd::stream::read::Decoder::new(r).map_err(|e| format!("not a zstd stream ({e})"))?,
         ),

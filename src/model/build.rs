@@ -472,9 +472,18 @@ mod tests {
         };
         use crate::bundle::Flavor::*;
         let host = |l: &str| sos_host(&node(l, Sosreport));
-        assert_eq!(host("sosreport-node3-2026-12-03-egicaqm").as_deref(), Some("node3"));
-        assert_eq!(host("sosreport-web-01-2026-12-03-abcdefg").as_deref(), Some("web-01"));
-        assert_eq!(host("sosreport-web-01-2026-12-03-abcdefg@cases").as_deref(), Some("web-01"));
+        assert_eq!(
+            host("sosreport-node3-2026-12-03-egicaqm").as_deref(),
+            Some("node3")
+        );
+        assert_eq!(
+            host("sosreport-web-01-2026-12-03-abcdefg").as_deref(),
+            Some("web-01")
+        );
+        assert_eq!(
+            host("sosreport-web-01-2026-12-03-abcdefg@cases").as_deref(),
+            Some("web-01")
+        );
         assert_eq!(host("sosreport-2026-12-03-abcdefg"), None);
         assert_eq!(host("node1"), None);
         assert_eq!(sos_host(&node("sosreport-n1-2026-12-03-abc", Bundle)), None);

@@ -216,7 +216,10 @@ mod tests {
         assert_eq!(i.server_version, "20.10.24+dfsg1");
         assert_eq!(i.kernel_version, "6.18.44-fc-v1147");
         assert_eq!(i.storage_driver, "overlay2");
-        assert_eq!((i.cgroup_driver.as_str(), i.cgroup_version.as_str()), ("cgroupfs", "1"));
+        assert_eq!(
+            (i.cgroup_driver.as_str(), i.cgroup_version.as_str()),
+            ("cgroupfs", "1")
+        );
         assert_eq!(i.ncpu, 2);
         assert_eq!(i.mem_total / (1024 * 1024), 24104);
         let s = &i.swarm;
@@ -244,7 +247,12 @@ mod tests {
         assert!(!i.swarm.control_available);
         assert!(i.swarm.cluster_id.is_empty());
         assert!(i.swarm.error.starts_with("rpc error: code = Unavailable"));
-        let addrs: Vec<&str> = i.swarm.remote_managers.iter().map(|m| m.addr.as_str()).collect();
+        let addrs: Vec<&str> = i
+            .swarm
+            .remote_managers
+            .iter()
+            .map(|m| m.addr.as_str())
+            .collect();
         assert_eq!(addrs, ["10.0.0.11:2377", "10.0.0.13:2377"]);
         assert_eq!(i.ipv4_forwarding, Some(false));
         assert_eq!(i.kernel_version, "3.10.0-862.el7.x86_64");

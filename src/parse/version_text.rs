@@ -141,7 +141,10 @@ mod tests {
         let s = v.server.unwrap();
         assert_eq!(s.version, "20.10.24+dfsg1");
         assert_eq!(s.engine_version(), "20.10.24+dfsg1");
-        assert_eq!((s.api_version.as_str(), s.min_api_version.as_str()), ("1.41", "1.12"));
+        assert_eq!(
+            (s.api_version.as_str(), s.min_api_version.as_str()),
+            ("1.41", "1.12")
+        );
         assert_eq!((s.os.as_str(), s.arch.as_str()), ("linux", "amd64"));
         let names: Vec<(&str, &str)> = s
             .components

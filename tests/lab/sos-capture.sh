@@ -20,7 +20,7 @@ sos_tree=$(cd "${1:?usage: sos-capture.sh SOS_TREE OUTDIR [SCENARIO...]}" && pwd
 out=${2:?usage: sos-capture.sh SOS_TREE OUTDIR [SCENARIO...]}
 shift 2
 scenarios=${*:-exhausted gossip-blocked mtu-mismatch drained daemon-restart}
-WANT=" exhausted gossip-blocked mtu-mismatch drained daemon-down "
+WANT=" healthy exhausted gossip-blocked mtu-mismatch drained daemon-down "
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
