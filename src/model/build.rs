@@ -148,15 +148,19 @@ fn sos_host(n: &NodeState) -> Option<String> {
     let label = n.label.split(['@', '#']).next()?;
     let rest = label.strip_prefix("sosreport-")?;
     let parts: Vec<&str> = rest.split('-').collect();
-    // The date is three numeric parts followed by the random suffix.
-    let date_at = (0..parts.len().saturating_sub(3)).rev().find(|&i| {
-        parts[i].len() == 4
-            && parts[i..i + 3]
-                .iter()
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-    })?;
+    let digits = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    // 4.x: `-YYYY-MM-DD-<random>`; 3.x: `-YYYYmmddHHMMSS` (and `.<case id>`
+    // after the host).
+    let date_at = (0..parts.len().saturating_sub(3))
+        .rev()
+        .find(|&i| parts[i].len() == 4 && parts[i..i + 3].iter().all(digits))
+        .or_else(|| {
+            let last = parts.len().checked_sub(1)?;
+            (parts[last].len() == 14 && digits(&parts[last])).then_some(last)
+        })?;
     let host = parts[..date_at].join("-");
-    (!host.is_empty()).then_some(host)
+    let host = host.split('.').next().unwrap_or("");
+    (!host.is_empty()).then(|| host.to_string())
 }
 
 /// Keeps a batch's items; its problems (bad elements, a cut-off file) become notes.
@@ -485,6 +489,9 @@ mod tests {
             Some("web-01")
         );
         assert_eq!(host("sosreport-2026-12-03-abcdefg"), None);
+        // sos 3.x: `sosreport-<host>[.<case id>]-<YYYYmmddHHMMSS>`.
+        assert_eq!(host("sosreport-db-2.01234567-20190115203512").as_deref(), Some("db-2"));
+        assert_eq!(host("sosreport-mgr1-20190115203512").as_deref(), Some("mgr1"));
         assert_eq!(host("node1"), None);
         assert_eq!(sos_host(&node("sosreport-n1-2026-12-03-abc", Bundle)), None);
     }
