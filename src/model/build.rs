@@ -490,8 +490,14 @@ mod tests {
         );
         assert_eq!(host("sosreport-2026-12-03-abcdefg"), None);
         // sos 3.x: `sosreport-<host>[.<case id>]-<YYYYmmddHHMMSS>`.
-        assert_eq!(host("sosreport-db-2.01234567-20190115203512").as_deref(), Some("db-2"));
-        assert_eq!(host("sosreport-mgr1-20190115203512").as_deref(), Some("mgr1"));
+        assert_eq!(
+            host("sosreport-db-2.01234567-20190115203512").as_deref(),
+            Some("db-2")
+        );
+        assert_eq!(
+            host("sosreport-mgr1-20190115203512").as_deref(),
+            Some("mgr1")
+        );
         assert_eq!(host("node1"), None);
         assert_eq!(sos_host(&node("sosreport-n1-2026-12-03-abc", Bundle)), None);
     }
