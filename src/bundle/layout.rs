@@ -624,6 +624,94 @@ mod tests {
     }
 
     #[test]
+    fn a_sosreport_is_one_root_whatever_it_holds() {
+        let files = [
+            "sosreport-node1-2026-12-03-abc/sos_commands/docker/docker_info",
+            "sosreport-node1-2026-12-03-abc/sos_commands/logs/journalctl_--no-pager",
+            "sosreport-node1-2026-12-03-abc/sos_reports/manifest.json",
+            "sosreport-node1-2026-12-03-abc/etc/docker/daemon.json",
+            "sosreport-node1-2026-12-03-abc/var/lib/docker/swarm/state.json",
+            "sosreport-node2-2026-12-03-def/sos_commands/kernel/lsmod",
+        ];
+        let mut c = RootCandidates::default();
+        for f in files {
+            c.add(f);
+        }
+        assert_eq!(
+            c.roots_with_flavor(),
+            vec![
+                (
+                    "sosreport-node1-2026-12-03-abc".to_string(),
+                    Flavor::Sosreport
+                ),
+                (
+                    "sosreport-node2-2026-12-03-def".to_string(),
+                    Flavor::Sosreport
+                ),
+            ]
+        );
+        // sos's own manifest alone makes no root.
+        assert!(roots(&["sosreport-x/sos_reports/manifest.json"]).is_empty());
+        // An extracted sosreport given as the input is its top.
+        assert_eq!(
+            roots(&["sos_commands/docker/docker_info", "version.txt"]),
+            vec![""]
+        );
+    }
+
+    #[test]
+    fn sos_paths_of_3x_and_4x_map_to_the_layout() {
+        let m = |p: &str| sos_layout_path(p);
+        assert_eq!(
+            m("sos_commands/docker/docker_info").as_deref(),
+            Some("docker/info.txt")
+        );
+        assert_eq!(
+            m("sos_commands/docker/docker_network_inspect_appnet").as_deref(),
+            Some("swarm/networks.d/appnet.json")
+        );
+        assert_eq!(
+            m("sos_commands/docker/containers/docker_inspect_2b42677539c9").as_deref(),
+            Some("containers/inspect.d/2b42677539c9.json")
+        );
+        // 3.x before output went to subdirectories.
+        assert_eq!(
+            m("sos_commands/docker/docker_inspect_2b42677539c9").as_deref(),
+            Some("containers/inspect.d/2b42677539c9.json")
+        );
+        assert_eq!(
+            m("sos_commands/docker/journalctl_--no-pager_--unit_docker").as_deref(),
+            Some("logs/dockerd.log")
+        );
+        assert_eq!(
+            m("sos_commands/networking/ip_address").as_deref(),
+            Some("host/ip-addr.txt")
+        );
+        assert_eq!(
+            m("sos_commands/networking/ip_-d_address").as_deref(),
+            Some("host/ip-addr.txt")
+        );
+        assert_eq!(
+            m("boot/config-6.1.0-13-amd64").as_deref(),
+            Some("host/kernel-config.txt")
+        );
+        assert_eq!(m("sos_commands/docker/docker_images"), None);
+        assert_eq!(m("sos_commands/docker/docker_network_inspect_"), None);
+        assert_eq!(m("sos_commands/docker/containers/docker_inspect_a/b"), None);
+        // Every layout path of the table is one the bundle layout knows.
+        for (layout, _) in SOS_SPECS {
+            let probe = layout.replace('*', "x");
+            assert_ne!(classify(&probe), SourceKind::Unknown, "{layout}");
+        }
+        assert_eq!(source_name("docker/info.txt"), Some("docker/info.json"));
+        assert_eq!(
+            source_name("swarm/networks.d/x.json"),
+            Some("swarm/networks.json")
+        );
+        assert_eq!(source_name("docker/info.json"), None);
+    }
+
+    #[test]
     fn no_root_in_unrelated_files() {
         assert!(roots(&["README.txt", "data/dockerd.log", "logs"]).is_empty());
     }

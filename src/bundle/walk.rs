@@ -251,7 +251,9 @@ pub(crate) fn detect(path: &Path, memory: Option<&[u8]>) -> Result<Format, Strin
     } else {
         inflated = head;
     }
-    if inflated.contains(&0) {
+    // `journalctl -o export` writes binary-safe fields (a length, then
+    // raw bytes) where a value holds control characters.
+    if inflated.contains(&0) && !inflated.starts_with(b"__CURSOR=") {
         return Err(NOT_AN_INPUT.to_string());
     }
     Ok(Format::File(codec))
@@ -291,6 +293,97 @@ impl<R: Read> Read for DeclaredSize<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    fn tar_of(name: &str, body: &[u8]) -> Vec<u8> {
+        let mut b = ::tar::Builder::new(Vec::new());
+        let mut h = ::tar::Header::new_gnu();
+        h.set_size(body.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, body).unwrap();
+        b.into_inner().unwrap()
+    }
+
+    fn compress(codec: Codec, raw: &[u8]) -> Vec<u8> {
+        match codec {
+            Codec::Plain => raw.to_vec(),
+            Codec::Gz => {
+                let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                w.write_all(raw).unwrap();
+                w.finish().unwrap()
+            }
+            Codec::Xz => {
+                let mut w = liblzma::write::XzEncoder::new(Vec::new(), 1);
+                w.write_all(raw).unwrap();
+                w.finish().unwrap()
+            }
+            Codec::Zst => zstd::stream::encode_all(raw, 1).unwrap(),
+            Codec::Bz2 => {
+                let mut w = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+                w.write_all(raw).unwrap();
+                w.finish().unwrap()
+            }
+        }
+    }
+
+    /// Every codec, around a tar or around one log, is told apart by
+    /// content, whatever the name says.
+    #[test]
+    fn detect_tells_archives_from_logs_by_content() {
+        let log = b"time=\"2026-12-03T16:47:27Z\" level=error msg=\"x\"\n";
+        let tar = tar_of("n1/logs/dockerd.log", log);
+        for codec in [Codec::Plain, Codec::Gz, Codec::Xz, Codec::Zst, Codec::Bz2] {
+            let p = Path::new("-");
+            assert_eq!(
+                detect(p, Some(&compress(codec, &tar))),
+                Ok(Format::Tar(codec)),
+                "{codec:?} tar"
+            );
+            assert_eq!(
+                detect(p, Some(&compress(codec, log))),
+                Ok(Format::File(codec)),
+                "{codec:?} log"
+            );
+            // The single file inflates to the log, named without its codec.
+            struct Got(Vec<(String, Vec<u8>)>);
+            impl Visit for Got {
+                fn entry(&mut self, e: Entry<'_>) -> Flow {
+                    let mut b = Vec::new();
+                    e.data.read_to_end(&mut b).unwrap();
+                    self.0
+                        .push((String::from_utf8_lossy(e.name).into_owned(), b));
+                    Flow::Continue
+                }
+            }
+            let mut got = Got(Vec::new());
+            let bytes = compress(codec, log);
+            walk_path(
+                Path::new("messages.1.gz"),
+                Some(&bytes),
+                Some(Format::File(codec)),
+                &mut got,
+            )
+            .unwrap();
+            assert_eq!(
+                got.0,
+                [("messages.1".to_string(), log.to_vec())],
+                "{codec:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn detect_refuses_binary_but_takes_a_journal_export() {
+        let p = Path::new("-");
+        let binary = [0x7f, b'E', b'L', b'F', 0, 0, 1, 2];
+        assert_eq!(detect(p, Some(&binary)), Err(NOT_AN_INPUT.to_string()));
+        let export =
+            b"__CURSOR=s=1\nSYSLOG_IDENTIFIER=dockerd\nMESSAGE\n\x05\0\0\0\0\0\0\0a\x1bbcd\n\n";
+        assert_eq!(detect(p, Some(export)), Ok(Format::File(Codec::Plain)));
+        // A gzip stream that is cut before anything inflates is an error.
+        assert!(detect(p, Some(&[0x1f, 0x8b, 8, 0])).is_err());
+    }
 
     #[test]
     fn declared_size_refuses_extra_bytes() {
