@@ -421,6 +421,19 @@ fn name_sources(findings: &mut [Finding], cluster: &Cluster) {
             };
             if let Some(own) = n.sources.get(path) {
                 e.file = format!("{label}/{own}");
+            } else if path.contains('*') {
+                // A whole read from parts (`docker_network_inspect_*`): the
+                // part whose network the quoted line names.
+                let part = n.sources.iter().find(|(layout, own)| {
+                    let name = layout
+                        .strip_prefix("swarm/networks.d/")
+                        .and_then(|r| r.strip_suffix(".json"));
+                    name.is_some_and(|x| e.text.contains(&format!("\"Name\": \"{x}\"")))
+                        && !own.contains('*')
+                });
+                if let Some((_, own)) = part {
+                    e.file = format!("{label}/{own}");
+                }
             }
         }
     }

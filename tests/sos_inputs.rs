@@ -197,6 +197,25 @@ fn mtu_mismatch_is_named_from_sosreports() {
     let r = analyze_json(&reports("mtu-mismatch"), None);
     assert_lab_swarm(&r, "mtu-mismatch", &[]);
     assert_has(&r, "mtu-mismatch", &MTU_IDS);
+    // Read from node3's network inspect and addresses, quoted as sos named them.
+    let files: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "SW604")
+        .flat_map(|f| f["evidence"].as_array().unwrap().iter())
+        .map(|e| e["file"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        files.iter().all(|f| f.starts_with("sosreport-node3-")),
+        "{files:?}"
+    );
+    assert!(files
+        .iter()
+        .any(|f| f.ends_with("/sos_commands/docker/docker_network_inspect_appnet")));
+    assert!(files
+        .iter()
+        .any(|f| f.ends_with("/sos_commands/networking/ip_-d_address")));
 }
 
 const MTU_IDS: [&str; 1] = ["SW604"];
