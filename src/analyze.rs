@@ -308,6 +308,11 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     // Older bundles of a node given twice are not analyzed (see the model).
     events.retain(|e| !cluster.set_aside.contains(&e.node));
     crate::timeline::redate(&mut events, &cluster);
+    for e in &mut events {
+        if let Some(own) = own_file(&cluster, &e.source.file) {
+            e.source.file = own;
+        }
+    }
     // Task errors go through the same matcher as log lines, so a rule that
     // matches both (`distinct = "task"`) counts each task once.
     let tasks_file = cluster.cluster_file("swarm/tasks.json");
@@ -408,6 +413,14 @@ fn refuse_without_docker(
     })
 }
 
+/// A node-qualified layout path (`node/logs/dockerd.log`) as the file is
+/// named in the input, when it was read under another name.
+fn own_file(cluster: &Cluster, file: &str) -> Option<String> {
+    let (label, path) = file.split_once('/')?;
+    let n = cluster.nodes.iter().find(|n| n.label == label)?;
+    n.sources.get(path).map(|own| format!("{label}/{own}"))
+}
+
 /// Names each evidence file as it is in the input: a source read under a
 /// layout name (a sosreport's files, a lone log) is quoted under its own.
 fn name_sources(findings: &mut [Finding], cluster: &Cluster) {
@@ -419,8 +432,8 @@ fn name_sources(findings: &mut [Finding], cluster: &Cluster) {
             let Some(n) = cluster.nodes.iter().find(|n| n.label == label) else {
                 continue;
             };
-            if let Some(own) = n.sources.get(path) {
-                e.file = format!("{label}/{own}");
+            if let Some(own) = own_file(cluster, &e.file) {
+                e.file = own;
             } else if path.contains('*') {
                 // A whole read from parts (`docker_network_inspect_*`): the
                 // part whose network the quoted line names.
