@@ -8,7 +8,9 @@ use crate::finding::{consolidate, Finding};
 use crate::model::{self, Cluster};
 use crate::parse::log::records::Records;
 use crate::parse::log::{parse_line, strip_own_prefix, Level, LogContext, LogRecord};
-use crate::report::{ClusterSummary, Coverage, NodeCoverage, NodeSummary, NotRun, Report};
+use crate::report::{
+    ClusterSummary, Coverage, EvidenceScope, NodeCoverage, NodeSummary, NotRun, Report,
+};
 use crate::rules::{EngineFact, LogEvent, LogMatcher, LogSource, RuleSet, TaskEvent};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -19,6 +21,8 @@ pub struct Analysis {
     pub cluster: Cluster,
     pub findings: Vec<Finding>,
     pub coverage: Coverage,
+    /// What kinds of evidence were read; see [`evidence_scope`].
+    pub evidence: EvidenceScope,
     /// Timeline events from the logs (`crate::timeline`), nodes by bundle label.
     pub events: Vec<crate::timeline::Event>,
     /// Root causes and guesses (`crate::verdict`).
@@ -51,6 +55,8 @@ struct LogScan {
     /// File and line of the last `level=panic` record: the Go `panic:`
     /// line that follows it is the same event.
     panic_at: Option<(String, usize)>,
+    /// Lines of each node's daemon log that are Docker's (see [`is_docker_line`]).
+    docker_lines: BTreeMap<String, usize>,
 }
 
 impl LogScan {
@@ -62,6 +68,7 @@ impl LogScan {
             file: Default::default(),
             events: Default::default(),
             panic_at: None,
+            docker_lines: BTreeMap::new(),
         }
     }
 
@@ -78,9 +85,15 @@ impl LogScan {
             collected_at: None,
         };
         let Some(rec) = parse_line(l.text, &ctx) else {
+            if source == LogSource::Dockerd && is_docker_export_field(l.text) {
+                *self.docker_lines.entry(l.node.to_string()).or_default() += 1;
+            }
             self.events.marker(l);
             return;
         };
+        if source == LogSource::Dockerd && is_docker_line(&rec) {
+            *self.docker_lines.entry(l.node.to_string()).or_default() += 1;
+        }
         if let Some(p) = rec.program.as_deref() {
             if source == LogSource::Dockerd && !DAEMON_PROGRAMS.iter().any(|d| p.starts_with(d)) {
                 return;
@@ -174,6 +187,27 @@ fn unclassified_message(rec: &LogRecord) -> String {
         text = rec.haystack();
     }
     text
+}
+
+/// A line of Docker's own: tagged by dockerd, docker or containerd (journald,
+/// syslog), or a bare logrus line (`time=… level=… msg=…`, as dockerd
+/// writes to a file).
+fn is_docker_line(rec: &crate::parse::log::LogRecord) -> bool {
+    match rec.program.as_deref() {
+        Some(p) => ["dockerd", "docker", "containerd"]
+            .iter()
+            .any(|d| p.starts_with(d)),
+        None => rec.level.is_some() && rec.time.is_some(),
+    }
+}
+
+/// A field of a `journalctl -o export` record saying the entry is the
+/// Docker daemon's.
+fn is_docker_export_field(text: &str) -> bool {
+    matches!(
+        text,
+        "SYSLOG_IDENTIFIER=dockerd" | "_SYSTEMD_UNIT=docker.service" | "_COMM=dockerd"
+    )
 }
 
 /// The placeholder year given to year-less stamps when no dated line told
@@ -285,10 +319,14 @@ fn scan_input(input: &Input, rules: &RuleSet) -> Result<Read> {
         let mut matcher = rules.log_matcher();
         let mut hosts: BTreeMap<String, (usize, String)> = BTreeMap::new();
         let mut events = crate::timeline::Collector::default();
+        let mut docker_lines: BTreeMap<String, usize> = BTreeMap::new();
         for h in handles {
             let (scan, first_host) = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             matcher.merge(scan.matcher);
             events.absorb(scan.events);
+            for (node, n) in scan.docker_lines {
+                *docker_lines.entry(node).or_default() += n;
+            }
             for (node, (index, host)) in first_host {
                 match hosts.get(&node) {
                     Some((i, _)) if *i <= index => {}
@@ -299,7 +337,7 @@ fn scan_input(input: &Input, rules: &RuleSet) -> Result<Read> {
             }
         }
         let hosts = hosts.into_iter().map(|(n, (_, h))| (n, h)).collect();
-        Ok((read?, matcher, hosts, events))
+        Ok((read?, matcher, hosts, events, docker_lines))
     })
 }
 
@@ -310,6 +348,7 @@ type Read = (
     LogMatcher,
     BTreeMap<String, String>,
     crate::timeline::Collector,
+    BTreeMap<String, usize>,
 );
 
 /// Reads, models and checks `paths` (one node bundle each, or archives holding several).
@@ -330,8 +369,9 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     let mut matcher = rules.log_matcher();
     let mut log_hosts = BTreeMap::new();
     let mut events = Vec::new();
-    for r in read {
-        let (b, m, hosts, ev) = r?;
+    for (r, input) in read.into_iter().zip(&inputs) {
+        let (b, m, hosts, ev, docker_lines) = r?;
+        refuse_without_docker(input.path(), &b.nodes, &docker_lines)?;
         node_bundles.extend(b.nodes);
         input_notes.extend(b.notes);
         matcher.merge(m);
@@ -346,6 +386,11 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     // Older bundles of a node given twice are not analyzed (see the model).
     events.retain(|e| !cluster.set_aside.contains(&e.node));
     crate::timeline::redate(&mut events, &cluster);
+    for e in &mut events {
+        if let Some(own) = own_file(&cluster, &e.source.file) {
+            e.source.file = own;
+        }
+    }
     // Task errors go through the same matcher as log lines, so a rule that
     // matches both (`distinct = "task"`) counts each task once.
     let tasks_file = cluster.cluster_file("swarm/tasks.json");
@@ -371,6 +416,7 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     findings.extend(check_findings);
     drop_out_of_range(&mut findings, &cluster, rules);
     name_nodes(&mut findings, &cluster);
+    name_sources(&mut findings, &cluster);
 
     let mut coverage = coverage(&cluster, &node_bundles, rules);
     coverage.not_run.extend(check_not_run);
@@ -403,13 +449,105 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     let verdict = crate::verdict::judge(&cluster, &mut findings, rules, &not_run);
     // Guesses the data does not confirm were lowered: sort again.
     let findings = consolidate(findings);
+    let evidence = evidence_scope(&cluster, &node_bundles);
     Ok(Analysis {
         findings,
         cluster,
         coverage,
+        evidence,
         events,
         verdict,
     })
+}
+
+/// An input none of whose nodes holds a Docker source would give a false
+/// all-clear: it is refused, naming what was looked for. A daemon log
+/// counts when at least one of its lines is Docker's, known or not. (A
+/// sosreport without Docker sources beside others that have them is kept,
+/// and its coverage shows what it lacks.)
+fn refuse_without_docker(
+    path: &std::path::Path,
+    nodes: &[NodeBundle],
+    docker_lines: &BTreeMap<String, usize>,
+) -> Result<()> {
+    let has_docker = |n: &NodeBundle| {
+        n.files.keys().any(|p| bundle::is_docker_source(p))
+            || docker_lines.get(&n.label).is_some_and(|&c| c > 0)
+    };
+    // A swarmdiag bundle is recognised by its layout (its collector runs
+    // on Docker nodes); sosreports and lone files must show Docker's data.
+    if nodes.is_empty()
+        || nodes
+            .iter()
+            .any(|n| n.flavor == bundle::Flavor::Bundle || has_docker(n))
+    {
+        return Ok(());
+    }
+    use bundle::Flavor;
+    let first = &nodes[0];
+    let lines: usize = first.logs.values().map(|l| l.lines).sum();
+    let message = match first.flavor {
+        Flavor::Sosreport => format!(
+            "{}: a sosreport without Docker sources (looked for sos_commands/docker/docker_info, \
+             docker_version, docker_network_inspect_*, containers/docker_inspect_*, and a \
+             journalctl_--no-pager_--unit_docker with Docker lines): was it taken without its \
+             docker plugin? Take it again with `sos report -o docker,networking,kernel` (or add \
+             `-e docker`), or run swarmdiag's collector",
+            first.label
+        ),
+        Flavor::Log => format!(
+            "not a Docker daemon log: none of its {lines} line(s) is dockerd's or containerd's \
+             (looked for logrus lines `time=… level=… msg=…`, bare or behind a journald/syslog \
+             prefix, and journal entries of docker.service)"
+        ),
+        Flavor::Bundle => "no Docker source found (looked for docker/info.json, \
+             docker/version.json, swarm/*.json, containers/inspect.json, and a \
+             logs/dockerd.log with Docker lines)"
+            .to_string(),
+    };
+    Err(crate::error::Error::Bundle {
+        path: path.to_path_buf(),
+        message,
+    })
+}
+
+/// A node-qualified layout path (`node/logs/dockerd.log`) as the file is
+/// named in the input, when it was read under another name.
+fn own_file(cluster: &Cluster, file: &str) -> Option<String> {
+    let (label, path) = file.split_once('/')?;
+    let n = cluster.nodes.iter().find(|n| n.label == label)?;
+    n.sources.get(path).map(|own| format!("{label}/{own}"))
+}
+
+/// Names each evidence file as it is in the input: a source read under a
+/// layout name (a sosreport's files, a lone log) is quoted under its own.
+fn name_sources(findings: &mut [Finding], cluster: &Cluster) {
+    for f in findings {
+        for e in &mut f.evidence {
+            let Some((label, path)) = e.file.split_once('/') else {
+                continue;
+            };
+            let Some(n) = cluster.nodes.iter().find(|n| n.label == label) else {
+                continue;
+            };
+            if let Some(own) = own_file(cluster, &e.file) {
+                e.file = own;
+            } else if path.contains('*') {
+                // A whole read from parts (`docker_network_inspect_*`): the
+                // part whose network the quoted line names.
+                let part = n.sources.iter().find(|(layout, own)| {
+                    let name = layout
+                        .strip_prefix("swarm/networks.d/")
+                        .and_then(|r| r.strip_suffix(".json"));
+                    name.is_some_and(|x| e.text.contains(&format!("\"Name\": \"{x}\"")))
+                        && !own.contains('*')
+                });
+                if let Some((_, own)) = part {
+                    e.file = format!("{label}/{own}");
+                }
+            }
+        }
+    }
 }
 
 /// Records, per node, which log signatures matched (with that node's
@@ -642,6 +780,208 @@ fn name_nodes(findings: &mut [Finding], cluster: &Cluster) {
     }
 }
 
+/// What kinds of evidence the inputs gave. A verdict on part of them (logs
+/// only, sosreports without swarm objects or dockerd's namespaces) says so
+/// first, so that "no finding" is never read as "all clear".
+pub fn evidence_scope(cluster: &Cluster, bundles: &[NodeBundle]) -> EvidenceScope {
+    let nodes = || cluster.nodes.iter();
+    let swarm = !cluster.swarm_nodes.is_empty()
+        || !cluster.services.is_empty()
+        || !cluster.tasks.is_empty();
+    let engine = nodes().any(|n| n.info.is_some() || n.version.is_some());
+    let data_plane = nodes().any(|n| !n.netns.is_empty());
+    let host = nodes()
+        .any(|n| n.host.addrs.is_some() || n.host.iptables.is_some() || n.host_modules.is_some());
+    let logs = bundles.iter().any(|b| {
+        !cluster.set_aside.contains(&b.label)
+            && b.logs.get("logs/dockerd.log").is_some_and(|l| l.lines > 0)
+    });
+    let mut missing = Vec::new();
+    for (have, what) in [
+        (swarm, "swarm objects"),
+        (engine, "engine state"),
+        (data_plane, "data plane"),
+        (host, "host network state"),
+        (logs, "daemon logs"),
+    ] {
+        if !have {
+            missing.push(what.to_string());
+        }
+    }
+    let scope = if missing.is_empty() {
+        "full"
+    } else if logs && !swarm && !engine && !data_plane && !host {
+        "logs only"
+    } else {
+        "partial"
+    };
+    let summary = if missing.is_empty() {
+        "full".to_string()
+    } else {
+        let no: Vec<String> = missing.iter().map(|m| format!("no {m}")).collect();
+        format!("{scope}: {}", no.join(", "))
+    };
+    EvidenceScope {
+        scope: scope.to_string(),
+        missing,
+        summary,
+    }
+}
+
+/// For a source that a sosreport or a lone log cannot hold: why, and the
+/// command that gets it.
+const SOURCE_HINTS: &[(&str, &str, &str)] = &[
+    (
+        "manifest.json",
+        "written only by swarmdiag's collector",
+        "run swarmdiag's collector (`swarmdiag collector-script`)",
+    ),
+    (
+        "swarm/nodes.json",
+        "sos collects no swarm node list",
+        "on a manager: `docker node ls` and `docker node inspect $(docker node ls -q)`",
+    ),
+    (
+        "swarm/services.json",
+        "sos collects no services",
+        "on a manager: `docker service ls` and `docker service inspect $(docker service ls -q)`",
+    ),
+    (
+        "swarm/tasks.json",
+        "sos collects no tasks",
+        "on a manager: `docker inspect --type task $(docker service ps -q --no-trunc $(docker service ls -q))`",
+    ),
+    (
+        "swarm/service-ps.txt",
+        "sos collects no tasks",
+        "on a manager: `docker service ps --no-trunc $(docker service ls -q)`",
+    ),
+    (
+        "swarm/networks.json",
+        "no network inspect output",
+        "on a manager: `docker network inspect -v <network>` for each swarm network",
+    ),
+    (
+        "netns/",
+        "sos does not enter dockerd's own namespaces (ingress_sbox, lb_*, the overlays' 1-*) under /var/run/docker/netns",
+        "run swarmdiag's collector on the node",
+    ),
+    (
+        "host/iptables-save.txt",
+        "sos never runs iptables-save on the host; its firewall_tables plugin lists rules with `iptables -vnxL`",
+        "`iptables-save` (and `nft list ruleset`) on the node",
+    ),
+    (
+        "host/sockets.txt",
+        "not in sos's docker, networking or kernel plugins",
+        "`ss -lntup`",
+    ),
+    (
+        "docker/info.json",
+        "no docker info",
+        "`docker info` (sos's docker plugin)",
+    ),
+    (
+        "docker/version.json",
+        "no docker version",
+        "`docker version` (sos's docker plugin)",
+    ),
+    (
+        "containers/inspect.json",
+        "no container inspect output",
+        "`docker inspect $(docker ps -aq)`",
+    ),
+    (
+        "logs/dockerd.log",
+        "no daemon log",
+        "`journalctl -u docker -o short-iso-precise --since <when it started>`",
+    ),
+    (
+        "logs/kernel.log",
+        "no kernel log",
+        "`dmesg` or `journalctl -k -o short-iso-precise` (sos's kernel plugin)",
+    ),
+    (
+        "host/ip-addr.txt",
+        "no addresses",
+        "`ip -d address` (sos's networking plugin)",
+    ),
+    (
+        "host/ip-link.txt",
+        "no links",
+        "`ip -s -d link` (sos's networking plugin)",
+    ),
+    (
+        "host/ip-route.txt",
+        "no routes",
+        "`ip route show table all` (sos's networking plugin)",
+    ),
+    (
+        "host/sysctl.txt",
+        "no sysctls",
+        "`sysctl -a` (sos's kernel plugin)",
+    ),
+    (
+        "host/modules.txt",
+        "no module list",
+        "`lsmod` (sos's kernel plugin)",
+    ),
+];
+
+fn source_hint(source: &str) -> Option<(&'static str, &'static str)> {
+    SOURCE_HINTS.iter().find_map(|(s, why, how)| {
+        (*s == source || (s.ends_with('/') && source.starts_with(s))).then_some((*why, *how))
+    })
+}
+
+/// A sosreport's network inspect output is not verbose: it lists this
+/// node's endpoints only. Each swarm network with a subnet gets a note
+/// counting them, labelled as this node's partial view.
+fn partial_address_notes(n: &crate::model::NodeState) -> Vec<crate::report::CoverageNote> {
+    let mut notes = Vec::new();
+    for net in n.networks.iter().flatten() {
+        let subnets: Vec<&str> = net
+            .ipam
+            .iter()
+            .map(|c| c.subnet.as_str())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if subnets.is_empty() {
+            continue;
+        }
+        let used = net
+            .containers
+            .values()
+            .filter(|e| !e.ipv4.is_empty())
+            .count();
+        let size: u128 = subnets
+            .iter()
+            .filter_map(|s| s.parse::<ipnet::IpNet>().ok())
+            .map(|s| match s {
+                ipnet::IpNet::V4(v4) => 1u128 << (32 - u32::from(v4.prefix_len())),
+                ipnet::IpNet::V6(v6) => 1u128 << (128 - u32::from(v6.prefix_len())).min(127),
+            })
+            .sum();
+        notes.push(crate::report::CoverageNote {
+            path: n
+                .sources
+                .get(&format!("swarm/networks.d/{}.json", net.name))
+                .cloned()
+                .unwrap_or_else(|| "swarm/networks.json".to_string()),
+            message: format!(
+                "{}: partial address count, this node's view only: {used} endpoint(s) on this \
+                 node in {} ({size} addresses); `docker network inspect` without -v lists no \
+                 service VIPs and no other node's tasks. The full count needs `docker network \
+                 inspect -v {}` on a manager",
+                net.name,
+                subnets.join(", "),
+                net.name
+            ),
+        });
+    }
+    notes
+}
+
 /// Layout sources every node bundle should hold, and those only managers hold.
 const NODE_SOURCES: &[&str] = &[
     "manifest.json",
@@ -715,11 +1055,31 @@ fn coverage(cluster: &Cluster, bundles: &[NodeBundle], rules: &RuleSet) -> Cover
                 None => missing.push(e.to_string()),
             }
         }
-        notes.sort();
         if !has_netns {
             missing.push("netns/".into());
         }
         missing.sort();
+        if n.flavor != crate::bundle::Flavor::Bundle {
+            for m in &missing {
+                if let Some((why, how)) = source_hint(m) {
+                    notes.push(crate::report::CoverageNote {
+                        path: m.clone(),
+                        message: format!("not in this input ({why}): {how}"),
+                    });
+                }
+            }
+            notes.extend(partial_address_notes(n));
+            if let Some(b) = b.filter(|b| b.unread > 0) {
+                notes.push(crate::report::CoverageNote {
+                    path: String::new(),
+                    message: format!(
+                        "{} file(s) of the sosreport are not read by swarmdiag",
+                        b.unread
+                    ),
+                });
+            }
+        }
+        notes.sort();
         available.extend(present.iter().cloned());
         nodes.push(NodeCoverage {
             bundle: n.label.clone(),
@@ -739,9 +1099,20 @@ fn coverage(cluster: &Cluster, bundles: &[NodeBundle], rules: &RuleSet) -> Cover
         {
             continue;
         }
+        let mut reason = format!("needs {} (absent from every bundle)", inputs.join(" or "));
+        // Inputs that are not swarmdiag bundles say how to get what is missing.
+        if cluster
+            .nodes
+            .iter()
+            .any(|n| n.flavor != crate::bundle::Flavor::Bundle)
+        {
+            if let Some((_, how)) = inputs.iter().find_map(|i| source_hint(i)) {
+                reason.push_str(&format!("; {how}"));
+            }
+        }
         not_run.push(NotRun {
             id: r.id.clone(),
-            reason: format!("needs {} (absent from every bundle)", inputs.join(" or ")),
+            reason,
         });
     }
     not_run.sort();
@@ -758,6 +1129,7 @@ impl Analysis {
             cluster: summary(&self.cluster),
             root_causes: self.verdict.root_causes.clone(),
             guesses: self.verdict.guesses.clone(),
+            evidence: self.evidence.clone(),
             findings: self.findings.clone(),
             coverage: self.coverage.clone(),
             lb_chains: crate::checks::chains::chains(&self.cluster),

@@ -26,7 +26,8 @@ docs/report-json.md, docs/schema/*.schema.json, docs/bundle-layout.md and docs/l
     name = "swarmdiag",
     version,
     about = "Find out, offline, why a Docker Swarm cluster stopped routing traffic",
-    long_about = "swarmdiag reads per-node support bundles (directories, .zip or .tar.gz), \
+    long_about = "swarmdiag reads per-node support bundles (directories or archives), \
+                  sosreports and daemon logs, \
                   matches known failure signatures and cross-checks the swarm control plane \
                   against each node's data plane.\n\nExit codes: 0 no finding at or above \
                   --fail-on, 1 findings, 2 unusable input or arguments.",
@@ -83,7 +84,8 @@ pub enum Command {
   swarmdiag analyze cluster.tar.gz --format json | jq '.findings[].id'
   swarmdiag analyze cluster/ --quiet --fail-on critical")]
     Analyze {
-        /// Bundle directories, .zip or .tar.gz files (one per node, or one holding several)
+        /// Bundle directories or archives (.zip, .tar.gz, .tar.xz, .tar.zst, .tar.bz2),
+        /// sosreports, daemon logs or journal exports, or - for standard input
         #[arg(required = true)]
         bundles: Vec<PathBuf>,
         #[command(flatten)]

@@ -493,7 +493,10 @@ fn garbage_is_a_clear_error() {
     for (name, expected) in [
         ("bundle.zip", "not a readable zip archive"),
         ("bundle.tar.gz", "not a tar archive"),
-        ("bundle.txt", "not a directory, zip, tar or tar.gz archive"),
+        (
+            "bundle.txt",
+            "not a directory, an archive (zip, tar, tar.gz",
+        ),
     ] {
         let path = tmp.path().join(name);
         fs::write(&path, &garbage).unwrap();
@@ -520,7 +523,8 @@ fn nothing_usable_in_a_directory_is_an_error() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{}: no node bundle found (expected manifest.json or docker/, swarm/, logs/, host/, netns/)",
+            "{}: no node bundle found (looked for a swarmdiag bundle: manifest.json or docker/, \
+             swarm/, logs/, host/, netns/; a sosreport: sos_commands/; or a Docker daemon log)",
             tmp.path().display()
         )
     );

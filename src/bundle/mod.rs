@@ -1,6 +1,7 @@
 /*!
-Reading bundles: directories, zip and tar.gz (or tar) archives, read-only and
-bounded. Nothing is ever extracted or written.
+Reading bundles: directories, zip and tar archives (plain, gzip, xz, zstd,
+bzip2), sosreports, and lone log files, from disk or standard input;
+read-only and bounded. Nothing is ever extracted or written.
 
 An input path holds one or more node bundles (`docs/bundle-layout.md`), at its
 top, one level down, or deeper, and possibly inside archives nested one level
@@ -32,10 +33,13 @@ mod zip;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use layout::{classify, SourceKind};
+pub use layout::{
+    classify, is_docker_source, sos_layout_path, source_name, whole_of_part, Flavor, SourceKind,
+    SOS_SPECS,
+};
 pub use limits::Limits;
 pub(crate) use path::escape_controls;
-pub use read::{label_uniquely, open, Input};
+pub use read::{label_uniquely, open, Input, STDIN};
 
 /// One node bundle found in an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,11 +51,20 @@ pub struct NodeBundle {
     /// Where it came from, for messages: the user's path, then `!` and the
     /// path inside an archive (`cluster.zip!node1.zip!swarmdiag-node1-…`).
     pub origin: String,
-    /// Non-log sources by path relative to the root (`docker/info.json`),
-    /// including `*.stderr` files. Unknown files are not kept (see `notes`).
+    /// What the root holds: a swarmdiag bundle, a sosreport, or a log.
+    pub flavor: Flavor,
+    /// Non-log sources by layout path (`docker/info.json`), including
+    /// `*.stderr` files. Unknown files are not kept (see `notes`).
     pub files: BTreeMap<String, Vec<u8>>,
-    /// Every log file that was streamed, by relative path, even if empty.
+    /// Every log file that was streamed, by layout path, even if empty.
     pub logs: BTreeMap<String, LogSummary>,
+    /// Where each source read under another name sits in the input, by
+    /// layout path: `docker/info.txt` → `sos_commands/docker/docker_info`
+    /// (and a whole made of parts, `swarm/networks.json`, → the sos
+    /// pattern of its parts). Empty for a swarmdiag bundle.
+    pub sources: BTreeMap<String, String>,
+    /// Files of a sosreport that swarmdiag does not read.
+    pub unread: usize,
     /// What was skipped, cut or unreadable in this node's bundle.
     pub notes: Vec<Note>,
 }

@@ -114,48 +114,105 @@ pub(crate) fn escape_controls<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> 
     out.into()
 }
 
-/// Archive formats a bundle may come in.
+/// How a stream is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Codec {
+    Plain,
+    Gz,
+    Xz,
+    Zst,
+    Bz2,
+}
+
+/// What an input file (or a nested archive) holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
     Zip,
-    TarGz,
-    Tar,
+    /// A tar stream, maybe compressed.
+    Tar(Codec),
+    /// One file, maybe compressed, that is not an archive: a log given as
+    /// it is (`dockerd.log`, `messages.1.gz`, a journal export).
+    File(Codec),
 }
 
-/// The archive format a file name claims, if any (case-insensitive).
+/// Archive extensions (lower case) and the format each claims.
+const ARCHIVE_EXTS: &[(&str, Format)] = &[
+    (".zip", Format::Zip),
+    (".tar.gz", Format::Tar(Codec::Gz)),
+    (".tgz", Format::Tar(Codec::Gz)),
+    (".tar.xz", Format::Tar(Codec::Xz)),
+    (".txz", Format::Tar(Codec::Xz)),
+    (".tar.zst", Format::Tar(Codec::Zst)),
+    (".tzst", Format::Tar(Codec::Zst)),
+    (".tar.bz2", Format::Tar(Codec::Bz2)),
+    (".tbz2", Format::Tar(Codec::Bz2)),
+    (".tbz", Format::Tar(Codec::Bz2)),
+    (".tar", Format::Tar(Codec::Plain)),
+];
+
+/// Extensions of one compressed file, stripped from a log's name.
+const CODEC_EXTS: &[(&str, Codec)] = &[
+    (".gz", Codec::Gz),
+    (".xz", Codec::Xz),
+    (".zst", Codec::Zst),
+    (".bz2", Codec::Bz2),
+];
+
+/// The archive format a file name claims, if any (case-insensitive). A
+/// single compressed file (`dockerd.log.gz`) is not an archive.
 pub(crate) fn archive_ext(name: &str) -> Option<Format> {
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".zip") {
-        Some(Format::Zip)
-    } else if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
-        Some(Format::TarGz)
-    } else if lower.ends_with(".tar") {
-        Some(Format::Tar)
-    } else {
-        None
-    }
+    ARCHIVE_EXTS
+        .iter()
+        .find(|(ext, _)| lower.ends_with(ext))
+        .map(|&(_, f)| f)
+}
+
+/// What the first bytes of a file show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Magic {
+    Zip,
+    Tar,
+    /// A compressed stream: a tar or a single file, known once inflated.
+    Compressed(Codec),
 }
 
 /// The format the first bytes of a file show, if any.
-pub(crate) fn sniff(head: &[u8]) -> Option<Format> {
+pub(crate) fn sniff(head: &[u8]) -> Option<Magic> {
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        Some(Format::Zip)
+        Some(Magic::Zip)
     } else if head.starts_with(&[0x1f, 0x8b]) {
-        Some(Format::TarGz)
-    } else if head.get(257..262) == Some(b"ustar") {
-        Some(Format::Tar)
+        Some(Magic::Compressed(Codec::Gz))
+    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Some(Magic::Compressed(Codec::Xz))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(Magic::Compressed(Codec::Zst))
+    } else if head.len() >= 4 && head.starts_with(b"BZh") && (b'1'..=b'9').contains(&head[3]) {
+        Some(Magic::Compressed(Codec::Bz2))
+    } else if is_tar(head) {
+        Some(Magic::Tar)
     } else {
         None
     }
+}
+
+/// True when `head` (at least 512 bytes) is a tar header with the `ustar` magic.
+pub(crate) fn is_tar(head: &[u8]) -> bool {
+    head.get(257..262) == Some(b"ustar")
 }
 
 /// Bytes `sniff` needs to see.
 pub(crate) const SNIFF_LEN: usize = 512;
 
-/// A file name without its archive extension: `node1.tar.gz` → `node1`.
+/// A file name without its archive or compression extension:
+/// `node1.tar.gz` → `node1`, `messages.1.gz` → `messages.1`.
 pub(crate) fn stem(file_name: &str) -> &str {
     let lower = file_name.to_ascii_lowercase();
-    for ext in [".tar.gz", ".tgz", ".zip", ".tar"] {
+    let exts = ARCHIVE_EXTS
+        .iter()
+        .map(|(e, _)| *e)
+        .chain(CODEC_EXTS.iter().map(|(e, _)| *e));
+    for ext in exts {
         if lower.ends_with(ext) && file_name.len() > ext.len() {
             return &file_name[..file_name.len() - ext.len()];
         }
@@ -245,10 +302,18 @@ mod tests {
     #[test]
     fn archive_names_and_stems() {
         assert_eq!(archive_ext("cluster/node1.ZIP"), Some(Format::Zip));
-        assert_eq!(archive_ext("node1.tar.gz"), Some(Format::TarGz));
-        assert_eq!(archive_ext("node1.tgz"), Some(Format::TarGz));
-        assert_eq!(archive_ext("node1.tar"), Some(Format::Tar));
+        assert_eq!(archive_ext("node1.tar.gz"), Some(Format::Tar(Codec::Gz)));
+        assert_eq!(archive_ext("node1.tgz"), Some(Format::Tar(Codec::Gz)));
+        assert_eq!(archive_ext("node1.tar"), Some(Format::Tar(Codec::Plain)));
+        assert_eq!(
+            archive_ext("sosreport-node1-2026-12-03-abc.tar.xz"),
+            Some(Format::Tar(Codec::Xz))
+        );
+        assert_eq!(archive_ext("n.tar.zst"), Some(Format::Tar(Codec::Zst)));
+        assert_eq!(archive_ext("n.tar.bz2"), Some(Format::Tar(Codec::Bz2)));
         assert_eq!(archive_ext("dockerd.log.gz"), None);
+        assert_eq!(stem("messages.1.gz"), "messages.1");
+        assert_eq!(stem("sos.tar.xz"), "sos");
         assert_eq!(
             stem("swarmdiag-node1-20261122T101500Z.tar.gz"),
             "swarmdiag-node1-20261122T101500Z"
@@ -260,11 +325,24 @@ mod tests {
 
     #[test]
     fn sniff_by_magic() {
-        assert_eq!(sniff(b"PK\x03\x04rest"), Some(Format::Zip));
-        assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), Some(Format::TarGz));
+        assert_eq!(sniff(b"PK\x03\x04rest"), Some(Magic::Zip));
+        assert_eq!(
+            sniff(&[0x1f, 0x8b, 8, 0]),
+            Some(Magic::Compressed(Codec::Gz))
+        );
+        assert_eq!(
+            sniff(&[0xfd, b'7', b'z', b'X', b'Z', 0, 0]),
+            Some(Magic::Compressed(Codec::Xz))
+        );
+        assert_eq!(
+            sniff(&[0x28, 0xb5, 0x2f, 0xfd, 0]),
+            Some(Magic::Compressed(Codec::Zst))
+        );
+        assert_eq!(sniff(b"BZh91AY&SY"), Some(Magic::Compressed(Codec::Bz2)));
+        assert_eq!(sniff(b"BZhello"), None);
         let mut tar = vec![0u8; 512];
         tar[257..262].copy_from_slice(b"ustar");
-        assert_eq!(sniff(&tar), Some(Format::Tar));
+        assert_eq!(sniff(&tar), Some(Magic::Tar));
         assert_eq!(sniff(b"garbage"), None);
     }
 

@@ -11,7 +11,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::layout::{
-    beyond_root_depth, classify, root_of, RootCandidates, SourceKind, MAX_ROOT_DEPTH,
+    beyond_root_depth, classify, layout_path, root_of, source_name, whole_of_part, Flavor,
+    RootCandidates, SourceKind, MAX_ROOT_DEPTH,
 };
 use super::limits::{human, Budget, Limits};
 use super::lines::{cut_long_lines, stream_lines};
@@ -21,12 +22,15 @@ use super::path::{
 use super::walk::{detect, walk_nested, walk_path, Entry, EntryKind, Flow, Visit};
 use super::{Bundles, LogLine, LogSummary, NodeBundle, Note};
 use crate::error::{Error, Result};
+use std::sync::Arc;
 
 /// An input path whose node roots are known; [`Input::read`] reads it.
 /// Holds no open file, so it can be sent to another thread.
 #[derive(Debug, Clone)]
 pub struct Input {
     path: PathBuf,
+    /// The input's bytes when it was read from standard input.
+    memory: Option<Arc<Vec<u8>>>,
     /// `None` for a directory.
     format: Option<Format>,
     limits: Limits,
@@ -47,6 +51,8 @@ struct Container {
     stem: String,
     qualifier: String,
     roots: Vec<String>,
+    /// What each root holds, in the order of `roots`.
+    flavors: Vec<Flavor>,
     /// Each root and its index in `roots`, for [`root_of`].
     root_index: BTreeMap<String, usize>,
     /// Node index of each root.
@@ -59,35 +65,55 @@ struct Container {
 
 #[derive(Debug, Clone)]
 struct NodeInfo {
+    flavor: Flavor,
     base: String,
     qualifier: String,
     label: String,
     origin: String,
 }
 
-const NO_ROOT: &str =
-    "no node bundle found (expected manifest.json or docker/, swarm/, logs/, host/, netns/)";
+const NO_ROOT: &str = "no node bundle found (looked for a swarmdiag bundle: manifest.json or \
+     docker/, swarm/, logs/, host/, netns/; a sosreport: sos_commands/; or a Docker daemon log)";
 
-/// Finds the node bundles in `path` (a directory, zip, tar.gz/tgz or tar,
-/// recognized by content first, then by extension). Fails when the path
-/// cannot be read or holds no node bundle at all.
+/// The path that names standard input.
+pub const STDIN: &str = "-";
+
+/// Finds the node bundles in `path`: a directory, an archive (zip, tar,
+/// tar.gz, tar.xz, tar.zst, tar.bz2; recognized by content first, then by
+/// extension), or a text file (maybe compressed) read as one node's daemon
+/// log. `-` reads the same from standard input, held in memory up to
+/// `max_nested_bytes`. Fails when the path cannot be read or holds no node
+/// bundle at all.
 pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
     let fail = |message: String| Error::Bundle {
         path: path.to_path_buf(),
         message: one_line(&message),
     };
-    let meta = fs::metadata(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let format = if meta.is_dir() {
-        None
-    } else if meta.is_file() {
-        Some(detect(path).map_err(fail)?)
+    let memory = if path.as_os_str() == STDIN {
+        Some(Arc::new(read_stdin(limits).map_err(fail)?))
     } else {
-        return Err(fail("not a directory or a regular file".to_string()));
+        None
     };
-    let (name, parent_name) = names_of(path);
+    let format = match &memory {
+        Some(bytes) => Some(detect(path, Some(bytes)).map_err(fail)?),
+        None => {
+            let meta = fs::metadata(path).map_err(|e| Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+            if meta.is_dir() {
+                None
+            } else if meta.is_file() {
+                Some(detect(path, None).map_err(fail)?)
+            } else {
+                return Err(fail("not a directory or a regular file".to_string()));
+            }
+        }
+    };
+    let (name, parent_name) = match memory {
+        Some(_) => ("stdin".to_string(), String::new()),
+        None => names_of(path),
+    };
     let outer = Container {
         key: None,
         origin: path.display().to_string(),
@@ -98,6 +124,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
         },
         qualifier: parent_name,
         roots: Vec::new(),
+        flavors: Vec::new(),
         root_index: BTreeMap::new(),
         nodes: Vec::new(),
         error: None,
@@ -113,7 +140,13 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
         is_dir: format.is_none(),
         unsafe_names: 0,
     };
-    let walked = walk_path(path, format, &mut scan).map_err(fail)?;
+    let walked = walk_path(
+        path,
+        memory.as_deref().map(Vec::as_slice),
+        format,
+        &mut scan,
+    )
+    .map_err(fail)?;
     scan.containers[0].problems.extend(walked.problems);
     scan.containers[0].problems.extend(scan.budget.stop.take());
     if scan.unsafe_names > 0 {
@@ -125,9 +158,10 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
 
     let mut input = Input {
         path: path.to_path_buf(),
+        memory,
         format,
         limits: limits.clone(),
-        containers: plan(scan.containers, scan.candidates),
+        containers: plan(scan.containers, scan.candidates, format),
         nested: BTreeMap::new(),
         nodes: Vec::new(),
     };
@@ -152,6 +186,27 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
     }
     label_uniquely(std::slice::from_mut(&mut input));
     Ok(input)
+}
+
+/// Standard input, held whole: finding roots and reading are two passes.
+/// More than `max_nested_bytes` is refused, as a nested zip is.
+fn read_stdin(limits: &Limits) -> std::result::Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limits.max_nested_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("standard input not readable ({e})"))?;
+    if bytes.len() as u64 > limits.max_nested_bytes {
+        return Err(format!(
+            "standard input larger than {} (max_nested_bytes); give the file's path instead",
+            human(limits.max_nested_bytes)
+        ));
+    }
+    if bytes.is_empty() {
+        return Err("standard input is empty".to_string());
+    }
+    Ok(bytes)
 }
 
 /// Gives every node of every input a label no other node has, in input
@@ -204,8 +259,11 @@ impl Input {
                 .map(|n| NodeBundle {
                     label: n.label.clone(),
                     origin: n.origin.clone(),
+                    flavor: n.flavor,
                     files: BTreeMap::new(),
                     logs: BTreeMap::new(),
+                    sources: BTreeMap::new(),
+                    unread: 0,
                     notes: Vec::new(),
                 })
                 .collect(),
@@ -215,10 +273,13 @@ impl Input {
             seen: BTreeSet::new(),
             on_line,
         };
+        let memory = self.memory.as_deref().map(Vec::as_slice);
         let walked =
-            walk_path(&self.path, self.format, &mut reader).map_err(|message| Error::Bundle {
-                path: self.path.clone(),
-                message: one_line(&message),
+            walk_path(&self.path, memory, self.format, &mut reader).map_err(|message| {
+                Error::Bundle {
+                    path: self.path.clone(),
+                    message: one_line(&message),
+                }
             })?;
         reader.container_problems(0, &walked.problems);
         if let Some(stop) = reader.budget.stop.take() {
@@ -255,9 +316,18 @@ fn names_of(path: &Path) -> (String, String) {
 
 /// Roots per container, in a stable order: the input first, then nested
 /// archives by path. A nested archive inside a node root is not a container.
-fn plan(mut containers: Vec<Container>, candidates: Vec<RootCandidates>) -> Vec<Container> {
+fn plan(
+    mut containers: Vec<Container>,
+    candidates: Vec<RootCandidates>,
+    format: Option<Format>,
+) -> Vec<Container> {
     for (c, candidates) in containers.iter_mut().zip(&candidates) {
-        c.roots = candidates.roots();
+        (c.roots, c.flavors) = candidates.roots_with_flavor().into_iter().unzip();
+    }
+    // A lone file is its own root: a log.
+    if let (Some(Format::File(_)), Some(outer)) = (format, containers.first_mut()) {
+        outer.roots = vec![String::new()];
+        outer.flavors = vec![Flavor::Log];
     }
     let outer_roots = containers
         .first()
@@ -269,6 +339,7 @@ fn plan(mut containers: Vec<Container>, candidates: Vec<RootCandidates>) -> Vec<
             .is_some_and(|k| root_of(&outer_roots, k).is_some())
         {
             c.roots.clear();
+            c.flavors.clear();
         }
     }
     if let Some(nested) = containers.get_mut(1..) {
@@ -295,7 +366,7 @@ fn node_infos(containers: &mut [Container], is_dir: bool) -> Vec<NodeInfo> {
         .map(|c| c.stem.clone())
         .unwrap_or_default();
     for c in containers.iter_mut() {
-        for root in &c.roots {
+        for (root, &flavor) in c.roots.iter().zip(&c.flavors) {
             let (base, qualifier) = if root.is_empty() {
                 (c.stem.clone(), c.qualifier.clone())
             } else if parent(root).is_empty() {
@@ -313,6 +384,7 @@ fn node_infos(containers: &mut [Container], is_dir: bool) -> Vec<NodeInfo> {
             };
             c.nodes.push(nodes.len());
             nodes.push(NodeInfo {
+                flavor,
                 base: if base.is_empty() {
                     "node".to_string()
                 } else {
@@ -388,6 +460,7 @@ impl Visit for Scanner<'_> {
                     stem: stem(base_name(&path)).to_string(),
                     qualifier,
                     roots: Vec::new(),
+                    flavors: Vec::new(),
                     root_index: BTreeMap::new(),
                     nodes: Vec::new(),
                     error: None,
@@ -479,6 +552,14 @@ impl Visit for Reader<'_> {
         };
         match (place, message) {
             (Some((root, rel)), None) => return self.file(container.nodes[root], rel, e),
+            // sos links its own files (`lsmod` → `sos_commands/kernel/lsmod`)
+            // and copies links from the host: not worth a note each.
+            (Some((root, _)), Some(_))
+                if input.nodes[container.nodes[root]].flavor == Flavor::Sosreport
+                    && matches!(e.kind, EntryKind::Symlink(_)) =>
+            {
+                self.nodes[container.nodes[root]].unread += 1;
+            }
             (Some((root, rel)), Some(why)) => self.note(container.nodes[root], rel, why),
             (None, None) => {
                 let why = if beyond_root_depth(&path) {
@@ -507,12 +588,37 @@ impl Reader<'_> {
     fn file(&mut self, node: usize, rel: &str, e: Entry<'_>) -> Flow {
         let input = self.input;
         let limits = &input.limits;
-        let kind = classify(rel);
         let skip_cost = if e.sequential { e.size } else { 0 };
+        let flavor = input.nodes[node].flavor;
+        // A sosreport holds hundreds of files swarmdiag does not read:
+        // they are counted, not noted one by one.
+        let Some(layout) = layout_path(flavor, rel) else {
+            self.nodes[node].unread += 1;
+            return flow(self.budget.spend(skip_cost, limits));
+        };
+        let kind = classify(&layout);
         if kind == SourceKind::Unknown {
             self.note(node, rel, "not part of the bundle layout; ignored".into());
             return flow(self.budget.spend(skip_cost, limits));
         }
+        if layout != rel {
+            let b = &mut self.nodes[node];
+            if let Some(other) = b.sources.get(&layout).cloned() {
+                let why = format!("holds the same source as {other}, which is read instead");
+                self.note(node, rel, why);
+                return flow(self.budget.spend(skip_cost, limits));
+            }
+            b.sources.insert(layout.clone(), rel.to_string());
+            if let Some(name) = source_name(&layout) {
+                // Parts are named by the pattern of their files.
+                let own = match whole_of_part(&layout) {
+                    Some(whole) => super::layout::sos_pattern_of(whole).unwrap_or(rel),
+                    None => rel,
+                };
+                b.sources.insert(name.to_string(), own.to_string());
+            }
+        }
+        let rel = layout.as_str();
         if kind.is_log() {
             // Read the part under the log cap even if skipping the rest of a
             // tar entry then passes the total cap.
@@ -682,6 +788,8 @@ impl Reader<'_> {
     /// made one line here, control characters escaped.
     fn note(&mut self, node: usize, path: &str, message: String) {
         if let Some(n) = self.nodes.get_mut(node) {
+            // A source read under its layout name is noted under its own.
+            let path = n.sources.get(path).map_or(path, String::as_str);
             n.notes.push(Note {
                 path: one_line(path),
                 message: one_line(&message),

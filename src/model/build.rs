@@ -12,7 +12,7 @@ use std::borrow::Cow;
 enum Parsed {
     Manifest(Manifest),
     Version(parse::version::Version),
-    Info(parse::info::Info),
+    Info(Box<parse::info::Info>),
     Nodes(Vec<parse::node::Node>),
     Services(Vec<parse::service::Service>),
     Tasks(Vec<parse::task::Task>),
@@ -37,6 +37,8 @@ enum Parsed {
     Modules(Vec<parse::lsmod::Module>),
     Sockets(Vec<parse::sockets::Socket>),
     KernelConfig(String),
+    /// `host/hostname.txt`, trimmed.
+    Hostname(String),
     /// `<path>.stderr`: the base path and the text, kept as is.
     Stderr(String, String),
     /// Read but not modelled (daemon.json, cmdline, service ps).
@@ -70,6 +72,8 @@ fn parse_node(b: &NodeBundle) -> NodeState {
     let mut n = NodeState {
         label: b.label.clone(),
         origin: b.origin.clone(),
+        flavor: b.flavor,
+        sources: b.sources.clone(),
         ..NodeState::default()
     };
     n.notes.extend(b.notes.iter().map(|note| CoverageNote {
@@ -89,13 +93,24 @@ fn parse_node(b: &NodeBundle) -> NodeState {
                 n.stderr.insert(base, text);
             }
             Ok(parsed) => {
-                n.present.push(path.clone());
+                let name = crate::bundle::source_name(&path).map_or(path.clone(), String::from);
+                // A sosreport inspects every network; the layout's
+                // swarm/networks.json holds the swarm-scope ones.
+                let parsed = match parsed {
+                    Parsed::Networks(mut v) if name != path => {
+                        v.retain(|net| net.scope == "swarm");
+                        Parsed::Networks(v)
+                    }
+                    p => p,
+                };
+                n.present.push(name);
                 place(&mut n, parsed);
             }
             Err(message) => n.notes.push(CoverageNote { path, message }),
         }
     }
     n.present.sort();
+    n.present.dedup();
     n.notes.sort();
     n.collected_at = n
         .manifest
@@ -112,6 +127,8 @@ fn parse_node(b: &NodeBundle) -> NodeState {
                 .map(|m| m.hostname.clone())
                 .filter(|s| !s.is_empty())
         })
+        .or_else(|| sos_host(&n))
+        .or_else(|| n.host_name_file.clone())
         .unwrap_or_else(|| n.label.clone());
     one_line(&mut n.hostname);
     n.node_id = n
@@ -129,6 +146,32 @@ fn one_line(name: &mut String) {
     if let std::borrow::Cow::Owned(s) = crate::bundle::escape_controls(name, &[]) {
         *name = s;
     }
+}
+
+/// The host a sosreport names itself after: sos writes
+/// `sosreport-<host>[-<case id>]-<YYYY-MM-DD>-<random>` (the same short
+/// name docker info reports), so a sosreport whose daemon was down is still
+/// named after its node.
+fn sos_host(n: &NodeState) -> Option<String> {
+    if n.flavor != crate::bundle::Flavor::Sosreport {
+        return None;
+    }
+    let label = n.label.split(['@', '#']).next()?;
+    let rest = label.strip_prefix("sosreport-")?;
+    let parts: Vec<&str> = rest.split('-').collect();
+    let digits = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    // 4.x: `-YYYY-MM-DD-<random>`; 3.x: `-YYYYmmddHHMMSS` (and `.<case id>`
+    // after the host).
+    let date_at = (0..parts.len().saturating_sub(3))
+        .rev()
+        .find(|&i| parts[i].len() == 4 && parts[i..i + 3].iter().all(digits))
+        .or_else(|| {
+            let last = parts.len().checked_sub(1)?;
+            (parts[last].len() == 14 && digits(&parts[last])).then_some(last)
+        })?;
+    let host = parts[..date_at].join("-");
+    let host = host.split('.').next().unwrap_or("");
+    (!host.is_empty()).then(|| host.to_string())
 }
 
 /// Keeps a batch's items; its problems (bad elements, a cut-off file) become notes.
@@ -157,7 +200,9 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
             serde_json::from_str(text.trim()).map_err(|e| format!("invalid JSON: {e}"))?,
         ),
         K::DockerVersion => Parsed::Version(parse::version::parse(text).map_err(e)?),
-        K::DockerInfo => Parsed::Info(parse::info::parse(text).map_err(e)?),
+        K::DockerInfo => Parsed::Info(Box::new(parse::info::parse(text).map_err(e)?)),
+        K::DockerVersionText => Parsed::Version(parse::version_text::parse(text).map_err(e)?),
+        K::DockerInfoText => Parsed::Info(Box::new(parse::info_text::parse(text).map_err(e)?)),
         K::SwarmNodes => Parsed::Nodes(batch(parse::node::parse(text), notes)?),
         K::SwarmServices => Parsed::Services(batch(parse::service::parse(text), notes)?),
         K::SwarmTasks => Parsed::Tasks(batch(parse::task::parse(text), notes)?),
@@ -172,6 +217,7 @@ fn parse_file(kind: &SourceKind, text: &str, notes: &mut Vec<String>) -> Result<
         K::HostModules => Parsed::Modules(parse::lsmod::parse(text)),
         K::HostSockets => Parsed::Sockets(parse::sockets::parse(text)),
         K::HostKernelConfig => Parsed::KernelConfig(text.to_string()),
+        K::HostHostname => Parsed::Hostname(text.trim().to_string()),
         K::NetnsIpAddr(ns) => {
             Parsed::Addrs(Some(ns.clone()), parse::ip_addr::parse(text).map_err(e)?)
         }
@@ -215,7 +261,7 @@ fn place(n: &mut NodeState, parsed: Parsed) {
     match parsed {
         Parsed::Manifest(m) => n.manifest = Some(m),
         Parsed::Version(v) => n.version = Some(v),
-        Parsed::Info(i) => n.info = Some(i),
+        Parsed::Info(i) => n.info = Some(*i),
         Parsed::Nodes(mut v) => {
             v.iter_mut().for_each(|x| one_line(&mut x.hostname));
             n.swarm_nodes = Some(v)
@@ -225,11 +271,12 @@ fn place(n: &mut NodeState, parsed: Parsed) {
             n.services = Some(v)
         }
         Parsed::Tasks(v) => n.tasks = Some(v),
+        // A sosreport gives one file per network and per container.
         Parsed::Networks(mut v) => {
             v.iter_mut().for_each(|x| one_line(&mut x.name));
-            n.networks = Some(v)
+            n.networks.get_or_insert_with(Vec::new).extend(v)
         }
-        Parsed::Containers(v) => n.containers = Some(v),
+        Parsed::Containers(v) => n.containers.get_or_insert_with(Vec::new).extend(v),
         Parsed::Addrs(name, v) => ns(n, name).addrs = Some(v),
         Parsed::Links(name, v) => ns(n, name).links = Some(v),
         Parsed::Routes(name, v) => ns(n, name).routes = Some(v),
@@ -263,6 +310,7 @@ fn place(n: &mut NodeState, parsed: Parsed) {
         Parsed::Modules(v) => n.host_modules = Some(v),
         Parsed::Sockets(v) => n.host_sockets = Some(v),
         Parsed::KernelConfig(v) => n.kernel_config = Some(v),
+        Parsed::Hostname(v) => n.host_name_file = Some(v).filter(|h| !h.is_empty()),
         Parsed::Stderr(base, text) => {
             n.stderr.insert(base, text);
         }
@@ -439,6 +487,41 @@ mod tests {
             &mut Vec::new(),
         );
         assert!(matches!(other, Ok(Parsed::Stderr(..))));
+    }
+
+    #[test]
+    fn a_sosreport_is_named_after_the_host_in_its_name() {
+        let node = |label: &str, flavor| NodeState {
+            label: label.into(),
+            flavor,
+            ..NodeState::default()
+        };
+        use crate::bundle::Flavor::*;
+        let host = |l: &str| sos_host(&node(l, Sosreport));
+        assert_eq!(
+            host("sosreport-node3-2026-12-03-egicaqm").as_deref(),
+            Some("node3")
+        );
+        assert_eq!(
+            host("sosreport-web-01-2026-12-03-abcdefg").as_deref(),
+            Some("web-01")
+        );
+        assert_eq!(
+            host("sosreport-web-01-2026-12-03-abcdefg@cases").as_deref(),
+            Some("web-01")
+        );
+        assert_eq!(host("sosreport-2026-12-03-abcdefg"), None);
+        // sos 3.x: `sosreport-<host>[.<case id>]-<YYYYmmddHHMMSS>`.
+        assert_eq!(
+            host("sosreport-db-2.01234567-20190115203512").as_deref(),
+            Some("db-2")
+        );
+        assert_eq!(
+            host("sosreport-mgr1-20190115203512").as_deref(),
+            Some("mgr1")
+        );
+        assert_eq!(host("node1"), None);
+        assert_eq!(sos_host(&node("sosreport-n1-2026-12-03-abc", Bundle)), None);
     }
 
     #[test]

@@ -45,6 +45,11 @@ pub struct NodeState {
     pub label: String,
     /// Where the bundle came from, for messages.
     pub origin: String,
+    /// A swarmdiag bundle, a sosreport, or a lone log.
+    pub flavor: crate::bundle::Flavor,
+    /// Where sources read under a layout name sit in the input (see
+    /// `NodeBundle::sources`); `file` names them by it.
+    pub sources: BTreeMap<String, String>,
     /// Hostname (docker info `Name`, else manifest `hostname`, else the label).
     pub hostname: String,
     /// Swarm node id from docker info, empty when unknown.
@@ -64,6 +69,9 @@ pub struct NodeState {
     pub host_sysctl: Option<BTreeMap<String, Sysctl>>,
     pub host_modules: Option<Vec<Module>>,
     pub host_sockets: Option<Vec<Socket>>,
+    /// `host/hostname.txt` (a sosreport's `etc/hostname`): names the node
+    /// when docker info cannot (daemon down).
+    pub host_name_file: Option<String>,
     /// `host/kernel-config.txt` as collected (`CONFIG_X=y` / `# CONFIG_X is not set`).
     pub kernel_config: Option<String>,
     /// Namespaces under the daemon's exec-root `netns/`, by file name.
@@ -126,9 +134,14 @@ pub struct ManifestCommand {
 }
 
 impl NodeState {
-    /// Node-qualified path of a bundle file, as used in evidence.
+    /// Node-qualified path of a bundle file, as used in evidence: the
+    /// file's own name in the input when it was read under a layout name
+    /// (`node1/sos_commands/docker/docker_info`).
     pub fn file(&self, rel: &str) -> String {
-        format!("{}/{}", self.label, rel)
+        match self.sources.get(rel).map(String::as_str) {
+            Some(own) => format!("{}/{own}", self.label),
+            None => format!("{}/{}", self.label, rel),
+        }
     }
 
     /// The engine version this node runs (docker version, else docker info).

@@ -46,6 +46,11 @@ pub struct Info {
     pub client_errors: Vec<String>,
     /// `FirewallBackend.Driver` (API 1.49+): `iptables`, `nftables`, …
     pub firewall_backend: Option<String>,
+    /// `CgroupDriver` (`cgroupfs`, `systemd`), `CgroupVersion` (`1`, `2`)
+    /// and the storage `Driver` (`overlay2`…); empty when not printed.
+    pub cgroup_driver: String,
+    pub cgroup_version: String,
+    pub storage_driver: String,
     pub swarm: SwarmInfo,
 }
 
@@ -134,6 +139,9 @@ fn convert(w: Wire) -> Info {
             .firewall_backend
             .and_then(|f| f.driver)
             .filter(|d| !d.is_empty()),
+        cgroup_driver: w.cgroup_driver.unwrap_or_default(),
+        cgroup_version: w.cgroup_version.unwrap_or_default(),
+        storage_driver: w.driver.unwrap_or_default(),
         swarm: SwarmInfo {
             node_id: swarm.node_id.unwrap_or_default(),
             node_addr: swarm.node_addr.unwrap_or_default(),
@@ -189,6 +197,9 @@ struct Wire {
     server_errors: Option<Vec<String>>,
     client_errors: Option<Vec<String>>,
     firewall_backend: Option<WireFirewall>,
+    cgroup_driver: Option<String>,
+    cgroup_version: Option<String>,
+    driver: Option<String>,
     swarm: Option<WireSwarm>,
 }
 

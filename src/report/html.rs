@@ -98,6 +98,13 @@ pub fn render_with(report: &Report, timeline: Option<&str>) -> String {
             .map(|s| format!(" · cluster objects from {}", h(s)))
             .unwrap_or_default()
     );
+    if report.evidence.scope != "full" {
+        let _ = writeln!(
+            b,
+            "<p class=\"evidence\"><strong>Evidence: {}</strong></p>",
+            h(&report.evidence.summary)
+        );
+    }
     verdict(&mut b, report);
     chains(&mut b, report, false);
     chains(&mut b, report, true);

@@ -25,6 +25,10 @@ pub const MAX_NOTES: usize = 40;
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# swarmdiag report\n");
+    // A verdict on partial evidence says so first.
+    if report.evidence.scope != "full" {
+        let _ = writeln!(out, "**Evidence: {}**\n", md(&report.evidence.summary));
+    }
     verdict(&mut out, report);
     let _ = writeln!(
         out,

@@ -55,11 +55,24 @@ pub struct Report {
     pub root_causes: Vec<RootCause>,
     /// Guesses from engine versions the data does not confirm.
     pub guesses: Vec<Guess>,
+    /// What kinds of evidence the verdict rests on (`docs/report-json.md`).
+    pub evidence: EvidenceScope,
     pub findings: Vec<Finding>,
     pub coverage: Coverage,
     /// The load-balancer chains per node and service, hop by hop (drawn by
     /// the HTML report).
     pub lb_chains: Vec<crate::checks::chains::LbChain>,
+}
+
+/// How complete the evidence is: `full` when swarm objects, engine state,
+/// the data plane and logs were all read; otherwise `partial` (or `logs
+/// only`), with what is missing. `summary` is the line renderers print
+/// first, e.g. `logs only: no swarm objects, no data plane`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EvidenceScope {
+    pub scope: String,
+    pub missing: Vec<String>,
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

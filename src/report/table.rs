@@ -11,6 +11,10 @@ use std::fmt::Write;
 
 pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
+    // A verdict on partial evidence says so first.
+    if report.evidence.scope != "full" {
+        let _ = writeln!(out, "evidence: {}", esc(&report.evidence.summary));
+    }
     render_verdict(report, style, &mut out);
     let head = format!(
         "{}: {} node bundle(s), {} services, {} tasks, {} networks",

@@ -82,6 +82,7 @@ fn analysis(events: Vec<Event>) -> Analysis {
         cluster: cluster(),
         findings: Vec::new(),
         coverage: Default::default(),
+        evidence: Default::default(),
         events,
         verdict: Default::default(),
     }
