@@ -12,6 +12,7 @@ pub mod diff;
 pub mod error;
 pub mod finding;
 pub mod model;
+pub mod output;
 pub mod parse;
 pub mod report;
 pub mod rules;

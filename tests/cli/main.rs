@@ -3,6 +3,7 @@
 //! rules subcommands. Expected findings come from testdata/bundles/expected.json,
 //! which the bundle generator writes alongside the bundles.
 
+mod output_safety;
 mod pack;
 
 use assert_cmd::Command;
