@@ -14,6 +14,7 @@ pub mod finding;
 pub mod model;
 pub mod output;
 pub mod parse;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod source;

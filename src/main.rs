@@ -107,6 +107,27 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             )?;
             Ok(exit_for(diff.worst_new(), out.fail_on.into()))
         }
+        Command::Redact {
+            bundles,
+            out,
+            map,
+            names,
+        } => {
+            let s = swarmdiag::redact::redact(&swarmdiag::redact::Options {
+                inputs: bundles,
+                out: out.clone(),
+                map,
+                names,
+            })?;
+            eprintln!(
+                "swarmdiag: {} nodes, {} files redacted to {} ({} notes of files not carried over)",
+                s.nodes,
+                s.files,
+                out.display(),
+                s.skipped
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Collect {
             out,
             since,

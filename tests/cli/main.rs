@@ -4,6 +4,7 @@
 //! which the bundle generator writes alongside the bundles.
 
 mod output_safety;
+mod redact;
 mod pack;
 
 use assert_cmd::Command;
