@@ -18,7 +18,10 @@ export RUSTFLAGS="${RUSTFLAGS:-} -Cpasses=sancov-module \
  -Cllvm-args=-sanitizer-coverage-trace-compares \
  --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build --release --quiet
+# An explicit --target keeps RUSTFLAGS off build scripts and proc macros.
+triple=$(rustc -vV | sed -n 's/^host: //p')
+cargo build --release --quiet --target "$triple"
+bin="$CARGO_TARGET_DIR/$triple/release"
 
 seed() { # target dir: copy a few real inputs as the first corpus
   t=$1; d=$2
@@ -46,7 +49,7 @@ for t in $targets; do
   mkdir -p "corpus/$t" "artifacts/$t"
   seed "$t" "corpus/$t"
   echo "== $t ($secs s)"
-  if ! "$CARGO_TARGET_DIR/release/$t" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=4096 \
+  if ! "$bin/$t" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=4096 \
       -timeout=20 -print_final_stats=1 -artifact_prefix="artifacts/$t/" "corpus/$t" \
       > "artifacts/$t/last-run.log" 2>&1; then
     echo "   CRASH: see fuzz/artifacts/$t/ and last-run.log"; status=1
