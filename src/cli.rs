@@ -137,6 +137,22 @@ pub enum Command {
         #[arg(long)]
         rules: Option<PathBuf>,
     },
+    /// Write a copy of bundles with host and domain names, addresses and MACs
+    /// replaced by consistent, subnet-preserving pseudonyms, for sharing
+    Redact {
+        /// Bundle directories, .zip or .tar.gz files (one mapping for all)
+        #[arg(required = true)]
+        bundles: Vec<PathBuf>,
+        /// Redacted bundle to write: .zip, .tar.gz or .tgz
+        #[arg(long, required = true)]
+        out: PathBuf,
+        /// Write the map from original values to pseudonyms here (JSON); keep it on site
+        #[arg(long)]
+        map: Option<PathBuf>,
+        /// Also rename services, networks (except docker's own) and images
+        #[arg(long)]
+        names: bool,
+    },
     /// List or explain the rules and checks
     Rules {
         #[command(subcommand)]

@@ -205,6 +205,27 @@ fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
             )?;
             Ok(exit_for(diff.worst_new(), out.fail_on.into()))
         }
+        Command::Redact {
+            bundles,
+            out,
+            map,
+            names,
+        } => {
+            let s = swarmdiag::redact::redact(&swarmdiag::redact::Options {
+                inputs: bundles,
+                out: out.clone(),
+                map,
+                names,
+            })?;
+            eprintln!(
+                "swarmdiag: {} nodes, {} files redacted to {} ({} notes of files not carried over)",
+                s.nodes,
+                s.files,
+                out.display(),
+                s.skipped
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Collect {
             out,
             since,
@@ -305,21 +326,13 @@ fn one_line(msg: &str) -> String {
     swarmdiag::report::terminal_safe(&joined.join(" | ")).into_owned()
 }
 
-/// Refuses an `--output` that is one of the inputs: the report must never
-/// overwrite a customer's bundle.
+/// Refuses an `--output` that resolves into an input (see
+/// [`swarmdiag::output::refuse_overwriting`]).
 fn refuse_overwriting(output: Option<&Path>, inputs: &[&Path]) -> anyhow::Result<()> {
-    let Some(out) = output.and_then(|o| o.canonicalize().ok()) else {
-        return Ok(());
-    };
-    for input in inputs {
-        if input.canonicalize().is_ok_and(|i| i == out) {
-            anyhow::bail!(
-                "{}: --output is an input bundle; choose another file",
-                input.display()
-            );
-        }
+    match output {
+        Some(o) => Ok(swarmdiag::output::refuse_overwriting("--output", o, inputs)?),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// [`write_output`], except that a coloured report is written as rendered:
@@ -332,7 +345,7 @@ fn write_styled(path: Option<&Path>, text: &str, colored: bool) -> anyhow::Resul
     write_raw(path, text)
 }
 
-/// Writes to `path`, or to standard output. Only `path` is ever written.
+/// Writes to `path` (atomically), or to standard output. Only `path` is ever written.
 /// Control characters quoted from bundles are escaped (see
 /// [`swarmdiag::report::terminal_safe`]).
 fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
@@ -341,8 +354,8 @@ fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
 
 fn write_raw(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
     match path {
-        Some(p) => std::fs::write(p, text)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write report: {e}", p.display())),
+        Some(p) => swarmdiag::output::write_atomic(p, text.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot write report: {e}")),
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth reporting.

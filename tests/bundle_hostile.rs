@@ -1441,3 +1441,40 @@ fn tar_header_errors_are_one_line_with_control_characters_escaped() {
         "{err}"
     );
 }
+
+/// Zip entry names that are not valid UTF-8 are refused with a note, as
+/// docs/limits.md says, whether or not the entry claims UTF-8 (issue 12:
+/// the zip crate decoded them, as CP437 or lossily).
+#[test]
+fn issue12_zip_names_that_are_not_utf8_are_refused() {
+    let tmp = TempDir::new().unwrap();
+    let mut files = node_files("node1", "node1");
+    // Placeholders patched to invalid bytes after writing: an ASCII one (no
+    // UTF-8 flag, so read as CP437) and a non-ASCII one (UTF-8 flag set).
+    files.push(("node1/logs/QQQQ.log".into(), b"cp437 name\n".to_vec()));
+    files.push(("node1/logs/\u{e9}\u{e9}.log".into(), b"flagged name\n".to_vec()));
+    let zip = tmp.path().join("b.zip");
+    write_zip(&zip, &files);
+    let mut bytes = fs::read(&zip).unwrap();
+    let patch = |bytes: &mut Vec<u8>, from: &[u8], to: &[u8]| {
+        let mut n = 0;
+        while let Some(i) = bytes.windows(from.len()).position(|w| w == from) {
+            bytes[i..i + from.len()].copy_from_slice(to);
+            n += 1;
+        }
+        assert_eq!(n, 2, "local and central name");
+    };
+    patch(&mut bytes, b"QQQQ", b"\xffQ\xfeQ");
+    patch(&mut bytes, "\u{e9}\u{e9}".as_bytes(), b"\xff\xfe\xff\xfe");
+    fs::write(&zip, &bytes).unwrap();
+    let (b, lines) = read(&[&zip]).unwrap();
+    let refused: Vec<_> = b
+        .notes
+        .iter()
+        .filter(|n| n.message.contains("not UTF-8"))
+        .collect();
+    assert_eq!(refused.len(), 2, "{:#?}", b.notes);
+    assert!(lines.iter().all(|l| !l.3.contains("name")), "{lines:?}");
+    let n = &b.nodes[0];
+    assert!(n.logs.keys().all(|k| k.is_ascii()), "{:?}", n.logs.keys());
+}

@@ -66,16 +66,18 @@ fn walk_central<R: Read + Seek>(mut archive: ZipArchive<&mut R>, v: &mut dyn Vis
     };
     let dups = duplicates(&records);
     // Collapsed names met in the walk: (first record, copies, name).
-    let mut collapsed: Vec<(usize, usize, String)> = Vec::new();
+    let mut collapsed: Vec<(usize, usize, Vec<u8>)> = Vec::new();
     for i in 0..archive.len() {
         walked.entries += 1;
-        let name = archive
-            .name_for_index(i)
-            .unwrap_or_default()
-            .replace('\\', "/");
-        let (kind, size, central) = match archive.by_index_raw(i) {
-            Ok(raw) => (kind_of(&raw), raw.size(), raw.central_header_start()),
-            Err(e) => (EntryKind::Unreadable(e.to_string()), 0, 0),
+        let fallback = slashes(archive.name_for_index(i).unwrap_or_default().as_bytes());
+        let (name, kind, size, central) = match archive.by_index_raw(i) {
+            Ok(raw) => (
+                slashes(raw.name_raw()),
+                kind_of(&raw),
+                raw.size(),
+                raw.central_header_start(),
+            ),
+            Err(e) => (fallback, EntryKind::Unreadable(e.to_string()), 0, 0),
         };
         if let Some(&(first, copies)) = dups.get(&central) {
             walked.entries += copies - 1;
@@ -176,7 +178,7 @@ fn first_copy<R: Read + Seek>(
     reader: &mut R,
     record: &CdRecord,
     taken: &[(u64, u64)],
-    name: &str,
+    name: &[u8],
     v: &mut dyn Visit,
 ) -> Flow {
     let unreadable = |why: &str| EntryKind::Unreadable(why.to_string());
@@ -345,7 +347,7 @@ fn walk_stream<R: Read>(reader: &mut R, v: &mut dyn Visit) -> Walked {
             }
         };
         walked.entries += 1;
-        let name = file.name().replace('\\', "/");
+        let name = slashes(file.name_raw());
         let size = file.size();
         let kind = kind_of(&file);
         let mut data = DeclaredSize {
@@ -359,9 +361,18 @@ fn walk_stream<R: Read>(reader: &mut R, v: &mut dyn Visit) -> Walked {
     walked
 }
 
-fn entry<'a>(name: &'a str, kind: EntryKind, size: u64, data: &'a mut dyn Read) -> Entry<'a> {
+/// An entry's name as stored, with `\\` read as `/`. The raw bytes, not the
+/// `zip` crate's decoding (CP437 without the UTF-8 flag, lossy with it), so
+/// that a name that is not UTF-8 is refused, not renamed.
+fn slashes(raw: &[u8]) -> Vec<u8> {
+    raw.iter()
+        .map(|&b| if b == b'\\' { b'/' } else { b })
+        .collect()
+}
+
+fn entry<'a>(name: &'a [u8], kind: EntryKind, size: u64, data: &'a mut dyn Read) -> Entry<'a> {
     Entry {
-        name: name.as_bytes(),
+        name,
         kind,
         size,
         sequential: false,

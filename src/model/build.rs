@@ -45,11 +45,86 @@ enum Parsed {
     Other,
 }
 
+/// Lines of one command-output file (iptables, ip, ipvsadm, bridge, ss,
+/// sysctl, lsmod) that are parsed; later lines are only counted, in a note.
+/// A parsed line takes up to about ten times its text (an iptables rule of
+/// 100 bytes becomes a `Rule` of about 1 KB), so the parsed size, not only
+/// the kept text, needs a bound. Real files hold a few thousand lines.
+pub const MAX_PARSED_LINES_PER_FILE: usize = 100_000;
+
+/// Lines of command output parsed in one analysis, over every node and file
+/// (in label, then path order, so the cut is the same on every run).
+pub const MAX_PARSED_LINES: usize = 1_000_000;
+
 /// Parses every node bundle and merges them into one cluster.
 pub fn build(bundles: &[NodeBundle]) -> Cluster {
-    let mut nodes: Vec<NodeState> = bundles.par_iter().map(parse_node).collect();
+    let budgets = line_budgets(bundles);
+    let mut nodes: Vec<NodeState> = bundles
+        .par_iter()
+        .zip(&budgets)
+        .map(|(b, budget)| parse_node(b, budget))
+        .collect();
     nodes.sort_by(|a, b| a.label.cmp(&b.label));
     merge(nodes)
+}
+
+/// Command output parsed line by line into objects (not JSON inspect
+/// output, logs, or text kept as is).
+fn parsed_by_line(kind: &SourceKind) -> bool {
+    use SourceKind as K;
+    matches!(
+        kind,
+        K::HostIpAddr
+            | K::HostIpLink
+            | K::HostIpRoute
+            | K::HostIptables
+            | K::HostSysctl
+            | K::HostModules
+            | K::HostSockets
+            | K::NetnsIpAddr(_)
+            | K::NetnsIpLink(_)
+            | K::NetnsIpRoute(_)
+            | K::NetnsIpNeigh(_)
+            | K::NetnsBridgeFdb(_)
+            | K::NetnsIptables(_)
+            | K::NetnsIpvsadm(_)
+            | K::NetnsSysctl(_)
+    )
+}
+
+/// For each bundle, the files to parse only in part: path -> (lines to
+/// parse, lines in the file).
+type Budget = std::collections::BTreeMap<String, (usize, usize)>;
+
+fn line_budgets(bundles: &[NodeBundle]) -> Vec<Budget> {
+    let mut order: Vec<usize> = (0..bundles.len()).collect();
+    order.sort_by(|&a, &b| bundles[a].label.cmp(&bundles[b].label));
+    let mut left = MAX_PARSED_LINES;
+    let mut budgets = vec![Budget::new(); bundles.len()];
+    for i in order {
+        for (path, bytes) in &bundles[i].files {
+            if !parsed_by_line(&classify(path)) {
+                continue;
+            }
+            let lines = bytes.iter().filter(|&&b| b == b'\n').count()
+                + usize::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
+            let allowed = lines.min(MAX_PARSED_LINES_PER_FILE).min(left);
+            left -= allowed;
+            if allowed < lines {
+                budgets[i].insert(path.clone(), (allowed, lines));
+            }
+        }
+    }
+    budgets
+}
+
+/// The first `n` lines of `text`.
+fn first_lines(text: &str, n: usize) -> &str {
+    match text.match_indices('\n').nth(n.saturating_sub(1)) {
+        Some((i, _)) if n > 0 => &text[..=i],
+        _ if n == 0 => "",
+        _ => text,
+    }
 }
 
 fn text(bytes: &[u8]) -> Cow<'_, str> {
@@ -58,13 +133,32 @@ fn text(bytes: &[u8]) -> Cow<'_, str> {
 }
 
 /// Parses the files of one bundle; a file that fails becomes a coverage note.
-fn parse_node(b: &NodeBundle) -> NodeState {
+fn parse_node(b: &NodeBundle, budget: &Budget) -> NodeState {
     let results: Vec<(String, Result<Parsed, String>, Vec<String>)> = b
         .files
         .par_iter()
         .map(|(path, bytes)| {
             let mut notes = Vec::new();
-            let parsed = parse_file(&classify(path), &text(bytes), &mut notes);
+            let text = text(bytes);
+            let text = match budget.get(path) {
+                Some(&(0, lines)) => {
+                    let why = format!(
+                        "not parsed ({lines} lines): swarmdiag parses at most {MAX_PARSED_LINES} \
+                         lines of command output in all, to bound memory"
+                    );
+                    return (path.clone(), Err(why), notes);
+                }
+                Some(&(allowed, lines)) => {
+                    notes.push(format!(
+                        "only the first {allowed} of {lines} lines parsed: swarmdiag parses at most \
+                         {MAX_PARSED_LINES_PER_FILE} lines of one command output and \
+                         {MAX_PARSED_LINES} in all, to bound memory"
+                    ));
+                    first_lines(&text, allowed)
+                }
+                None => &text,
+            };
+            let parsed = parse_file(&classify(path), text, &mut notes);
             (path.clone(), parsed, notes)
         })
         .collect();
@@ -454,6 +548,93 @@ fn one_bundle_per_node(nodes: Vec<NodeState>) -> (Vec<NodeState>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bundle(label: &str, files: Vec<(&str, String)>) -> NodeBundle {
+        NodeBundle {
+            label: label.into(),
+            origin: label.into(),
+            files: files
+                .into_iter()
+                .map(|(p, t)| (p.to_string(), t.into_bytes()))
+                .collect(),
+            logs: Default::default(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn rules(n: usize) -> String {
+        let mut t = String::from("*filter\n:DOCKER - [0:0]\n");
+        for i in 0..n {
+            t.push_str(&format!(
+                "-A DOCKER -d 172.18.{}.{}/32 -p tcp -m tcp --dport {} -j ACCEPT\n",
+                i / 250 % 256,
+                i % 250 + 2,
+                1000 + i % 60000
+            ));
+        }
+        t.push_str("COMMIT\n");
+        t
+    }
+
+    /// Issue 12: an iptables-save of a few hundred megabytes parsed to about
+    /// ten times its size. A file's parsed lines are capped, with a note.
+    #[test]
+    fn issue12_a_huge_command_output_is_parsed_in_part_with_a_note() {
+        let text = rules(MAX_PARSED_LINES_PER_FILE + 5_000);
+        let b = bundle("n1", vec![("host/iptables-save.txt", text)]);
+        let cluster = build(&[b]);
+        let n = &cluster.nodes[0];
+        let kept = n.host.iptables.as_ref().unwrap().all_rules().count();
+        // Two header lines are within the cap, so two rules fewer are kept.
+        assert_eq!(kept, MAX_PARSED_LINES_PER_FILE - 2);
+        let note = n
+            .notes
+            .iter()
+            .find(|c| c.path == "host/iptables-save.txt")
+            .expect("a note on the cut file");
+        assert!(
+            note.message.contains(&format!(
+                "only the first {MAX_PARSED_LINES_PER_FILE} of {} lines parsed",
+                MAX_PARSED_LINES_PER_FILE + 5_003
+            )),
+            "{note:?}"
+        );
+    }
+
+    /// The analysis-wide budget is spent in label, then path order; a file
+    /// past it is not parsed at all (absent, with a note), never parsed as
+    /// empty.
+    #[test]
+    fn issue12_the_line_budget_is_shared_in_a_stable_order() {
+        let per = MAX_PARSED_LINES_PER_FILE;
+        let files = MAX_PARSED_LINES / per + 1;
+        let lines = "x\n".repeat(per);
+        let paths: Vec<String> = (0..files)
+            .map(|i| format!("netns/ns{i:02}/iptables-save.txt"))
+            .collect();
+        let b = |label| {
+            bundle(
+                label,
+                paths.iter().map(|p| (p.as_str(), lines.clone())).collect(),
+            )
+        };
+        // Given in reverse label order: the budget still goes to "a" first.
+        let budgets = line_budgets(&[b("b"), b("a")]);
+        let last = paths.last().unwrap().clone();
+        assert_eq!(budgets[1], Budget::from([(last, (0, per))]));
+        assert_eq!(budgets[0].len(), files);
+        assert!(budgets[0].values().all(|&(allowed, n)| allowed == 0 && n == per));
+        assert_eq!(first_lines("a\nb\nc", 2), "a\nb\n");
+        assert_eq!(first_lines("a\nb\nc", 9), "a\nb\nc");
+        assert_eq!(first_lines("a\nb\nc", 0), "");
+        // A file past the budget is absent, with a note saying why.
+        let small = bundle("c", vec![("host/iptables-save.txt", rules(3))]);
+        let mut budget = Budget::new();
+        budget.insert("host/iptables-save.txt".into(), (0, 5));
+        let n = parse_node(&small, &budget);
+        assert!(n.host.iptables.is_none());
+        assert!(n.notes.iter().any(|c| c.message.contains("not parsed (5 lines)")));
+    }
 
     /// The collector writes `Can't initialize ipvs` to `ipvsadm.txt.stderr`
     /// and leaves `ipvsadm.txt` empty: in either order the namespace's IPVS

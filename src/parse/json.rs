@@ -204,8 +204,13 @@ where
         noise: top.noise.iter().map(|&(l, s)| (l, s.to_string())).collect(),
     };
     for (line, item) in top.items {
-        match serde_json::from_str::<W>(item) {
-            Ok(w) => batch.items.push(convert(line, w)),
+        match from_item::<W>(item) {
+            Ok((w, notes)) => {
+                batch.items.push(convert(line, w));
+                batch.problems.extend(notes.into_iter().map(|(l, msg)| {
+                    ParseError::new(Some(line + l.saturating_sub(1)), msg)
+                }));
+            }
             Err(e) => batch.problems.push(ParseError::new(
                 Some(line + e.line().saturating_sub(1)),
                 format!("object starting at line {line} skipped: {e}"),
@@ -225,6 +230,105 @@ pub struct Single<W> {
     pub value: W,
     /// Stray non-JSON lines around it.
     pub noise: Vec<(usize, String)>,
+    /// Fields read as absent because their number did not fit.
+    pub notes: Vec<ParseError>,
+}
+
+/// Numbers of one object that may be read as absent before the object is
+/// given up.
+const MAX_NUMBER_FIXES: usize = 16;
+
+/// Deserializes one item. A number that does not fit its field (`1e400`,
+/// 2^64, `-1` for an unsigned count) is read as absent and noted, as
+/// `(line within the item, message)`, instead of costing the whole object.
+/// Any other error (or a field that cannot be absent) fails as before, with
+/// the first error.
+fn from_item<W: DeserializeOwned>(item: &str) -> Result<(W, Vec<(usize, String)>), serde_json::Error> {
+    let mut text = std::borrow::Cow::Borrowed(item);
+    let mut notes = Vec::new();
+    let mut first: Option<serde_json::Error> = None;
+    loop {
+        let e = match serde_json::from_str::<W>(&text) {
+            Ok(w) => return Ok((w, notes)),
+            Err(e) => e,
+        };
+        let fix = (notes.len() < MAX_NUMBER_FIXES && is_number_error(&e))
+            .then(|| number_at(&text, e.line(), e.column()))
+            .flatten();
+        let Some((start, end)) = fix else {
+            return Err(first.unwrap_or(e));
+        };
+        notes.push((
+            e.line(),
+            format!(
+                "field {}: number {} out of range, read as absent",
+                key_before(&text, start),
+                &text[start..end]
+            ),
+        ));
+        text = std::borrow::Cow::Owned(format!("{}null{}", &text[..start], &text[end..]));
+        first.get_or_insert(e);
+    }
+}
+
+fn is_number_error(e: &serde_json::Error) -> bool {
+    let m = e.to_string();
+    m.starts_with("number out of range")
+        || m.starts_with("invalid value: integer")
+        || m.starts_with("invalid type: floating point")
+}
+
+fn is_number_byte(b: u8) -> bool {
+    b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')
+}
+
+/// The byte range of the JSON number serde stopped at (`line`, `column`
+/// 1-based, the column at or just after the number).
+fn number_at(text: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let line_start = if line <= 1 {
+        0
+    } else {
+        b.iter()
+            .enumerate()
+            .filter(|&(_, &c)| c == b'\n')
+            .nth(line - 2)?
+            .0
+            + 1
+    };
+    let at = (line_start + column).min(b.len());
+    // Back over what follows the number (`,`, `}`, spaces), at most a few bytes.
+    let mut end = (line_start..=at)
+        .rev()
+        .take(4)
+        .find(|&i| i > 0 && is_number_byte(b[i - 1]))?;
+    while end < b.len() && is_number_byte(b[end]) {
+        end += 1;
+    }
+    let mut start = end;
+    while start > 0 && is_number_byte(b[start - 1]) {
+        start -= 1;
+    }
+    let first = *b.get(start)?;
+    let before = b[..start].iter().rev().find(|c| !c.is_ascii_whitespace());
+    ((first == b'-' || first.is_ascii_digit()) && matches!(before, Some(b':' | b'[' | b',')))
+        .then_some((start, end))
+}
+
+/// The key whose value starts at `start` (`"Replicas"`), or `?` in an array.
+fn key_before(text: &str, start: usize) -> String {
+    let head = text[..start].trim_end();
+    let Some(head) = head.strip_suffix(':') else {
+        return "(array element)".into();
+    };
+    let head = head.trim_end();
+    let Some(head) = head.strip_suffix('"') else {
+        return "?".into();
+    };
+    match head.rfind('"') {
+        Some(q) => format!("`{}`", &head[q + 1..]),
+        None => "?".into(),
+    }
 }
 
 /// Deserializes the first top-level object of `text` as `W`, for outputs
@@ -239,8 +343,16 @@ pub fn parse_single<W: DeserializeOwned>(text: &str) -> Result<Single<W>, ParseE
             .next()
             .unwrap_or_else(|| ParseError::new(None, "no JSON object found (empty output)")));
     };
-    match serde_json::from_str::<W>(item) {
-        Ok(value) => Ok(Single { line, value, noise }),
+    match from_item::<W>(item) {
+        Ok((value, notes)) => Ok(Single {
+            line,
+            value,
+            noise,
+            notes: notes
+                .into_iter()
+                .map(|(l, msg)| ParseError::new(Some(line + l.saturating_sub(1)), msg))
+                .collect(),
+        }),
         Err(e) => Err(ParseError::new(
             Some(line + e.line().saturating_sub(1)),
             e.to_string(),

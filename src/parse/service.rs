@@ -351,6 +351,33 @@ struct WireUpdate {
 mod tests {
     use super::*;
 
+    /// A number out of range (`1e400`, 2^64) in one field keeps the service
+    /// and notes the field (issue 12: it used to drop the whole service).
+    #[test]
+    fn issue12_out_of_range_numbers_keep_the_service_and_note_the_field() {
+        let text = r#"[
+    {
+        "ID": "svc1",
+        "Spec": { "Name": "web", "Mode": { "Replicated": { "Replicas": 1e400 } } }
+    },
+    {
+        "ID": "svc2",
+        "Spec": { "Name": "api", "Mode": { "Replicated": { "Replicas": 18446744073709551616 } },
+                  "EndpointSpec": { "Ports": [ { "TargetPort": 80, "PublishedPort": 4294967296 } ] } }
+    }
+]"#;
+        let b = parse(text).unwrap();
+        let names: Vec<&str> = b.items.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["web", "api"], "{:?}", b.problems);
+        assert_eq!(b.items[1].spec_ports[0].target, 80);
+        assert_eq!(b.items[1].spec_ports[0].published, None);
+        let notes: Vec<String> = b.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes[0].contains("line 4") && notes[0].contains("Replicas") && notes[0].contains("1e400"), "{notes:?}");
+        assert!(notes[1].contains("Replicas") && notes[1].contains("18446744073709551616"), "{notes:?}");
+        assert!(notes[2].contains("PublishedPort") && notes[2].contains("4294967296"), "{notes:?}");
+    }
+
     /// formats.md §2 [V] from api/docs/v1.24.md: a bare object, API 1.24
     /// (no `PublishMode`).
     const V124: &str = r#"{

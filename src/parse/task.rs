@@ -234,6 +234,25 @@ struct WireDriverOptions {
 mod tests {
     use super::*;
 
+    /// An out-of-range slot or exit code keeps the task (issue 12).
+    #[test]
+    fn issue12_out_of_range_numbers_keep_the_task() {
+        let text = r#"[
+    { "ID": "t1", "ServiceID": "s", "NodeID": "n", "Slot": -1,
+      "Status": { "State": "failed", "ContainerStatus": { "ContainerID": "c1", "ExitCode": 1e400 } } },
+    { "ID": "t2", "ServiceID": "s", "NodeID": "n", "Slot": 2,
+      "Status": { "State": "running", "ContainerStatus": { "ContainerID": "c2", "ExitCode": 9223372036854775808 } } }
+]"#;
+        let b = parse(text).unwrap();
+        let ids: Vec<&str> = b.items.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["t1", "t2"], "{:?}", b.problems);
+        assert_eq!(b.items[0].state, "failed");
+        assert_eq!(b.items[0].slot, None);
+        assert_eq!(b.items[0].exit_code, None);
+        assert_eq!(b.items[1].slot, Some(2));
+        assert_eq!(b.problems.len(), 3, "{:?}", b.problems);
+    }
+
     /// formats.md §3 [V] from api/docs/v1.24.md: the raw API's bare object.
     const V124: &str = r#"{
   "ID": "0kzzo1i0y4jz6027t0k7aezc7",

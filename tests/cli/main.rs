@@ -3,6 +3,8 @@
 //! rules subcommands. Expected findings come from testdata/bundles/expected.json,
 //! which the bundle generator writes alongside the bundles.
 
+mod output_safety;
+mod redact;
 mod pack;
 mod reports;
 #[path = "../lab/verdict.rs"]
