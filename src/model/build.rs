@@ -290,9 +290,10 @@ fn merge(nodes: Vec<NodeState>) -> Cluster {
     // another node knows that it does not.
     let mut order: Vec<&NodeState> = nodes.iter().collect();
     order.sort_by_key(|n| (Some(&n.label) != source.as_ref(), n.label.clone()));
+    let mut known = std::collections::HashSet::new();
     for n in order {
         for net in n.networks.iter().flatten() {
-            if !cluster.networks.iter().any(|c| c.id == net.id) {
+            if known.insert(net.id.as_str()) {
                 cluster.networks.push(net.clone());
             }
         }

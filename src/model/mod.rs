@@ -15,7 +15,8 @@ use crate::parse::{
     service::Service, sockets::Socket, sysctl::Sysctl, task::Task, version::Version,
 };
 use crate::report::CoverageNote;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 use time::OffsetDateTime;
 
 /// The merged view of every bundle given to one analysis.
@@ -35,6 +36,34 @@ pub struct Cluster {
     /// Labels of bundles set aside because a newer bundle of the same swarm
     /// node was given (see [`NodeState::notes`] of the kept one).
     pub set_aside: Vec<String>,
+    /// Lookups by id and name over the lists above, built on first use.
+    pub(crate) index: OnceLock<Index>,
+}
+
+/// Positions in a [`Cluster`]'s lists by id or name, so that a lookup per
+/// task or per node costs a hash probe instead of a scan. Each key maps to
+/// its first position, as a scan would find it.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    /// List lengths when the index was built: the lists are filled before
+    /// anyone looks up, and a lookup on lists changed since then scans.
+    lens: [usize; 5],
+    services: HashMap<String, usize>,
+    networks: HashMap<String, usize>,
+    swarm_nodes: HashMap<String, usize>,
+    /// Positions of every task of a service, in list order.
+    tasks_by_service: HashMap<String, Vec<usize>>,
+    /// Bundles by swarm node id (the empty id included) and by hostname.
+    nodes_by_id: HashMap<String, usize>,
+    nodes_by_host: HashMap<String, usize>,
+}
+
+fn first_positions<'a>(keys: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+    let mut map = HashMap::new();
+    for (i, k) in keys.enumerate() {
+        map.entry(k.to_string()).or_insert(i);
+    }
+    map
 }
 
 /// Everything one node bundle says about its node.
@@ -154,34 +183,111 @@ impl NodeState {
 }
 
 impl Cluster {
+    fn lens(&self) -> [usize; 5] {
+        [
+            self.nodes.len(),
+            self.swarm_nodes.len(),
+            self.services.len(),
+            self.tasks.len(),
+            self.networks.len(),
+        ]
+    }
+
+    /// The lookup index, or `None` when a list changed after it was built
+    /// (callers then scan).
+    fn index(&self) -> Option<&Index> {
+        let index = self.index.get_or_init(|| {
+            let mut tasks_by_service: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, t) in self.tasks.iter().enumerate() {
+                tasks_by_service
+                    .entry(t.service_id.clone())
+                    .or_default()
+                    .push(i);
+            }
+            Index {
+                lens: self.lens(),
+                services: first_positions(self.services.iter().map(|s| s.id.as_str())),
+                networks: first_positions(self.networks.iter().map(|n| n.id.as_str())),
+                swarm_nodes: first_positions(self.swarm_nodes.iter().map(|n| n.id.as_str())),
+                tasks_by_service,
+                nodes_by_id: first_positions(self.nodes.iter().map(|n| n.node_id.as_str())),
+                nodes_by_host: first_positions(self.nodes.iter().map(|n| n.hostname.as_str())),
+            }
+        });
+        (index.lens == self.lens()).then_some(index)
+    }
+
     /// The bundle of the node with this swarm id or hostname.
     pub fn node_state(&self, id_or_host: &str) -> Option<&NodeState> {
-        self.nodes
-            .iter()
-            .find(|n| !n.node_id.is_empty() && n.node_id == id_or_host)
-            .or_else(|| self.nodes.iter().find(|n| n.hostname == id_or_host))
+        let Some(ix) = self.index() else {
+            return self
+                .nodes
+                .iter()
+                .find(|n| !n.node_id.is_empty() && n.node_id == id_or_host)
+                .or_else(|| self.nodes.iter().find(|n| n.hostname == id_or_host));
+        };
+        let by_id = (!id_or_host.is_empty())
+            .then(|| ix.nodes_by_id.get(id_or_host))
+            .flatten();
+        by_id
+            .or_else(|| ix.nodes_by_host.get(id_or_host))
+            .map(|&i| &self.nodes[i])
     }
 
     /// Hostname of a swarm node id, from the manager's node list or a bundle.
     pub fn hostname_of(&self, node_id: &str) -> Option<&str> {
-        self.swarm_nodes
-            .iter()
-            .find(|n| n.id == node_id)
-            .map(|n| n.hostname.as_str())
+        let Some(ix) = self.index() else {
+            return self
+                .swarm_nodes
+                .iter()
+                .find(|n| n.id == node_id)
+                .map(|n| n.hostname.as_str())
+                .or_else(|| {
+                    self.nodes
+                        .iter()
+                        .find(|n| n.node_id == node_id)
+                        .map(|n| n.hostname.as_str())
+                });
+        };
+        ix.swarm_nodes
+            .get(node_id)
+            .map(|&i| self.swarm_nodes[i].hostname.as_str())
             .or_else(|| {
-                self.nodes
-                    .iter()
-                    .find(|n| n.node_id == node_id)
-                    .map(|n| n.hostname.as_str())
+                ix.nodes_by_id
+                    .get(node_id)
+                    .map(|&i| self.nodes[i].hostname.as_str())
             })
     }
 
     pub fn service(&self, id: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.id == id)
+        match self.index() {
+            Some(ix) => ix.services.get(id).map(|&i| &self.services[i]),
+            None => self.services.iter().find(|s| s.id == id),
+        }
     }
 
     pub fn network(&self, id: &str) -> Option<&Network> {
-        self.networks.iter().find(|n| n.id == id)
+        match self.index() {
+            Some(ix) => ix.networks.get(id).map(|&i| &self.networks[i]),
+            None => self.networks.iter().find(|n| n.id == id),
+        }
+    }
+
+    /// The tasks of a service, in list order.
+    pub fn tasks_of<'a>(&'a self, service_id: &str) -> Box<dyn Iterator<Item = &'a Task> + 'a> {
+        match self.index() {
+            Some(ix) => Box::new(
+                ix.tasks_by_service
+                    .get(service_id)
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| &self.tasks[i]),
+            ),
+            None => {
+                let id = service_id.to_string();
+                Box::new(self.tasks.iter().filter(move |t| t.service_id == id))
+            }
+        }
     }
 
     /// File (node-qualified) holding the cluster-wide objects of `rel`.
