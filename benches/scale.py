@@ -3,7 +3,10 @@
 N container namespaces on the lab's real 3-node `healthy` capture.
 
 Usage: benches/scale.py N OUT_DIR
-Writes OUT_DIR/node1.zip, node2.zip, node3.zip (deterministic bytes).
+       benches/scale.py --roots N OUT_DIR
+Writes OUT_DIR/node1.zip, node2.zip, node3.zip (deterministic bytes); with
+--roots, OUT_DIR/roots.zip: N node roots, each the lab's node3 manifest.json
+and docker/info.json under its own hostname and swarm node id.
 
 Each node keeps its real files. The managers' swarm/services.json lists N
 services cloned from the real `db` service (one VIP on `appnet`), tasks.json N
@@ -69,7 +72,30 @@ def ip_addr_text(ip):
     )
 
 
+def stamp(z, name, data):
+    info = zipfile.ZipInfo(name, date_time=(2026, 11, 22, 2, 56, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    z.writestr(info, data)
+
+
+def roots(n, out):
+    os.makedirs(out, exist_ok=True)
+    base = os.path.join(LAB, "node3")
+    manifest = json.load(open(os.path.join(base, "manifest.json")))
+    info = json.load(open(os.path.join(base, "docker", "info.json")))
+    with zipfile.ZipFile(os.path.join(out, "roots.zip"), "w") as z:
+        for i in range(n):
+            host = f"node{i:06d}"
+            manifest["hostname"] = host
+            info["Name"] = host
+            info["Swarm"]["NodeID"] = swarm_id(f"node {i}")
+            stamp(z, f"{host}/manifest.json", json.dumps(manifest, indent=2) + "\n")
+            stamp(z, f"{host}/docker/info.json", json.dumps(info) + "\n")
+
+
 def main():
+    if sys.argv[1] == "--roots":
+        return roots(int(sys.argv[2]), sys.argv[3])
     n = int(sys.argv[1])
     out = sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -106,9 +132,7 @@ def main():
         base = os.path.join(LAB, node)
         with zipfile.ZipFile(os.path.join(out, f"{node}.zip"), "w", zipfile.ZIP_DEFLATED) as z:
             def put(rel, data):
-                info = zipfile.ZipInfo(f"{node}/{rel}", date_time=(2026, 11, 22, 2, 56, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(info, data)
+                stamp(z, f"{node}/{rel}", data)
 
             for dirpath, dirnames, filenames in os.walk(base):
                 dirnames.sort()

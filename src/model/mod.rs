@@ -56,6 +56,7 @@ pub(crate) struct Index {
     /// Bundles by swarm node id (the empty id included) and by hostname.
     nodes_by_id: HashMap<String, usize>,
     nodes_by_host: HashMap<String, usize>,
+    nodes_by_label: HashMap<String, usize>,
 }
 
 fn first_positions<'a>(keys: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
@@ -212,6 +213,7 @@ impl Cluster {
                 tasks_by_service,
                 nodes_by_id: first_positions(self.nodes.iter().map(|n| n.node_id.as_str())),
                 nodes_by_host: first_positions(self.nodes.iter().map(|n| n.hostname.as_str())),
+                nodes_by_label: first_positions(self.nodes.iter().map(|n| n.label.as_str())),
             }
         });
         (index.lens == self.lens()).then_some(index)
@@ -219,19 +221,53 @@ impl Cluster {
 
     /// The bundle of the node with this swarm id or hostname.
     pub fn node_state(&self, id_or_host: &str) -> Option<&NodeState> {
+        self.bundle_with_id(id_or_host)
+            .or_else(|| self.bundle_with_host(id_or_host))
+    }
+
+    /// The first bundle whose swarm node id is `id` (never for an empty id).
+    pub fn bundle_with_id(&self, id: &str) -> Option<&NodeState> {
+        if id.is_empty() {
+            return None;
+        }
+        match self.index() {
+            Some(ix) => ix.nodes_by_id.get(id).map(|&i| &self.nodes[i]),
+            None => self.nodes.iter().find(|n| n.node_id == id),
+        }
+    }
+
+    /// The first bundle whose hostname is `host`.
+    pub fn bundle_with_host(&self, host: &str) -> Option<&NodeState> {
+        match self.index() {
+            Some(ix) => ix.nodes_by_host.get(host).map(|&i| &self.nodes[i]),
+            None => self.nodes.iter().find(|n| n.hostname == host),
+        }
+    }
+
+    /// The bundle with this label.
+    pub fn bundle(&self, label: &str) -> Option<&NodeState> {
+        match self.index() {
+            Some(ix) => ix.nodes_by_label.get(label).map(|&i| &self.nodes[i]),
+            None => self.nodes.iter().find(|n| n.label == label),
+        }
+    }
+
+    /// The first bundle (in label order) whose swarm node id is `id` or whose
+    /// hostname is `hostname`: the bundle of a node of the manager's list.
+    pub fn bundle_of(&self, id: &str, hostname: &str) -> Option<&NodeState> {
         let Some(ix) = self.index() else {
             return self
                 .nodes
                 .iter()
-                .find(|n| !n.node_id.is_empty() && n.node_id == id_or_host)
-                .or_else(|| self.nodes.iter().find(|n| n.hostname == id_or_host));
+                .find(|n| n.node_id == id || n.hostname == hostname);
         };
-        let by_id = (!id_or_host.is_empty())
-            .then(|| ix.nodes_by_id.get(id_or_host))
-            .flatten();
+        let by_id = ix.nodes_by_id.get(id).copied();
+        let by_host = ix.nodes_by_host.get(hostname).copied();
         by_id
-            .or_else(|| ix.nodes_by_host.get(id_or_host))
-            .map(|&i| &self.nodes[i])
+            .into_iter()
+            .chain(by_host)
+            .min()
+            .map(|i| &self.nodes[i])
     }
 
     /// Hostname of a swarm node id, from the manager's node list or a bundle.
