@@ -354,3 +354,76 @@ impl NodeState {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lab(scenario: &str) -> Cluster {
+        let rules = crate::load_rules(None).expect("embedded rules load");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario);
+        crate::analyze::analyze(&[path], &rules, &Default::default())
+            .expect("analysis runs")
+            .cluster
+    }
+
+    /// Every lookup answers what a scan of the lists answers, on a real
+    /// capture (30 tasks of one service, managers and a worker).
+    #[test]
+    fn lookups_agree_with_scans() {
+        let c = lab("testdata/lab/exhausted");
+        assert!(c.tasks.len() >= 30 && !c.services.is_empty() && c.nodes.len() == 3);
+        for s in &c.services {
+            assert_eq!(c.service(&s.id).map(|x| x.line), Some(s.line));
+            let scanned: Vec<&str> = c
+                .tasks
+                .iter()
+                .filter(|t| t.service_id == s.id)
+                .map(|t| t.id.as_str())
+                .collect();
+            let indexed: Vec<&str> = c.tasks_of(&s.id).map(|t| t.id.as_str()).collect();
+            assert_eq!(indexed, scanned);
+        }
+        for n in &c.networks {
+            assert_eq!(c.network(&n.id).map(|x| &x.name), Some(&n.name));
+        }
+        for sn in &c.swarm_nodes {
+            assert_eq!(c.hostname_of(&sn.id), Some(sn.hostname.as_str()));
+            let scanned = c
+                .nodes
+                .iter()
+                .find(|n| n.node_id == sn.id || n.hostname == sn.hostname);
+            assert_eq!(
+                c.bundle_of(&sn.id, &sn.hostname).map(|n| &n.label),
+                scanned.map(|n| &n.label)
+            );
+        }
+        for n in &c.nodes {
+            assert_eq!(c.node_state(&n.node_id).map(|x| &x.label), Some(&n.label));
+            assert_eq!(c.node_state(&n.hostname).map(|x| &x.label), Some(&n.label));
+            assert_eq!(c.bundle(&n.label).map(|x| &x.label), Some(&n.label));
+        }
+        assert!(c.service("no such id").is_none());
+        assert_eq!(c.tasks_of("no such id").count(), 0);
+        assert!(c.node_state("").is_none(), "an empty id names no bundle");
+    }
+
+    /// A list grown after the first lookup is scanned, not missed.
+    #[test]
+    fn lists_changed_after_a_lookup_are_scanned() {
+        let mut c = lab("testdata/lab/healthy");
+        let first = c.services[0].clone();
+        assert!(c.service(&first.id).is_some());
+        let mut extra = first.clone();
+        extra.id = "newservice0000000000000000".into();
+        c.services.push(extra);
+        assert_eq!(
+            c.service("newservice0000000000000000").map(|s| &s.name),
+            Some(&first.name)
+        );
+        let mut task = c.tasks[0].clone();
+        task.service_id = "newservice0000000000000000".into();
+        c.tasks.push(task);
+        assert_eq!(c.tasks_of("newservice0000000000000000").count(), 1);
+    }
+}
