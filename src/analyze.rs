@@ -689,7 +689,8 @@ fn summary(c: &Cluster) -> ClusterSummary {
             }
         })
         .collect();
-    let listed: std::collections::HashSet<String> = nodes.iter().map(|s| s.bundle.clone()).collect();
+    let listed: std::collections::HashSet<String> =
+        nodes.iter().map(|s| s.bundle.clone()).collect();
     for n in &c.nodes {
         if listed.contains(&n.label) {
             continue;
