@@ -675,11 +675,13 @@ fn version_findings(cluster: &Cluster, rules: &RuleSet) -> Vec<Finding> {
         })
         .collect();
     // Nodes with a bundle but absent from the manager's list still count.
+    let mut known: std::collections::HashSet<String> = facts.iter().map(|f| f.0.clone()).collect();
     for n in &cluster.nodes {
-        if facts.iter().any(|f| f.0 == n.hostname) {
+        if known.contains(&n.hostname) {
             continue;
         }
         if let Some(v) = n.engine_version() {
+            known.insert(n.hostname.clone());
             let role = if n.is_manager() { "manager" } else { "" };
             facts.push((
                 n.hostname.clone(),
@@ -1010,8 +1012,12 @@ fn coverage(cluster: &Cluster, bundles: &[NodeBundle], rules: &RuleSet) -> Cover
     let mut nodes = Vec::new();
     // Every source any bundle provided, to tell which rules could run.
     let mut available: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut by_label = std::collections::HashMap::new();
+    for b in bundles {
+        by_label.entry(b.label.as_str()).or_insert(b);
+    }
     for n in &cluster.nodes {
-        let b = bundles.iter().find(|b| b.label == n.label);
+        let b = by_label.get(n.label.as_str()).copied();
         let mut present: Vec<String> = n.present.clone();
         if let Some(b) = b {
             present.extend(
@@ -1143,10 +1149,7 @@ fn summary(c: &Cluster) -> ClusterSummary {
         .swarm_nodes
         .iter()
         .map(|sn| {
-            let bundle = c
-                .nodes
-                .iter()
-                .find(|n| n.node_id == sn.id || n.hostname == sn.hostname);
+            let bundle = c.bundle_of(&sn.id, &sn.hostname);
             NodeSummary {
                 bundle: bundle.map(|b| b.label.clone()).unwrap_or_default(),
                 hostname: sn.hostname.clone(),
@@ -1162,8 +1165,10 @@ fn summary(c: &Cluster) -> ClusterSummary {
             }
         })
         .collect();
+    let listed: std::collections::HashSet<String> =
+        nodes.iter().map(|s| s.bundle.clone()).collect();
     for n in &c.nodes {
-        if nodes.iter().any(|s| s.bundle == n.label) {
+        if listed.contains(&n.label) {
             continue;
         }
         let swarm = n.info.as_ref().map(|i| &i.swarm);

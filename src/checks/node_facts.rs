@@ -57,10 +57,8 @@ pub(super) fn node_facts(c: &Cluster) -> Vec<NodeFact<'_>> {
     let mut out: Vec<NodeFact> = Vec::new();
     for n in &c.swarm_nodes {
         let bundle = c
-            .nodes
-            .iter()
-            .find(|b| !b.node_id.is_empty() && b.node_id == n.id)
-            .or_else(|| c.nodes.iter().find(|b| b.hostname == n.hostname));
+            .bundle_with_id(&n.id)
+            .or_else(|| c.bundle_with_host(&n.hostname));
         if let Some(b) = bundle {
             used.insert(b.label.as_str());
         }

@@ -37,12 +37,6 @@ pub fn check(c: &Cluster, out: &mut Checks) {
         not_run(c, out, &["SW501"], &inputs, why);
         return;
     }
-    for s in &c.services {
-        replicas(c, s, out);
-    }
-}
-
-fn replicas(c: &Cluster, s: &Service, out: &mut Checks) {
     // As `docker service ls`: running, not desired shutdown, node not down.
     let down: BTreeSet<&str> = c
         .swarm_nodes
@@ -50,7 +44,14 @@ fn replicas(c: &Cluster, s: &Service, out: &mut Checks) {
         .filter(|n| n.state == "down")
         .map(|n| n.id.as_str())
         .collect();
-    let tasks: Vec<&Task> = c.tasks.iter().filter(|t| t.service_id == s.id).collect();
+    for s in &c.services {
+        replicas(c, s, &down, out);
+    }
+}
+
+/// `down`: ids of the swarm nodes that are down.
+fn replicas(c: &Cluster, s: &Service, down: &BTreeSet<&str>, out: &mut Checks) {
+    let tasks: Vec<&Task> = c.tasks_of(&s.id).collect();
     let running: Vec<&Task> = tasks
         .iter()
         .copied()

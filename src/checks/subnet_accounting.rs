@@ -248,7 +248,11 @@ pub(super) fn account<'a>(
         LbRule::NoNodes => BTreeSet::new(),
     };
     let facts = node_facts(c);
-    let fact = |id: &str| facts.iter().find(|f| !id.is_empty() && f.id == id);
+    let mut fact_of = std::collections::HashMap::new();
+    for f in &facts {
+        fact_of.entry(f.id).or_insert(f);
+    }
+    let fact = |id: &str| fact_of.get(id).copied().filter(|_| !id.is_empty());
     let mut lb_proof = Vec::new();
     for id in &lb_nodes {
         let (view, proof) = lb_view(net, fact(id), with_tasks.contains(id));

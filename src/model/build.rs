@@ -454,9 +454,10 @@ fn merge(nodes: Vec<NodeState>) -> Cluster {
     // another node knows that it does not.
     let mut order: Vec<&NodeState> = nodes.iter().collect();
     order.sort_by_key(|n| (Some(&n.label) != source.as_ref(), n.label.clone()));
+    let mut known = std::collections::HashSet::new();
     for n in order {
         for net in n.networks.iter().flatten() {
-            if !cluster.networks.iter().any(|c| c.id == net.id) {
+            if known.insert(net.id.as_str()) {
                 cluster.networks.push(net.clone());
             }
         }
@@ -498,20 +499,23 @@ fn first_of_each_id<T>(
 /// newest is kept (ties: the first label); the others are set aside with a
 /// note on the kept node. Returns the kept nodes and the set-aside labels.
 fn one_bundle_per_node(nodes: Vec<NodeState>) -> (Vec<NodeState>, Vec<String>) {
-    let newest = |id: &str| {
-        nodes
-            .iter()
-            .filter(|n| n.node_id == id)
-            .max_by(|a, b| {
-                a.collected_at
-                    .cmp(&b.collected_at)
-                    .then_with(|| b.label.cmp(&a.label))
-            })
-            .map(|n| n.label.clone())
-    };
+    use std::collections::{HashMap, HashSet};
+    // The newest bundle of each swarm node id (ties: the first label).
+    let mut newest: HashMap<&str, &NodeState> = HashMap::new();
+    for n in nodes.iter().filter(|n| !n.node_id.is_empty()) {
+        let best = newest.entry(n.node_id.as_str()).or_insert(n);
+        let order = best
+            .collected_at
+            .cmp(&n.collected_at)
+            .then_with(|| n.label.cmp(&best.label));
+        if order != std::cmp::Ordering::Greater {
+            *best = n;
+        }
+    }
     let mut aside: Vec<(String, String, String)> = Vec::new();
     for n in nodes.iter().filter(|n| !n.node_id.is_empty()) {
-        if let Some(kept) = newest(&n.node_id).filter(|k| *k != n.label) {
+        let kept = &newest[n.node_id.as_str()].label;
+        if *kept != n.label {
             let when = n
                 .collected_at
                 .and_then(|t| {
@@ -519,15 +523,20 @@ fn one_bundle_per_node(nodes: Vec<NodeState>) -> (Vec<NodeState>, Vec<String>) {
                         .ok()
                 })
                 .unwrap_or_else(|| "at an unknown time".into());
-            aside.push((n.label.clone(), kept, when));
+            aside.push((n.label.clone(), kept.clone(), when));
         }
+    }
+    let set_aside: HashSet<&str> = aside.iter().map(|(label, _, _)| label.as_str()).collect();
+    let mut older: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+    for (label, kept, when) in &aside {
+        older.entry(kept).or_default().push((label, when));
     }
     let mut kept_nodes = Vec::with_capacity(nodes.len());
     for mut n in nodes {
-        if aside.iter().any(|(label, _, _)| *label == n.label) {
+        if set_aside.contains(n.label.as_str()) {
             continue;
         }
-        for (label, _, when) in aside.iter().filter(|(_, kept, _)| *kept == n.label) {
+        for (label, when) in older.get(n.label.as_str()).into_iter().flatten() {
             n.notes.push(CoverageNote {
                 path: String::new(),
                 message: format!(

@@ -16,7 +16,8 @@ use crate::parse::{
     service::Service, sockets::Socket, sysctl::Sysctl, task::Task, version::Version,
 };
 use crate::report::CoverageNote;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 use time::OffsetDateTime;
 
 /// The merged view of every bundle given to one analysis.
@@ -36,6 +37,35 @@ pub struct Cluster {
     /// Labels of bundles set aside because a newer bundle of the same swarm
     /// node was given (see [`NodeState::notes`] of the kept one).
     pub set_aside: Vec<String>,
+    /// Lookups by id and name over the lists above, built on first use.
+    pub(crate) index: OnceLock<Index>,
+}
+
+/// Positions in a [`Cluster`]'s lists by id or name, so that a lookup per
+/// task or per node costs a hash probe instead of a scan. Each key maps to
+/// its first position, as a scan would find it.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    /// List lengths when the index was built: the lists are filled before
+    /// anyone looks up, and a lookup on lists changed since then scans.
+    lens: [usize; 5],
+    services: HashMap<String, usize>,
+    networks: HashMap<String, usize>,
+    swarm_nodes: HashMap<String, usize>,
+    /// Positions of every task of a service, in list order.
+    tasks_by_service: HashMap<String, Vec<usize>>,
+    /// Bundles by swarm node id (the empty id included) and by hostname.
+    nodes_by_id: HashMap<String, usize>,
+    nodes_by_host: HashMap<String, usize>,
+    nodes_by_label: HashMap<String, usize>,
+}
+
+fn first_positions<'a>(keys: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+    let mut map = HashMap::new();
+    for (i, k) in keys.enumerate() {
+        map.entry(k.to_string()).or_insert(i);
+    }
+    map
 }
 
 /// Everything one node bundle says about its node.
@@ -170,34 +200,146 @@ impl NodeState {
 }
 
 impl Cluster {
+    fn lens(&self) -> [usize; 5] {
+        [
+            self.nodes.len(),
+            self.swarm_nodes.len(),
+            self.services.len(),
+            self.tasks.len(),
+            self.networks.len(),
+        ]
+    }
+
+    /// The lookup index, or `None` when a list changed after it was built
+    /// (callers then scan).
+    fn index(&self) -> Option<&Index> {
+        let index = self.index.get_or_init(|| {
+            let mut tasks_by_service: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, t) in self.tasks.iter().enumerate() {
+                tasks_by_service
+                    .entry(t.service_id.clone())
+                    .or_default()
+                    .push(i);
+            }
+            Index {
+                lens: self.lens(),
+                services: first_positions(self.services.iter().map(|s| s.id.as_str())),
+                networks: first_positions(self.networks.iter().map(|n| n.id.as_str())),
+                swarm_nodes: first_positions(self.swarm_nodes.iter().map(|n| n.id.as_str())),
+                tasks_by_service,
+                nodes_by_id: first_positions(self.nodes.iter().map(|n| n.node_id.as_str())),
+                nodes_by_host: first_positions(self.nodes.iter().map(|n| n.hostname.as_str())),
+                nodes_by_label: first_positions(self.nodes.iter().map(|n| n.label.as_str())),
+            }
+        });
+        (index.lens == self.lens()).then_some(index)
+    }
+
     /// The bundle of the node with this swarm id or hostname.
     pub fn node_state(&self, id_or_host: &str) -> Option<&NodeState> {
-        self.nodes
-            .iter()
-            .find(|n| !n.node_id.is_empty() && n.node_id == id_or_host)
-            .or_else(|| self.nodes.iter().find(|n| n.hostname == id_or_host))
+        self.bundle_with_id(id_or_host)
+            .or_else(|| self.bundle_with_host(id_or_host))
+    }
+
+    /// The first bundle whose swarm node id is `id` (never for an empty id).
+    pub fn bundle_with_id(&self, id: &str) -> Option<&NodeState> {
+        if id.is_empty() {
+            return None;
+        }
+        match self.index() {
+            Some(ix) => ix.nodes_by_id.get(id).map(|&i| &self.nodes[i]),
+            None => self.nodes.iter().find(|n| n.node_id == id),
+        }
+    }
+
+    /// The first bundle whose hostname is `host`.
+    pub fn bundle_with_host(&self, host: &str) -> Option<&NodeState> {
+        match self.index() {
+            Some(ix) => ix.nodes_by_host.get(host).map(|&i| &self.nodes[i]),
+            None => self.nodes.iter().find(|n| n.hostname == host),
+        }
+    }
+
+    /// The bundle with this label.
+    pub fn bundle(&self, label: &str) -> Option<&NodeState> {
+        match self.index() {
+            Some(ix) => ix.nodes_by_label.get(label).map(|&i| &self.nodes[i]),
+            None => self.nodes.iter().find(|n| n.label == label),
+        }
+    }
+
+    /// The first bundle (in label order) whose swarm node id is `id` or whose
+    /// hostname is `hostname`: the bundle of a node of the manager's list.
+    pub fn bundle_of(&self, id: &str, hostname: &str) -> Option<&NodeState> {
+        let Some(ix) = self.index() else {
+            return self
+                .nodes
+                .iter()
+                .find(|n| n.node_id == id || n.hostname == hostname);
+        };
+        let by_id = ix.nodes_by_id.get(id).copied();
+        let by_host = ix.nodes_by_host.get(hostname).copied();
+        by_id
+            .into_iter()
+            .chain(by_host)
+            .min()
+            .map(|i| &self.nodes[i])
     }
 
     /// Hostname of a swarm node id, from the manager's node list or a bundle.
     pub fn hostname_of(&self, node_id: &str) -> Option<&str> {
-        self.swarm_nodes
-            .iter()
-            .find(|n| n.id == node_id)
-            .map(|n| n.hostname.as_str())
+        let Some(ix) = self.index() else {
+            return self
+                .swarm_nodes
+                .iter()
+                .find(|n| n.id == node_id)
+                .map(|n| n.hostname.as_str())
+                .or_else(|| {
+                    self.nodes
+                        .iter()
+                        .find(|n| n.node_id == node_id)
+                        .map(|n| n.hostname.as_str())
+                });
+        };
+        ix.swarm_nodes
+            .get(node_id)
+            .map(|&i| self.swarm_nodes[i].hostname.as_str())
             .or_else(|| {
-                self.nodes
-                    .iter()
-                    .find(|n| n.node_id == node_id)
-                    .map(|n| n.hostname.as_str())
+                ix.nodes_by_id
+                    .get(node_id)
+                    .map(|&i| self.nodes[i].hostname.as_str())
             })
     }
 
     pub fn service(&self, id: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.id == id)
+        match self.index() {
+            Some(ix) => ix.services.get(id).map(|&i| &self.services[i]),
+            None => self.services.iter().find(|s| s.id == id),
+        }
     }
 
     pub fn network(&self, id: &str) -> Option<&Network> {
-        self.networks.iter().find(|n| n.id == id)
+        match self.index() {
+            Some(ix) => ix.networks.get(id).map(|&i| &self.networks[i]),
+            None => self.networks.iter().find(|n| n.id == id),
+        }
+    }
+
+    /// The tasks of a service, in list order.
+    pub fn tasks_of<'a>(&'a self, service_id: &str) -> Box<dyn Iterator<Item = &'a Task> + 'a> {
+        match self.index() {
+            Some(ix) => Box::new(
+                ix.tasks_by_service
+                    .get(service_id)
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| &self.tasks[i]),
+            ),
+            None => {
+                let id = service_id.to_string();
+                Box::new(self.tasks.iter().filter(move |t| t.service_id == id))
+            }
+        }
     }
 
     /// File (node-qualified) holding the cluster-wide objects of `rel`.
@@ -226,5 +368,78 @@ impl NodeState {
                 None
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lab(scenario: &str) -> Cluster {
+        let rules = crate::load_rules(None).expect("embedded rules load");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario);
+        crate::analyze::analyze(&[path], &rules, &Default::default())
+            .expect("analysis runs")
+            .cluster
+    }
+
+    /// Every lookup answers what a scan of the lists answers, on a real
+    /// capture (30 tasks of one service, managers and a worker).
+    #[test]
+    fn lookups_agree_with_scans() {
+        let c = lab("testdata/lab/exhausted");
+        assert!(c.tasks.len() >= 30 && !c.services.is_empty() && c.nodes.len() == 3);
+        for s in &c.services {
+            assert_eq!(c.service(&s.id).map(|x| x.line), Some(s.line));
+            let scanned: Vec<&str> = c
+                .tasks
+                .iter()
+                .filter(|t| t.service_id == s.id)
+                .map(|t| t.id.as_str())
+                .collect();
+            let indexed: Vec<&str> = c.tasks_of(&s.id).map(|t| t.id.as_str()).collect();
+            assert_eq!(indexed, scanned);
+        }
+        for n in &c.networks {
+            assert_eq!(c.network(&n.id).map(|x| &x.name), Some(&n.name));
+        }
+        for sn in &c.swarm_nodes {
+            assert_eq!(c.hostname_of(&sn.id), Some(sn.hostname.as_str()));
+            let scanned = c
+                .nodes
+                .iter()
+                .find(|n| n.node_id == sn.id || n.hostname == sn.hostname);
+            assert_eq!(
+                c.bundle_of(&sn.id, &sn.hostname).map(|n| &n.label),
+                scanned.map(|n| &n.label)
+            );
+        }
+        for n in &c.nodes {
+            assert_eq!(c.node_state(&n.node_id).map(|x| &x.label), Some(&n.label));
+            assert_eq!(c.node_state(&n.hostname).map(|x| &x.label), Some(&n.label));
+            assert_eq!(c.bundle(&n.label).map(|x| &x.label), Some(&n.label));
+        }
+        assert!(c.service("no such id").is_none());
+        assert_eq!(c.tasks_of("no such id").count(), 0);
+        assert!(c.node_state("").is_none(), "an empty id names no bundle");
+    }
+
+    /// A list grown after the first lookup is scanned, not missed.
+    #[test]
+    fn lists_changed_after_a_lookup_are_scanned() {
+        let mut c = lab("testdata/lab/healthy");
+        let first = c.services[0].clone();
+        assert!(c.service(&first.id).is_some());
+        let mut extra = first.clone();
+        extra.id = "newservice0000000000000000".into();
+        c.services.push(extra);
+        assert_eq!(
+            c.service("newservice0000000000000000").map(|s| &s.name),
+            Some(&first.name)
+        );
+        let mut task = c.tasks[0].clone();
+        task.service_id = "newservice0000000000000000".into();
+        c.tasks.push(task);
+        assert_eq!(c.tasks_of("newservice0000000000000000").count(), 1);
     }
 }

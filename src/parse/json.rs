@@ -401,21 +401,25 @@ enum Unclosed {
 /// brackets outside strings and honouring backslash escapes.
 fn value_end(bytes: &[u8], start: usize) -> Result<usize, Unclosed> {
     let mut stack: Vec<u8> = Vec::new();
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, &b) in bytes.iter().enumerate().skip(start) {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    let mut i = start;
+    while let Some(&b) = bytes.get(i) {
         match b {
-            b'"' => in_string = true,
+            b'"' => {
+                // Most of a JSON text is strings: jump to the closing quote.
+                let mut j = i + 1;
+                loop {
+                    let rest = bytes.get(j..).unwrap_or_default();
+                    match memchr::memchr2(b'"', b'\\', rest) {
+                        Some(k) if rest[k] == b'\\' => j += k + 2,
+                        Some(k) => {
+                            j += k;
+                            break;
+                        }
+                        None => return Err(Unclosed::Eof),
+                    }
+                }
+                i = j;
+            }
             b'{' => stack.push(b'}'),
             b'[' => stack.push(b']'),
             b'}' | b']' => {
@@ -428,6 +432,7 @@ fn value_end(bytes: &[u8], start: usize) -> Result<usize, Unclosed> {
             }
             _ => {}
         }
+        i += 1;
     }
     Err(Unclosed::Eof)
 }
@@ -685,6 +690,47 @@ mod tests {
         assert_eq!(parse_api_time("Mon Jul  9 23:38:38 2018"), None);
     }
 
+    fn outcome(r: Result<usize, Unclosed>) -> Result<usize, Option<usize>> {
+        r.map_err(|e| match e {
+            Unclosed::Eof => None,
+            Unclosed::Mismatch(at) => Some(at),
+        })
+    }
+
+    /// `value_end` as it was before it jumped over strings with memchr.
+    fn bytewise_value_end(bytes: &[u8], start: usize) -> Result<usize, Option<usize>> {
+        let mut stack: Vec<u8> = Vec::new();
+        let mut in_string = false;
+        let mut escaped = false;
+        for (i, &b) in bytes.iter().enumerate().skip(start) {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' => stack.push(b'}'),
+                b'[' => stack.push(b']'),
+                b'}' | b']' => {
+                    if stack.pop() != Some(b) {
+                        return Err(Some(i));
+                    }
+                    if stack.is_empty() {
+                        return Ok(i + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err(None)
+    }
+
     proptest! {
         #[test]
         fn top_level_items_never_panics(s in "\\PC*") {
@@ -693,6 +739,14 @@ mod tests {
                     prop_assert!(line >= 1);
                     prop_assert!(item.starts_with('{') && item.ends_with('}'), "item {:?}", item);
                 }
+            }
+        }
+
+        #[test]
+        fn value_end_agrees_with_a_byte_by_byte_scan(s in "[\\[\\]{}\",:\\\\a \n]{0,64}") {
+            let b = s.as_bytes();
+            for start in (0..b.len()).filter(|&i| b[i] == b'{' || b[i] == b'[') {
+                prop_assert_eq!(outcome(value_end(b, start)), bytewise_value_end(b, start));
             }
         }
 

@@ -184,11 +184,7 @@ pub fn redate(events: &mut [Event], cluster: &Cluster) {
     }
     for e in events.iter_mut() {
         let Some(raw) = e.raw.take() else { continue };
-        let collected = cluster
-            .nodes
-            .iter()
-            .find(|n| n.label == e.node)
-            .and_then(|n| n.collected_at);
+        let collected = cluster.bundle(&e.node).and_then(|n| n.collected_at);
         let ctx = match (collected, years.get(&e.node)) {
             (Some(c), _) => LogContext::at(c),
             (None, Some(&year)) => LogContext {
@@ -291,8 +287,9 @@ pub fn build(analysis: &Analysis, filter: &Filter) -> Timeline {
             message: format!("{undated} event(s) had no usable time and are not shown"),
         });
     }
+    let logged: BTreeSet<&str> = analysis.events.iter().map(|e| e.node.as_str()).collect();
     for n in &cluster.nodes {
-        if n.collected_at.is_none() && analysis.events.iter().any(|e| e.node == n.label) {
+        if n.collected_at.is_none() && logged.contains(n.label.as_str()) {
             notes.push(TimelineNote {
                 kind: "redated",
                 node: Some(n.hostname.clone()),
@@ -660,17 +657,27 @@ fn add_signatures(
         .map(|(i, e)| ((e.source.file.clone(), e.source.line), i))
         .collect();
     let tasks_file = cluster.cluster_file("swarm/tasks.json");
+    // The first task at each tasks.json line, and the task error events of
+    // each task (only signature events are added below, so these stay put).
+    let mut task_at: BTreeMap<usize, &str> = BTreeMap::new();
+    for t in &cluster.tasks {
+        task_at.entry(t.line).or_insert(t.id.as_str());
+    }
+    let mut task_errors: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if let (Kind::TaskError, Some(task)) = (e.kind, e.task.as_deref()) {
+            task_errors.entry(task.to_string()).or_default().push(i);
+        }
+    }
     for f in findings {
         let mut times: BTreeSet<OffsetDateTime> = BTreeSet::new();
         // Task evidence (a tasks.json line) tags that task's error events.
         for ev in f.evidence.iter().filter(|e| e.file == tasks_file) {
-            let Some(t) = cluster.tasks.iter().find(|t| t.line == ev.line) else {
+            let Some(&task) = task_at.get(&ev.line) else {
                 continue;
             };
-            for e in events
-                .iter_mut()
-                .filter(|e| e.kind == Kind::TaskError && e.task.as_deref() == Some(t.id.as_str()))
-            {
+            for &i in task_errors.get(task).into_iter().flatten() {
+                let e = &mut events[i];
                 if !e.rules.contains(&f.id) {
                     e.rules.push(f.id.clone());
                 }
@@ -689,9 +696,7 @@ fn add_signatures(
             }
             let label = ev.file.split('/').next().unwrap_or("");
             let ctx = cluster
-                .nodes
-                .iter()
-                .find(|n| n.label == label)
+                .bundle(label)
                 .and_then(|n| n.collected_at)
                 .map(LogContext::at);
             let rec = ctx.and_then(|c| parse_line(&ev.text, &c)).or_else(|| {
