@@ -568,6 +568,9 @@ mod tests {
                 .collect(),
             logs: Default::default(),
             notes: Vec::new(),
+            flavor: Default::default(),
+            sources: Default::default(),
+            unread: 0,
         }
     }
 

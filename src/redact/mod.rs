@@ -162,6 +162,13 @@ fn learn_names(r: &mut Redactor, path: &str, text: &str) {
                 r.learn_host(&i.name);
             }
         }
+        // A sosreport's `docker info` is text, and its host name is a file.
+        SourceKind::DockerInfoText => {
+            if let Ok(i) = parse::info_text::parse(text) {
+                r.learn_host(&i.name);
+            }
+        }
+        SourceKind::HostHostname => r.learn_host(text.trim()),
         SourceKind::SwarmNodes => {
             if let Ok(b) = parse::node::parse(text) {
                 for n in b.items {

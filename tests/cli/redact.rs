@@ -149,7 +149,7 @@ fn raw_addresses(dir: &Path) -> std::collections::BTreeSet<String> {
 
 fn sets() -> Vec<std::path::PathBuf> {
     let mut sets = Vec::new();
-    for dir in ["bundles", "lab"] {
+    for dir in ["bundles", "lab", "sos"] {
         for e in std::fs::read_dir(testdata(dir)).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
@@ -213,6 +213,9 @@ fn redact_round_trips_every_testdata_set_with_the_same_diagnosis() {
             }
         }
         assert!(!map["addresses"].as_object().unwrap().is_empty(), "{name}");
+        // Host names are learned from every kind of input, sosreports (text
+        // `docker info`, `etc/hostname`) included.
+        assert!(!map["names"].as_object().unwrap().is_empty(), "{name}: no host name learned");
         // Independently of the map: no IPv4 address or MAC of the input
         // (other than loopback, unspecified, multicast and masks) is left.
         for raw in raw_addresses(set) {
