@@ -558,7 +558,13 @@ fn note_log_signatures(
     hosts: &BTreeMap<String, String>,
 ) {
     for n in &mut cluster.nodes {
-        if n.info.is_none() && n.manifest.is_none() {
+        // A node with no name of its own is named after its log's host; a
+        // sosreport's directory name and an `etc/hostname` are its own.
+        let named = n.info.is_some()
+            || n.manifest.is_some()
+            || n.host_name_file.is_some()
+            || n.flavor == crate::bundle::Flavor::Sosreport;
+        if !named {
             if let Some(h) = hosts.get(&n.label) {
                 n.hostname = h.clone();
             }

@@ -89,9 +89,19 @@ pub fn redact(opts: &Options) -> Result<Summary> {
     })?;
     let mut nodes: Vec<(String, NodeFiles)> = Vec::new();
     let mut skipped = read.notes.len();
+    // A sosreport names its node in its directory name (before its
+    // `etc/hostname`), which the copy (a bundle, not a sosreport) does not
+    // carry the same way: the name the analyzer gives the node goes into
+    // `host/hostname.txt`, redacted like every other file.
+    let model = crate::model::build(&read.nodes);
     for n in &read.nodes {
         skipped += n.notes.len();
         let mut files: NodeFiles = n.files.clone();
+        if n.flavor == bundle::Flavor::Sosreport {
+            if let Some(state) = model.nodes.iter().find(|s| s.label == n.label) {
+                files.insert("host/hostname.txt".into(), format!("{}\n", state.hostname).into_bytes());
+            }
+        }
         for path in n.logs.keys() {
             let text = logs.remove(&(n.label.clone(), path.clone())).unwrap_or_default();
             // Compressed rotated logs were read decompressed.
@@ -146,9 +156,35 @@ pub fn redact(opts: &Options) -> Result<Summary> {
     })
 }
 
-/// Host names from the manifest, `docker info` and the swarm's node list;
+/// Host names from the manifest, `docker info`, log prefixes and the swarm's node list;
 /// with `--names`, service, network and image names.
 fn learn_names(r: &mut Redactor, path: &str, text: &str) {
+    // A journald or syslog prefix names the host on every line of a log,
+    // the only place a logs-only bundle names it.
+    if path == "logs/dockerd.log" {
+        let ctx = parse::log::LogContext {
+            year: 1970,
+            collected_at: None,
+        };
+        let mut last = String::new();
+        for line in text.lines() {
+            let host = parse::log::parse_line(line, &ctx)
+                .filter(|rec| {
+                    rec.program.as_deref().is_some_and(|p| {
+                        ["dockerd", "docker", "containerd", "systemd"]
+                            .iter()
+                            .any(|d| p.starts_with(d))
+                    })
+                })
+                .and_then(|rec| rec.host);
+            if let Some(h) = host {
+                if h != last {
+                    r.learn_host(&h);
+                    last = h;
+                }
+            }
+        }
+    }
     match bundle::classify(path) {
         SourceKind::Manifest => {
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(text.trim()) {
