@@ -49,7 +49,7 @@ pub(crate) fn stream_lines(
         };
         out.bytes += n as u64;
         let mut chunk = buf.get(..n).unwrap_or_default();
-        while let Some(i) = chunk.iter().position(|&b| b == b'\n') {
+        while let Some(i) = memchr::memchr(b'\n', chunk) {
             line.push(&chunk[..i]);
             line.finish(&mut out, emit);
             chunk = &chunk[i + 1..];

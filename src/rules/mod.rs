@@ -155,7 +155,13 @@ impl Compiled {
                 }
             }
         }
-        let log_set = RegexSet::new(&patterns).map_err(|e| Error::Rules {
+        // A larger lazy-DFA cache than the default: with every log pattern
+        // in one set, the default cache fills and is rebuilt over and over
+        // on long logs. Only speed depends on it, never what matches.
+        let log_set = regex::RegexSetBuilder::new(&patterns)
+            .dfa_size_limit(16 << 20)
+            .build()
+            .map_err(|e| Error::Rules {
             path: "rules".into(),
             message: format!("combining log patterns: {e}"),
         })?;
