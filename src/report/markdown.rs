@@ -317,6 +317,7 @@ mod tests {
             },
             lb_chains: vec![],
             root_causes: vec![],
+            evidence: Default::default(),
             guesses: vec![],
         }
     }

@@ -36,6 +36,13 @@ impl LogMatcher {
     /// Matches one record. True when some rule counted it.
     pub fn observe(&mut self, ev: &LogEvent) -> bool {
         let set = &*self.set;
+        if set
+            .log_prefilter
+            .as_ref()
+            .is_some_and(|ac| !ac.is_match(ev.haystack))
+        {
+            return false;
+        }
         if !set.log_set.is_match(ev.haystack) {
             return false;
         }
