@@ -203,7 +203,10 @@ static LAST_NEEDLES: std::sync::LazyLock<aho_corasick::AhoCorasick> =
     std::sync::LazyLock::new(|| {
         let mut needles = vec![GOSSIP_NEEDLES[0].0, GOSSIP_NEEDLES[1].0];
         needles.extend_from_slice(NODE_DOWN_NEEDLES);
-        aho_corasick::AhoCorasick::new(needles).expect("literal needles")
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(needles)
+            .expect("literal needles")
     });
 
 const GOSSIP_NEEDLES: [(&str, Kind, &str); 2] = [
