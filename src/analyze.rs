@@ -57,6 +57,8 @@ struct LogScan {
     panic_at: Option<(String, usize)>,
     /// Lines of each node's daemon log that are Docker's (see [`is_docker_line`]).
     docker_lines: BTreeMap<String, usize>,
+    /// The current line's haystack; one buffer for every line.
+    haystack: String,
 }
 
 impl LogScan {
@@ -69,6 +71,7 @@ impl LogScan {
             events: Default::default(),
             panic_at: None,
             docker_lines: BTreeMap::new(),
+            haystack: String::new(),
         }
     }
 
@@ -109,7 +112,7 @@ impl LogScan {
                 self.year.insert(l.node.to_string(), t.year());
             }
         }
-        let haystack = rec.haystack();
+        rec.haystack_into(&mut self.haystack);
         if self.file.0 != l.node || self.file.1 != l.path {
             self.file = (
                 l.node.to_string(),
@@ -140,7 +143,7 @@ impl LogScan {
             time,
             level: rec.level.map(|lv| lv.as_str()),
             source,
-            haystack: &haystack,
+            haystack: &self.haystack,
             raw,
             engine_version: None,
         };

@@ -49,10 +49,16 @@ pub(crate) fn stream_lines(
         };
         out.bytes += n as u64;
         let mut chunk = buf.get(..n).unwrap_or_default();
-        while let Some(i) = chunk.iter().position(|&b| b == b'\n') {
-            line.push(&chunk[..i]);
-            line.finish(&mut out, emit);
-            chunk = &chunk[i + 1..];
+        while let Some(i) = memchr::memchr(b'\n', chunk) {
+            let whole = chunk.get(..i).unwrap_or_default();
+            if line.bytes.is_empty() && !line.cut && whole.len() <= line.max {
+                // The whole line is in this chunk: no copy.
+                emit_line(&mut out, emit, whole, false);
+            } else {
+                line.push(whole);
+                line.finish(&mut out, emit);
+            }
+            chunk = chunk.get(i + 1..).unwrap_or_default();
         }
         line.push(chunk);
     }
@@ -123,18 +129,27 @@ impl Line {
     }
 
     fn finish(&mut self, out: &mut Streamed, emit: &mut dyn FnMut(usize, &str, bool)) {
-        out.lines += 1;
-        let mut bytes = self.bytes.as_slice();
-        if !self.cut {
-            bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        }
-        emit(out.lines, &String::from_utf8_lossy(bytes), self.cut);
-        if self.cut {
-            out.cut_lines += 1;
-            out.first_cut.get_or_insert(out.lines);
-        }
+        emit_line(out, emit, &self.bytes, self.cut);
         self.bytes.clear();
         self.cut = false;
+    }
+}
+
+/// Counts and emits one line (`cut`: it went past the line cap).
+fn emit_line(
+    out: &mut Streamed,
+    emit: &mut dyn FnMut(usize, &str, bool),
+    mut bytes: &[u8],
+    cut: bool,
+) {
+    out.lines += 1;
+    if !cut {
+        bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    }
+    emit(out.lines, &String::from_utf8_lossy(bytes), cut);
+    if cut {
+        out.cut_lines += 1;
+        out.first_cut.get_or_insert(out.lines);
     }
 }
 

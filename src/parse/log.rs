@@ -118,12 +118,21 @@ impl LogRecord {
     /// The text rules match against: `msg`, then ` key=value` per field
     /// (unescaped), so a signature matches in `msg=` or in `error=` alike.
     pub fn haystack(&self) -> String {
+        let mut out = String::new();
+        self.haystack_into(&mut out);
+        out
+    }
+
+    /// [`LogRecord::haystack`] into `out` (cleared first), so a caller can
+    /// reuse one buffer for every line.
+    pub fn haystack_into(&self, out: &mut String) {
         let len = self
             .fields
             .iter()
             .map(|(k, v)| k.len() + v.len() + 2)
             .sum::<usize>();
-        let mut out = String::with_capacity(self.msg.len() + len);
+        out.clear();
+        out.reserve(self.msg.len() + len);
         out.push_str(&self.msg);
         for (k, v) in &self.fields {
             out.push(' ');
@@ -133,7 +142,6 @@ impl LogRecord {
             }
             out.push_str(v);
         }
-        out
     }
 
     /// The first field named `key`.

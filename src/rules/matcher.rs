@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 /// Matches log records against every log rule. One per thread; merge them.
 ///
-/// A line costs one `RegexSet::is_match` scan (the set uses a literal
-/// prefilter, so most lines are rejected quickly); only lines that match
-/// something pay for `matches`, filters and captures.
+/// A line costs one scan for the patterns' literals (`rules::prefilter`),
+/// then, only if it holds one, a `RegexSet::is_match` scan; only lines that
+/// match something pay for `matches`, filters and captures.
 #[derive(Debug)]
 pub struct LogMatcher {
     set: Arc<Compiled>,
@@ -36,6 +36,13 @@ impl LogMatcher {
     /// Matches one record. True when some rule counted it.
     pub fn observe(&mut self, ev: &LogEvent) -> bool {
         let set = &*self.set;
+        if set
+            .log_prefilter
+            .as_ref()
+            .is_some_and(|ac| !ac.is_match(ev.haystack))
+        {
+            return false;
+        }
         if !set.log_set.is_match(ev.haystack) {
             return false;
         }

@@ -18,6 +18,7 @@ mod load;
 mod matcher;
 mod rule;
 pub mod schema;
+mod prefilter;
 pub mod unclassified;
 
 #[cfg(test)]
@@ -140,6 +141,9 @@ pub(crate) struct Compiled {
     pub log_set: RegexSet,
     /// `log_set` index → (rule index, pattern index).
     pub log_owner: Vec<(usize, usize)>,
+    /// Rejects most texts that `log_set` cannot match, faster than it
+    /// (see [`prefilter::build`]).
+    pub log_prefilter: Option<aho_corasick::AhoCorasick>,
 }
 
 impl Compiled {
@@ -155,13 +159,21 @@ impl Compiled {
                 }
             }
         }
-        let log_set = RegexSet::new(&patterns).map_err(|e| Error::Rules {
+        // A larger lazy-DFA cache than the default: with every log pattern
+        // in one set, the default cache fills and is rebuilt over and over
+        // on long logs. Only speed depends on it, never what matches.
+        let log_set = regex::RegexSetBuilder::new(&patterns)
+            .dfa_size_limit(16 << 20)
+            .build()
+            .map_err(|e| Error::Rules {
             path: "rules".into(),
             message: format!("combining log patterns: {e}"),
         })?;
+        let log_prefilter = prefilter::build(&patterns);
         Ok(Compiled {
             rules,
             log_set,
+            log_prefilter,
             log_owner,
         })
     }

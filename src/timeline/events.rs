@@ -187,11 +187,39 @@ fn prefixed_event(msg: &str, rec: &LogRecord) -> Option<Event> {
     if let Some(e) = raft_event(msg) {
         return Some(e);
     }
+    // One scan for every needle of the two searches below, so that most
+    // messages (which hold none) pay for one pass instead of six.
+    if !LAST_NEEDLES.is_match(msg) {
+        return None;
+    }
     if let Some(e) = gossip_event(msg) {
         return Some(e);
     }
     node_down_event(msg)
 }
+
+/// The texts `gossip_event` and `node_down_event` look for.
+static LAST_NEEDLES: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        let mut needles = vec![GOSSIP_NEEDLES[0].0, GOSSIP_NEEDLES[1].0];
+        needles.extend_from_slice(NODE_DOWN_NEEDLES);
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(needles)
+            .expect("literal needles")
+    });
+
+const GOSSIP_NEEDLES: [(&str, Kind, &str); 2] = [
+    ("Node join event for ", Kind::GossipJoin, "joined"),
+    ("Node leave event for ", Kind::GossipLeave, "left"),
+];
+
+const NODE_DOWN_NEEDLES: &[&str] = &[
+    "heartbeat expiration for worker ",
+    "heartbeat expiration for node ",
+    "dispatcher session dropped, marking node ",
+    "moving tasks to orphaned state for node: ",
+];
 
 /// `Calling POST /v1.30/nodes/<id>/update?version=103` and friends: the
 /// write calls that change the swarm (reads are left out).
@@ -306,10 +334,7 @@ fn raft_event(msg: &str) -> Option<Event> {
 /// `<host>(<id>): Node leave event for <name>/<ip>` (18.09+): this node's
 /// gossip view of a peer. The peer IP pairs the same event across nodes.
 fn gossip_event(msg: &str) -> Option<Event> {
-    for (needle, kind, verb) in [
-        ("Node join event for ", Kind::GossipJoin, "joined"),
-        ("Node leave event for ", Kind::GossipLeave, "left"),
-    ] {
+    for (needle, kind, verb) in GOSSIP_NEEDLES {
         if let Some(p) = msg.find(needle) {
             let peer = msg.get(p + needle.len()..)?.trim();
             let ip = peer.rsplit_once('/').map(|(_, ip)| ip).unwrap_or("");
@@ -323,13 +348,7 @@ fn gossip_event(msg: &str) -> Option<Event> {
 
 /// The dispatcher on a manager marking a node down (NODE-02's texts).
 fn node_down_event(msg: &str) -> Option<Event> {
-    const NEEDLES: &[&str] = &[
-        "heartbeat expiration for worker ",
-        "heartbeat expiration for node ",
-        "dispatcher session dropped, marking node ",
-        "moving tasks to orphaned state for node: ",
-    ];
-    for n in NEEDLES {
+    for n in NODE_DOWN_NEEDLES {
         if let Some(p) = msg.find(n) {
             let id = msg
                 .get(p + n.len()..)
