@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use swarmdiag::cli::{Cli, Command, RulesAction};
 use swarmdiag::finding::Severity;
 use swarmdiag::report::terminal::{self, ColorWhen};
-use swarmdiag::report::Style;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,73 +24,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Layout for standard output: the terminal's width and colour there; a
-/// file gets the default (120 columns, no colour) unless `--color always`.
-fn style(output: Option<&Path>, color: ColorWhen) -> Style {
-    let to_terminal = output.is_none();
-    Style {
-        width: if to_terminal {
-            terminal::stdout_width().unwrap_or(Style::default().width)
-        } else {
-            Style::default().width
-        },
-        color: match (to_terminal, color) {
-            (_, ColorWhen::Always) => true,
-            (true, c) => terminal::stdout_color(c),
-            (false, _) => false,
-        },
-    }
-}
-
-/// Runs `read` with a spinner on standard error while large inputs
-/// (more than 16 MiB in all) are read, only when standard error is a
-/// terminal.
-fn reading<T>(inputs: &[&Path], color: ColorWhen, read: impl FnOnce() -> T) -> T {
-    use std::io::IsTerminal;
-    const LARGE: u64 = 16 << 20;
-    if !std::io::stderr().is_terminal() {
-        return read();
-    }
-    let bytes: u64 = inputs.iter().map(|p| input_size(p, 0)).sum();
-    if bytes < LARGE {
-        return read();
-    }
-    let template = if terminal::stderr_color(color) {
-        "{spinner:.cyan} reading {msg} {elapsed:.dim}"
-    } else {
-        "{spinner} reading {msg} {elapsed}"
-    };
-    let bar =
-        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    if let Ok(s) = indicatif::ProgressStyle::with_template(template) {
-        bar.set_style(s);
-    }
-    bar.set_message(format!("{} input(s), {} MiB", inputs.len(), bytes >> 20));
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let out = read();
-    bar.finish_and_clear();
-    out
-}
-
-/// Bytes of a file, or of the files under a directory (links not followed).
-fn input_size(p: &Path, depth: u32) -> u64 {
-    let Ok(m) = std::fs::symlink_metadata(p) else {
-        return 0;
-    };
-    if m.is_file() {
-        return m.len();
-    }
-    if !m.is_dir() || depth > 8 {
-        return 0;
-    }
-    std::fs::read_dir(p)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| input_size(&e.path(), depth + 1))
-        .sum()
-}
-
 fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
     match command {
         Command::Analyze {
@@ -101,11 +33,11 @@ fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
         } => {
             let rules = swarmdiag::load_rules(out.rules.as_deref())?;
             refuse_overwriting(out.output.as_deref(), &paths(&bundles))?;
-            let analysis = reading(&paths(&bundles), color, || {
+            let analysis = terminal::reading(&paths(&bundles), color, || {
                 swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())
             })?;
             let report = analysis.report();
-            let style = style(out.output.as_deref(), color);
+            let style = terminal::style_for(out.output.as_deref(), color);
             let text = if quiet {
                 swarmdiag::report::quiet(&report, style)
             } else if out.format == swarmdiag::cli::FormatArg::Html {
@@ -180,7 +112,7 @@ fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
             }
             let rules = swarmdiag::load_rules(rules.as_deref())?;
             refuse_overwriting(output.as_deref(), &paths(&bundles))?;
-            let analysis = reading(&paths(&bundles), color, || {
+            let analysis = terminal::reading(&paths(&bundles), color, || {
                 swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())
             })?;
             check_names("--node", &filter.nodes, &node_names(&analysis))?;
@@ -196,7 +128,7 @@ fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
             let rules = swarmdiag::load_rules(out.rules.as_deref())?;
             refuse_overwriting(out.output.as_deref(), &[&before, &after])?;
             let limits = Default::default();
-            let (b, a) = reading(&[&before, &after], color, || {
+            let (b, a) = terminal::reading(&[&before, &after], color, || {
                 rayon::join(
                     || swarmdiag::analyze::analyze(std::slice::from_ref(&before), &rules, &limits),
                     || swarmdiag::analyze::analyze(std::slice::from_ref(&after), &rules, &limits),

@@ -165,9 +165,9 @@ fn verdict(b: &mut String, report: &Report) {
             let _ = writeln!(
                 b,
                 "<div><strong>Fix:</strong> {}</div><div class=\"meta\">confidence: {}; to confirm or rule out: {}</div></li>",
-                h(&c.fix),
+                h(&one_line(&c.fix)),
                 c.confidence.as_str(),
-                h(&c.confirm)
+                h(&one_line(&c.confirm))
             );
         }
         let _ = writeln!(b, "</ol>");

@@ -2,7 +2,9 @@
 //! terminal or not), the terminal's width, severity colours and wrapping.
 
 use crate::finding::Severity;
+use super::Style;
 use std::io::IsTerminal;
+use std::path::Path;
 
 /// `--color auto|always|never`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,6 +99,73 @@ pub fn wrap_indent(first: &str, indent: usize, text: &str, width: u16) -> String
         // Host names and ids hold hyphens: never split there.
         .word_splitter(textwrap::WordSplitter::NoHyphenation);
     textwrap::fill(&one, opts)
+}
+
+/// Layout for standard output: the terminal's width and colour there; a
+/// file gets the default (120 columns, no colour) unless `--color always`.
+pub fn style_for(output: Option<&Path>, color: ColorWhen) -> Style {
+    let to_terminal = output.is_none();
+    Style {
+        width: if to_terminal {
+            stdout_width().unwrap_or(Style::default().width)
+        } else {
+            Style::default().width
+        },
+        color: match (to_terminal, color) {
+            (_, ColorWhen::Always) => true,
+            (true, c) => stdout_color(c),
+            (false, _) => false,
+        },
+    }
+}
+
+/// Runs `read` with a spinner on standard error while large inputs
+/// (more than 16 MiB in all) are read, only when standard error is a
+/// terminal.
+pub fn reading<T>(inputs: &[&Path], color: ColorWhen, read: impl FnOnce() -> T) -> T {
+    use std::io::IsTerminal;
+    const LARGE: u64 = 16 << 20;
+    if !std::io::stderr().is_terminal() {
+        return read();
+    }
+    let bytes: u64 = inputs.iter().map(|p| input_size(p, 0)).sum();
+    if bytes < LARGE {
+        return read();
+    }
+    let template = if stderr_color(color) {
+        "{spinner:.cyan} reading {msg} {elapsed:.dim}"
+    } else {
+        "{spinner} reading {msg} {elapsed}"
+    };
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(s) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(s);
+    }
+    bar.set_message(format!("{} input(s), {} MiB", inputs.len(), bytes >> 20));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = read();
+    bar.finish_and_clear();
+    out
+}
+
+/// Bytes of a file, or of the files under a directory (links not followed).
+fn input_size(p: &Path, depth: u32) -> u64 {
+    let Ok(m) = std::fs::symlink_metadata(p) else {
+        return 0;
+    };
+    if m.is_file() {
+        return m.len();
+    }
+    if !m.is_dir() || depth > 8 {
+        return 0;
+    }
+    std::fs::read_dir(p)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| input_size(&e.path(), depth + 1))
+        .sum()
 }
 
 #[cfg(test)]
