@@ -1,5 +1,5 @@
 //! The message catalogue (`docs/message-catalogue.tsv`, mined from Docker's
-//! source by `tools/mine-messages.py`) against the rules: every row's
+//! source by `docs/mine-messages.py`) against the rules: every row's
 //! template, instantiated into a dockerd logrus line, goes through the real
 //! rule matcher. A row naming a rule must fire that rule; a `not-a-problem`
 //! row must fire no warning, error or critical rule; an `unclassified` row
@@ -274,7 +274,7 @@ fn markdown(rows: &[Row], rules: &RuleSet) -> String {
          <!-- Generated from message-catalogue.tsv by tests/catalogue.rs \
          (UPDATE_CATALOGUE=1 cargo test --test catalogue); edit the TSV, not this file. -->\n\n\
          Every warning, error, fatal and panic log call of Docker's swarm control plane and swarm\n\
-         networking code, mined from the source by `tools/mine-messages.py` (moby/moby at one tag\n\
+         networking code, mined from the source by `docs/mine-messages.py` (moby/moby at one tag\n\
          per minor release from v17.06.2-ce to docker-v29.7.2: `daemon/cluster`, libnetwork as\n\
          vendored, then `libnetwork/`, then `daemon/libnetwork/`, and the vendored swarmkit). Each\n\
          row is one (level, message template); `source` is the file in the last version that logs\n\
@@ -294,7 +294,7 @@ fn markdown(rows: &[Row], rules: &RuleSet) -> String {
          the rule matcher: a rule row must fire its rule, a not-a-problem row no warning/error\n\
          rule, an unclassified row no rule at all. Every rule named also carries matching and\n\
          non-matching example lines of its own (`cargo test --lib rules`).\n\n\
-         To refresh after a Docker release: `tools/mine-messages.py <moby git dir> [TAG …]`\n\
+         To refresh after a Docker release: `docs/mine-messages.py <moby git dir> [TAG …]`\n\
          lists the messages of the given tags; add new (level, template) rows to the TSV with a\n\
          disposition, then `UPDATE_CATALOGUE=1 cargo test --test catalogue` rewrites this file.\n\
          Messages that the daemon only returns to API callers (logged as `Handler for … returned\n\

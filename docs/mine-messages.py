@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Lists the log messages of Docker's swarm networking and control plane.
 
-Usage: tools/mine-messages.py MOBY_GIT_DIR [TAG ...] > messages.tsv
+Usage: docs/mine-messages.py MOBY_GIT_DIR [TAG ...] > messages.tsv
 
 Reads a local moby/moby git directory (bare or not; nothing is built or
 run) at each TAG (default: one tag per minor release 17.06 .. 29.x) and
