@@ -266,7 +266,9 @@ fn one_line(msg: &str) -> String {
 /// [`swarmdiag::output::refuse_overwriting`]).
 fn refuse_overwriting(output: Option<&Path>, inputs: &[&Path]) -> anyhow::Result<()> {
     match output {
-        Some(o) => Ok(swarmdiag::output::refuse_overwriting("--output", o, inputs)?),
+        Some(o) => Ok(swarmdiag::output::refuse_overwriting(
+            "--output", o, inputs,
+        )?),
         None => Ok(()),
     }
 }

@@ -27,7 +27,9 @@ pub fn refuse_overwriting(flag: &str, output: &Path, inputs: &[&Path]) -> Result
     // The directory entry that will be replaced, and what it points to now.
     let entry = entry_path(output);
     let target = output.canonicalize().ok();
-    let out_id = std::fs::metadata(output).ok().map(|m| (m.dev(), m.ino(), m.nlink()));
+    let out_id = std::fs::metadata(output)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.nlink()));
     for input in inputs {
         let Ok(inp) = input.canonicalize() else {
             continue;
@@ -47,11 +49,17 @@ pub fn refuse_overwriting(flag: &str, output: &Path, inputs: &[&Path]) -> Result
             continue;
         };
         if meta.is_file() && (meta.dev(), meta.ino()) == (dev, ino) {
-            return refuse(format!("is a hard link of input bundle {}", input.display()));
+            return refuse(format!(
+                "is a hard link of input bundle {}",
+                input.display()
+            ));
         }
         if meta.is_dir() && nlink > 1 {
             if let Some(f) = find_inode(&inp, dev, ino) {
-                return refuse(format!("is a hard link of {} in an input bundle", f.display()));
+                return refuse(format!(
+                    "is a hard link of {} in an input bundle",
+                    f.display()
+                ));
             }
         }
     }

@@ -1452,7 +1452,10 @@ fn issue12_zip_names_that_are_not_utf8_are_refused() {
     // Placeholders patched to invalid bytes after writing: an ASCII one (no
     // UTF-8 flag, so read as CP437) and a non-ASCII one (UTF-8 flag set).
     files.push(("node1/logs/QQQQ.log".into(), b"cp437 name\n".to_vec()));
-    files.push(("node1/logs/\u{e9}\u{e9}.log".into(), b"flagged name\n".to_vec()));
+    files.push((
+        "node1/logs/\u{e9}\u{e9}.log".into(),
+        b"flagged name\n".to_vec(),
+    ));
     let zip = tmp.path().join("b.zip");
     write_zip(&zip, &files);
     let mut bytes = fs::read(&zip).unwrap();

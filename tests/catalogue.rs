@@ -73,14 +73,26 @@ fn read_rows(path: &Path) -> Vec<Row> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = text.lines().enumerate();
     let (_, header) = lines.next().expect("header");
-    assert_eq!(header.split('\t').collect::<Vec<_>>(), COLUMNS, "{}: header", path.display());
+    assert_eq!(
+        header.split('\t').collect::<Vec<_>>(),
+        COLUMNS,
+        "{}: header",
+        path.display()
+    );
     let mut rows = Vec::new();
     for (i, l) in lines {
         if l.trim().is_empty() {
             continue;
         }
         let f: Vec<&str> = l.split('\t').collect();
-        assert_eq!(f.len(), COLUMNS.len(), "{}:{}: {} columns", path.display(), i + 1, f.len());
+        assert_eq!(
+            f.len(),
+            COLUMNS.len(),
+            "{}:{}: {} columns",
+            path.display(),
+            i + 1,
+            f.len()
+        );
         rows.push(Row {
             line: i + 1,
             level: f[0].to_string(),
@@ -155,7 +167,11 @@ fn log_line(row: &Row) -> String {
         quote(&instantiate(&row.template, &row.values))
     );
     if row.field == "error" || !row.error.is_empty() {
-        let err = if row.error.is_empty() { "failed" } else { &row.error };
+        let err = if row.error.is_empty() {
+            "failed"
+        } else {
+            &row.error
+        };
         line.push_str(&format!(" error={}", quote(err)));
     }
     line
@@ -183,7 +199,10 @@ fn findings(rules: &RuleSet, line: &str, times: u64) -> Vec<Finding> {
 
 /// How many times a rule must see the line: its `min_count`.
 fn times(rules: &RuleSet, id: &str) -> u64 {
-    rules.get(id).and_then(|r| r.log.as_ref()).map_or(1, |l| l.min_count)
+    rules
+        .get(id)
+        .and_then(|r| r.log.as_ref())
+        .map_or(1, |l| l.min_count)
 }
 
 fn rules() -> RuleSet {
@@ -225,7 +244,9 @@ fn every_row_behaves_as_its_disposition_says() {
                 let bad: Vec<String> = fired
                     .iter()
                     .filter(|f| !f.id.starts_with("UNCLASSIFIED"))
-                    .filter(|f| row.disposition == "unclassified" || f.severity >= Severity::Warning)
+                    .filter(|f| {
+                        row.disposition == "unclassified" || f.severity >= Severity::Warning
+                    })
                     .map(|f| format!("{} ({})", f.id, f.severity.as_str()))
                     .collect();
                 if !bad.is_empty() {
@@ -251,7 +272,12 @@ fn every_row_behaves_as_its_disposition_says() {
             },
         }
     }
-    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 /// The rule ids a row of the TSV can name and the dispositions' counts, as
@@ -329,7 +355,8 @@ fn markdown(rows: &[Row], rules: &RuleSet) -> String {
     ids.dedup();
     let _ = writeln!(s, "\n{} distinct rules are named.\n", ids.len());
     // One section per area, in AREAS order; rows keep their TSV order.
-    let mut sections: Vec<(usize, &Row)> = rows.iter().map(|r| (area_index(&r.source), r)).collect();
+    let mut sections: Vec<(usize, &Row)> =
+        rows.iter().map(|r| (area_index(&r.source), r)).collect();
     sections.sort_by_key(|(i, _)| *i);
     let mut area = "";
     for (_, r) in sections {
@@ -373,22 +400,61 @@ fn markdown(rows: &[Row], rules: &RuleSet) -> String {
 
 /// Sections of the Markdown, by source path prefix (first match wins).
 const AREAS: &[(&str, &str)] = &[
-    ("daemon/cluster/", "Daemon: cluster component and task executor"),
-    ("libnetwork/drivers/overlay/", "libnetwork: overlay driver (VXLAN, IPsec)"),
-    ("libnetwork/drivers/bridge/", "libnetwork: bridge driver (docker_gwbridge)"),
+    (
+        "daemon/cluster/",
+        "Daemon: cluster component and task executor",
+    ),
+    (
+        "libnetwork/drivers/overlay/",
+        "libnetwork: overlay driver (VXLAN, IPsec)",
+    ),
+    (
+        "libnetwork/drivers/bridge/",
+        "libnetwork: bridge driver (docker_gwbridge)",
+    ),
     ("libnetwork/drivers/", "libnetwork: other drivers"),
     ("libnetwork/networkdb/", "libnetwork: NetworkDB (gossip)"),
-    ("memberlist/", "memberlist (NetworkDB's gossip library; `[ERR]` and `[WARN]` are logged at level=warning)"),
-    ("libnetwork/iptables/", "libnetwork: iptables, firewalld, nftables"),
-    ("libnetwork/internal/", "libnetwork: iptables, firewalld, nftables"),
-    ("libnetwork/firewall", "libnetwork: iptables, firewalld, nftables"),
+    (
+        "memberlist/",
+        "memberlist (NetworkDB's gossip library; `[ERR]` and `[WARN]` are logged at level=warning)",
+    ),
+    (
+        "libnetwork/iptables/",
+        "libnetwork: iptables, firewalld, nftables",
+    ),
+    (
+        "libnetwork/internal/",
+        "libnetwork: iptables, firewalld, nftables",
+    ),
+    (
+        "libnetwork/firewall",
+        "libnetwork: iptables, firewalld, nftables",
+    ),
     ("libnetwork/resolver", "libnetwork: embedded DNS resolver"),
-    ("libnetwork/service", "libnetwork: service load balancing (IPVS)"),
-    ("libnetwork/ipvs", "libnetwork: service load balancing (IPVS)"),
-    ("libnetwork/osl/", "libnetwork: namespaces and interfaces (osl, ns)"),
-    ("libnetwork/ns/", "libnetwork: namespaces and interfaces (osl, ns)"),
-    ("libnetwork/cnmallocator/", "libnetwork: swarm network allocator (cnmallocator, 29.x)"),
-    ("libnetwork/", "libnetwork: controller, agent, endpoints, sandboxes"),
+    (
+        "libnetwork/service",
+        "libnetwork: service load balancing (IPVS)",
+    ),
+    (
+        "libnetwork/ipvs",
+        "libnetwork: service load balancing (IPVS)",
+    ),
+    (
+        "libnetwork/osl/",
+        "libnetwork: namespaces and interfaces (osl, ns)",
+    ),
+    (
+        "libnetwork/ns/",
+        "libnetwork: namespaces and interfaces (osl, ns)",
+    ),
+    (
+        "libnetwork/cnmallocator/",
+        "libnetwork: swarm network allocator (cnmallocator, 29.x)",
+    ),
+    (
+        "libnetwork/",
+        "libnetwork: controller, agent, endpoints, sandboxes",
+    ),
     ("swarmkit/manager/state/raft", "swarmkit: raft"),
     ("swarmkit/manager/dispatcher", "swarmkit: dispatcher"),
     ("swarmkit/manager/allocator", "swarmkit: allocator"),
@@ -414,7 +480,9 @@ fn area_of(source: &str) -> &'static str {
 
 /// Text in a table cell: pipes escaped, no raw HTML.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A code span that holds any backticks and pipes of `s`.
@@ -484,7 +552,8 @@ fn survey() {
 /// request) or an https URL, never at a file that does not ship.
 #[test]
 fn references_are_public() {
-    let shape = regex::Regex::new(r"^(?:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#\d+|https://\S+)$").expect("regex");
+    let shape =
+        regex::Regex::new(r"^(?:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#\d+|https://\S+)$").expect("regex");
     let bad: Vec<String> = rules()
         .rules()
         .iter()
@@ -492,5 +561,9 @@ fn references_are_public() {
         .filter(|(_, x)| !shape.is_match(x))
         .map(|(id, x)| format!("{id}: {x:?}"))
         .collect();
-    assert!(bad.is_empty(), "references that are not public:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "references that are not public:\n{}",
+        bad.join("\n")
+    );
 }

@@ -635,7 +635,9 @@ mod tests {
         let last = paths.last().unwrap().clone();
         assert_eq!(budgets[1], Budget::from([(last, (0, per))]));
         assert_eq!(budgets[0].len(), files);
-        assert!(budgets[0].values().all(|&(allowed, n)| allowed == 0 && n == per));
+        assert!(budgets[0]
+            .values()
+            .all(|&(allowed, n)| allowed == 0 && n == per));
         assert_eq!(first_lines("a\nb\nc", 2), "a\nb\n");
         assert_eq!(first_lines("a\nb\nc", 9), "a\nb\nc");
         assert_eq!(first_lines("a\nb\nc", 0), "");
@@ -645,7 +647,10 @@ mod tests {
         budget.insert("host/iptables-save.txt".into(), (0, 5));
         let n = parse_node(&small, &budget);
         assert!(n.host.iptables.is_none());
-        assert!(n.notes.iter().any(|c| c.message.contains("not parsed (5 lines)")));
+        assert!(n
+            .notes
+            .iter()
+            .any(|c| c.message.contains("not parsed (5 lines)")));
     }
 
     /// The collector writes `Can't initialize ipvs` to `ipvsadm.txt.stderr`

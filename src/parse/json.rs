@@ -207,9 +207,11 @@ where
         match from_item::<W>(item) {
             Ok((w, notes)) => {
                 batch.items.push(convert(line, w));
-                batch.problems.extend(notes.into_iter().map(|(l, msg)| {
-                    ParseError::new(Some(line + l.saturating_sub(1)), msg)
-                }));
+                batch.problems.extend(
+                    notes
+                        .into_iter()
+                        .map(|(l, msg)| ParseError::new(Some(line + l.saturating_sub(1)), msg)),
+                );
             }
             Err(e) => batch.problems.push(ParseError::new(
                 Some(line + e.line().saturating_sub(1)),
@@ -243,7 +245,9 @@ const MAX_NUMBER_FIXES: usize = 16;
 /// `(line within the item, message)`, instead of costing the whole object.
 /// Any other error (or a field that cannot be absent) fails as before, with
 /// the first error.
-fn from_item<W: DeserializeOwned>(item: &str) -> Result<(W, Vec<(usize, String)>), serde_json::Error> {
+fn from_item<W: DeserializeOwned>(
+    item: &str,
+) -> Result<(W, Vec<(usize, String)>), serde_json::Error> {
     let mut text = std::borrow::Cow::Borrowed(item);
     let mut notes = Vec::new();
     let mut first: Option<serde_json::Error> = None;

@@ -373,9 +373,20 @@ mod tests {
         assert_eq!(b.items[1].spec_ports[0].published, None);
         let notes: Vec<String> = b.problems.iter().map(|p| p.to_string()).collect();
         assert_eq!(notes.len(), 3, "{notes:?}");
-        assert!(notes[0].contains("line 4") && notes[0].contains("Replicas") && notes[0].contains("1e400"), "{notes:?}");
-        assert!(notes[1].contains("Replicas") && notes[1].contains("18446744073709551616"), "{notes:?}");
-        assert!(notes[2].contains("PublishedPort") && notes[2].contains("4294967296"), "{notes:?}");
+        assert!(
+            notes[0].contains("line 4")
+                && notes[0].contains("Replicas")
+                && notes[0].contains("1e400"),
+            "{notes:?}"
+        );
+        assert!(
+            notes[1].contains("Replicas") && notes[1].contains("18446744073709551616"),
+            "{notes:?}"
+        );
+        assert!(
+            notes[2].contains("PublishedPort") && notes[2].contains("4294967296"),
+            "{notes:?}"
+        );
     }
 
     /// formats.md §2 [V] from api/docs/v1.24.md: a bare object, API 1.24

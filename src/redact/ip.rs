@@ -35,7 +35,11 @@ struct Space {
 }
 
 fn mask(bits: u32, prefix: u32) -> u128 {
-    let all = if bits == 128 { u128::MAX } else { (1u128 << bits) - 1 };
+    let all = if bits == 128 {
+        u128::MAX
+    } else {
+        (1u128 << bits) - 1
+    };
     all & !host_mask(bits, prefix)
 }
 
@@ -127,19 +131,23 @@ impl Space {
         }
         let pools: &[(u128, u32)] = if bits == 32 {
             &[
-                (0x0a00_0000, 8),   // 10.0.0.0/8
-                (0xac10_0000, 12),  // 172.16.0.0/12
-                (0xc0a8_0000, 16),  // 192.168.0.0/16
-                (0x6440_0000, 10),  // 100.64.0.0/10
-                (0xc612_0000, 15),  // 198.18.0.0/15
-                (0x0100_0000, 3),   // 1.0.0.0 up to 31.255.255.255
-                (0x2000_0000, 3),   // 32.0.0.0/3
-                (0x4000_0000, 2),   // 64.0.0.0/2
-                (0x8000_0000, 2),   // 128.0.0.0/2
-                (0xc000_0000, 3),   // 192.0.0.0/3
+                (0x0a00_0000, 8),  // 10.0.0.0/8
+                (0xac10_0000, 12), // 172.16.0.0/12
+                (0xc0a8_0000, 16), // 192.168.0.0/16
+                (0x6440_0000, 10), // 100.64.0.0/10
+                (0xc612_0000, 15), // 198.18.0.0/15
+                (0x0100_0000, 3),  // 1.0.0.0 up to 31.255.255.255
+                (0x2000_0000, 3),  // 32.0.0.0/3
+                (0x4000_0000, 2),  // 64.0.0.0/2
+                (0x8000_0000, 2),  // 128.0.0.0/2
+                (0xc000_0000, 3),  // 192.0.0.0/3
             ]
         } else {
-            &[(0xfd00u128 << 112, 8), (0x2001_0db8u128 << 96, 32), (0x2000u128 << 112, 3)]
+            &[
+                (0xfd00u128 << 112, 8),
+                (0x2001_0db8u128 << 96, 32),
+                (0x2000u128 << 112, 3),
+            ]
         };
         let assign = |net: u128, p: u32, taken: &mut Taken| -> Option<(u128, u32, u128)> {
             let size = host_mask(bits, p);
@@ -283,10 +291,7 @@ impl IpMap {
     /// The pseudonym of `ip`, or `None` when it is kept as is.
     pub fn map(&self, ip: IpAddr) -> Option<IpAddr> {
         match split(ip) {
-            (true, a) => self
-                .v4
-                .map(a)
-                .map(|f| IpAddr::V4(Ipv4Addr::from(f as u32))),
+            (true, a) => self.v4.map(a).map(|f| IpAddr::V4(Ipv4Addr::from(f as u32))),
             (false, a) => self.v6.map(a).map(|f| IpAddr::V6(Ipv6Addr::from(f))),
         }
     }

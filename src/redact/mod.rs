@@ -73,7 +73,10 @@ pub fn redact(opts: &Options) -> Result<Summary> {
     crate::output::refuse_overwriting("--out", &opts.out, &inputs)?;
     if let Some(map) = &opts.map {
         crate::output::refuse_overwriting("--map", map, &inputs)?;
-        if map.canonicalize().ok().is_some_and(|m| Some(m) == opts.out.canonicalize().ok())
+        if map
+            .canonicalize()
+            .ok()
+            .is_some_and(|m| Some(m) == opts.out.canonicalize().ok())
             || map == &opts.out
         {
             return Err(Error::Usage("--map and --out name the same file".into()));
@@ -83,7 +86,9 @@ pub fn redact(opts: &Options) -> Result<Summary> {
     // Read everything, logs rebuilt from their lines.
     let mut logs: BTreeMap<(String, String), Vec<u8>> = BTreeMap::new();
     let read = bundle::read_bundles(&opts.inputs, &Limits::default(), &mut |l| {
-        let buf = logs.entry((l.node.to_string(), l.path.to_string())).or_default();
+        let buf = logs
+            .entry((l.node.to_string(), l.path.to_string()))
+            .or_default();
         buf.extend_from_slice(l.text.as_bytes());
         buf.push(b'\n');
     })?;
@@ -99,11 +104,16 @@ pub fn redact(opts: &Options) -> Result<Summary> {
         let mut files: NodeFiles = n.files.clone();
         if n.flavor == bundle::Flavor::Sosreport {
             if let Some(state) = model.nodes.iter().find(|s| s.label == n.label) {
-                files.insert("host/hostname.txt".into(), format!("{}\n", state.hostname).into_bytes());
+                files.insert(
+                    "host/hostname.txt".into(),
+                    format!("{}\n", state.hostname).into_bytes(),
+                );
             }
         }
         for path in n.logs.keys() {
-            let text = logs.remove(&(n.label.clone(), path.clone())).unwrap_or_default();
+            let text = logs
+                .remove(&(n.label.clone(), path.clone()))
+                .unwrap_or_default();
             // Compressed rotated logs were read decompressed.
             let path = path.strip_suffix(".gz").unwrap_or(path).to_string();
             files.insert(path, text);

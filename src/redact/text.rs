@@ -58,7 +58,9 @@ fn prefix_after(b: &[u8], end: usize) -> Option<u32> {
     if digits.is_empty() || digits.len() > 3 {
         return None;
     }
-    if b.get(end + 1 + digits.len()).is_some_and(|c| c.is_ascii_alphanumeric()) {
+    if b.get(end + 1 + digits.len())
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
         return None;
     }
     std::str::from_utf8(&digits).ok()?.parse().ok()
@@ -253,7 +255,10 @@ impl Redactor {
                 .get(d)
                 .cloned()
                 .unwrap_or_else(|| "invalid".to_string());
-            let s = short.get(s).cloned().unwrap_or_else(|| fresh("host", &mut n));
+            let s = short
+                .get(s)
+                .cloned()
+                .unwrap_or_else(|| fresh("host", &mut n));
             names.insert(h.clone(), format!("{s}.{d}"));
         }
         let mut counters: BTreeMap<String, usize> = BTreeMap::new();
@@ -415,7 +420,10 @@ mod tests {
         ] {
             assert!(!out.contains(gone), "{gone} in {out}");
         }
-        assert!(out.contains("ff:ff:ff:ff:ff:ff") && out.contains(" ::1"), "{out}");
+        assert!(
+            out.contains("ff:ff:ff:ff:ff:ff") && out.contains(" ::1"),
+            "{out}"
+        );
         assert!(out.contains("node10"), "{out}");
         assert!(out.contains("host-1-3f2a1b0c9d8e"), "{out}");
         assert!(out.contains("host-1.domain-1.invalid"), "{out}");

@@ -148,7 +148,10 @@ fn verdict(b: &mut String, report: &Report) {
             let subjects = if c.subjects.is_empty() {
                 String::new()
             } else {
-                format!(" <span class=\"mono\">[{}]</span>", h(&c.subjects.join("; ")))
+                format!(
+                    " <span class=\"mono\">[{}]</span>",
+                    h(&c.subjects.join("; "))
+                )
             };
             let nodes: Vec<&str> = c.nodes.iter().map(String::as_str).collect();
             let _ = writeln!(
@@ -160,7 +163,11 @@ fn verdict(b: &mut String, report: &Report) {
                 h(&if nodes.is_empty() { "the cluster".to_string() } else { nodes.join(", ") })
             );
             if !c.explains.is_empty() {
-                let _ = writeln!(b, "<div class=\"meta\">explains {}</div>", h(&c.explains.join(", ")));
+                let _ = writeln!(
+                    b,
+                    "<div class=\"meta\">explains {}</div>",
+                    h(&c.explains.join(", "))
+                );
             }
             let _ = writeln!(
                 b,

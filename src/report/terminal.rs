@@ -1,8 +1,8 @@
 //! Terminal conventions: whether to colour (`--color`, `NO_COLOR`, a
 //! terminal or not), the terminal's width, severity colours and wrapping.
 
-use crate::finding::Severity;
 use super::Style;
+use crate::finding::Severity;
 use std::io::IsTerminal;
 use std::path::Path;
 

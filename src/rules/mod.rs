@@ -16,9 +16,9 @@ mod describe;
 pub mod example;
 mod load;
 mod matcher;
+mod prefilter;
 mod rule;
 pub mod schema;
-mod prefilter;
 pub mod unclassified;
 
 #[cfg(test)]
@@ -166,9 +166,9 @@ impl Compiled {
             .dfa_size_limit(16 << 20)
             .build()
             .map_err(|e| Error::Rules {
-            path: "rules".into(),
-            message: format!("combining log patterns: {e}"),
-        })?;
+                path: "rules".into(),
+                message: format!("combining log patterns: {e}"),
+            })?;
         let log_prefilter = prefilter::build(&patterns);
         Ok(Compiled {
             rules,

@@ -46,9 +46,8 @@ fn required(hir: &Hir) -> Option<Seq> {
 /// A finite, non-empty set of literals, none of them short: every match
 /// then holds one of them.
 fn usable(seq: &Seq) -> bool {
-    seq.literals().is_some_and(|ls| {
-        !ls.is_empty() && ls.iter().all(|l| l.as_bytes().len() >= MIN_LITERAL)
-    })
+    seq.literals()
+        .is_some_and(|ls| !ls.is_empty() && ls.iter().all(|l| l.as_bytes().len() >= MIN_LITERAL))
 }
 
 #[cfg(test)]
@@ -58,12 +57,19 @@ mod tests {
     #[test]
     fn every_embedded_pattern_has_literals() {
         let set = crate::rules::RuleSet::embedded().unwrap();
-        assert!(set.inner.log_prefilter.is_some(), "a log pattern has no literal prefilter");
+        assert!(
+            set.inner.log_prefilter.is_some(),
+            "a log pattern has no literal prefilter"
+        );
     }
 
     #[test]
     fn a_text_without_the_literals_is_rejected_and_one_with_them_kept() {
-        let ac = build(&["(?i)heartbeat (to|with) manager .* failed", r"no route to host$"]).unwrap();
+        let ac = build(&[
+            "(?i)heartbeat (to|with) manager .* failed",
+            r"no route to host$",
+        ])
+        .unwrap();
         assert!(!ac.is_match("all is well"));
         assert!(ac.is_match("HeartBeat to Manager x failed"));
         assert!(ac.is_match("dial: no route to host"));

@@ -4,8 +4,8 @@
 //! which the bundle generator writes alongside the bundles.
 
 mod output_safety;
-mod redact;
 mod pack;
+mod redact;
 mod reports;
 #[path = "../lab/verdict.rs"]
 mod verdict;
@@ -761,8 +761,16 @@ fn text_reports_open_with_the_verdict() {
             .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
             .collect();
         assert_eq!(causes.len(), 2, "{format}: {causes:?}");
-        assert!(causes[0].starts_with("1. [error] IPT-03"), "{format}: {}", causes[0]);
-        assert!(causes[1].starts_with("2. [error] SW102"), "{format}: {}", causes[1]);
+        assert!(
+            causes[0].starts_with("1. [error] IPT-03"),
+            "{format}: {}",
+            causes[0]
+        );
+        assert!(
+            causes[1].starts_with("2. [error] SW102"),
+            "{format}: {}",
+            causes[1]
+        );
     }
 }
 
@@ -797,10 +805,7 @@ fn without_its_links_an_explained_finding_is_its_own_root_cause() {
         );
     }
     let sw301 = verdict::explains(verdict::root(&without, "SW301").unwrap());
-    assert!(
-        sw301.iter().all(|id| !id.starts_with("IPAM-")),
-        "{sw301:?}"
-    );
+    assert!(sw301.iter().all(|id| !id.starts_with("IPAM-")), "{sw301:?}");
     let ipam02 = verdict::explains(verdict::root(&without, "IPAM-02").unwrap());
     for id in ["IPAM-01", "IPAM-04"] {
         assert!(ipam02.iter().any(|e| e == id), "{ipam02:?}");

@@ -122,11 +122,13 @@ fn output_is_written_atomically_by_rename() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{o:?}");
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1),
+        "{o:?}"
+    );
     assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep me");
     assert!(!out.symlink_metadata().unwrap().file_type().is_symlink());
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert!(report["findings"].is_array());
     let names: Vec<_> = std::fs::read_dir(&out_dir)
         .unwrap()

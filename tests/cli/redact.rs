@@ -17,9 +17,8 @@ fn analyze(path: &Path) -> Value {
         .args(["--format", "json", "--fail-on", "critical"])
         .output()
         .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{path:?}: {e}: {}", String::from_utf8_lossy(&out.stderr))
-    })
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{path:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)))
 }
 
 /// Every (pseudonym -> original) of the map.
@@ -180,7 +179,11 @@ fn redact_round_trips_every_testdata_set_with_the_same_diagnosis() {
             .arg(&map_path)
             .output()
             .unwrap();
-        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         let map: Value = serde_json::from_slice(&std::fs::read(&map_path).unwrap()).unwrap();
         let back = reverse(&map);
 
@@ -207,7 +210,10 @@ fn redact_round_trips_every_testdata_set_with_the_same_diagnosis() {
             for (orig, fake) in map[section].as_object().unwrap() {
                 originals.insert(orig.clone(), String::new());
                 assert!(
-                    !map[section].as_object().unwrap().contains_key(fake.as_str().unwrap()),
+                    !map[section]
+                        .as_object()
+                        .unwrap()
+                        .contains_key(fake.as_str().unwrap()),
                     "{name}: pseudonym {fake} is also an original"
                 );
             }
@@ -215,7 +221,10 @@ fn redact_round_trips_every_testdata_set_with_the_same_diagnosis() {
         assert!(!map["addresses"].as_object().unwrap().is_empty(), "{name}");
         // Host names are learned from every kind of input, sosreports (text
         // `docker info`, `etc/hostname`) included.
-        assert!(!map["names"].as_object().unwrap().is_empty(), "{name}: no host name learned");
+        assert!(
+            !map["names"].as_object().unwrap().is_empty(),
+            "{name}: no host name learned"
+        );
         // Independently of the map: no IPv4 address or MAC of the input
         // (other than loopback, unspecified, multicast and masks) is left.
         for raw in raw_addresses(set) {
@@ -229,7 +238,10 @@ fn redact_round_trips_every_testdata_set_with_the_same_diagnosis() {
                 if stripped != text {
                     let first = originals
                         .keys()
-                        .find(|o| replace_words(&text, &BTreeMap::from([((*o).clone(), String::new())])) != text)
+                        .find(|o| {
+                            replace_words(&text, &BTreeMap::from([((*o).clone(), String::new())]))
+                                != text
+                        })
                         .unwrap();
                     panic!("{name}: original {first:?} left in {entry}");
                 }
@@ -272,7 +284,13 @@ fn redact_is_deterministic() {
     let set = testdata("lab/healthy");
     let run = |n: &str| {
         let out = tmp.path().join(n);
-        let o = bin().arg("redact").arg(&set).arg("--out").arg(&out).output().unwrap();
+        let o = bin()
+            .arg("redact")
+            .arg(&set)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
         assert!(o.status.success());
         std::fs::read(out).unwrap()
     };
