@@ -172,9 +172,9 @@ fn verdict(b: &mut String, report: &Report) {
             let _ = writeln!(
                 b,
                 "<div><strong>Fix:</strong> {}</div><div class=\"meta\">confidence: {}; to confirm or rule out: {}</div></li>",
-                h(&one_line(&c.fix)),
+                h(&super::one_line(&c.fix)),
                 c.confidence.as_str(),
-                h(&one_line(&c.confirm))
+                h(&super::one_line(&c.confirm))
             );
         }
         let _ = writeln!(b, "</ol>");
@@ -531,12 +531,12 @@ fn findings(b: &mut String, report: &Report) {
         let _ = writeln!(
             s,
             "<p><strong>Why:</strong> {}</p>",
-            h(&one_line(&f.explanation))
+            h(&super::one_line(&f.explanation))
         );
         let _ = writeln!(
             s,
             "<p><strong>Fix:</strong> {}</p>",
-            h(&one_line(&f.remediation))
+            h(&super::one_line(&f.remediation))
         );
         if !f.references.is_empty() {
             let refs: Vec<String> = f.references.iter().map(|r| reference(r)).collect();
@@ -569,10 +569,6 @@ fn reference(r: &str) -> String {
     }
 }
 
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn nodes(b: &mut String, report: &Report) {
     if report.cluster.nodes.is_empty() {
         return;
@@ -582,11 +578,7 @@ fn nodes(b: &mut String, report: &Report) {
         "<section id=\"nodes\"><h2>Nodes</h2><table><thead><tr><th>node</th><th>role</th><th>engine</th><th>state</th><th>availability</th><th>bundle</th></tr></thead><tbody>"
     );
     for n in &report.cluster.nodes {
-        let role = if n.leader {
-            format!("{} (leader)", n.role)
-        } else {
-            n.role.clone()
-        };
+        let role = n.role_label();
         let _ = writeln!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

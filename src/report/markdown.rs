@@ -44,11 +44,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "| node | role | engine | state | availability |");
         let _ = writeln!(out, "|---|---|---|---|---|");
         for n in &report.cluster.nodes {
-            let role = if n.leader {
-                format!("{} (leader)", n.role)
-            } else {
-                n.role.clone()
-            };
+            let role = n.role_label();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
@@ -113,12 +109,16 @@ fn verdict(out: &mut String, report: &Report) {
     // sub-items (headings stay one per finding).
     for (i, c) in report.root_causes.iter().enumerate() {
         let _ = writeln!(out, "{}. {}", i + 1, md(&phrase::root_cause_line(c)));
-        let _ = writeln!(out, "   - **Fix:** {}", markdown_prose(&one_line(&c.fix)));
+        let _ = writeln!(
+            out,
+            "   - **Fix:** {}",
+            markdown_prose(&super::one_line(&c.fix))
+        );
         let _ = writeln!(
             out,
             "   - **Confidence:** {}; **to confirm or rule out:** {}",
             c.confidence.as_str(),
-            md(&one_line(&c.confirm))
+            md(&super::one_line(&c.confirm))
         );
         if !c.chain.is_empty() {
             let explained: Vec<String> = c
@@ -142,10 +142,6 @@ fn verdict(out: &mut String, report: &Report) {
         }
         out.push('\n');
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A finding's title with its subject, escaped for a table cell.

@@ -99,6 +99,17 @@ pub struct NodeSummary {
     pub collected_at: Option<String>,
 }
 
+impl NodeSummary {
+    /// The role as the reports show it: `manager (leader)` for the leader.
+    pub fn role_label(&self) -> String {
+        if self.leader {
+            format!("{} (leader)", self.role)
+        } else {
+            self.role.clone()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Coverage {
     pub nodes: Vec<NodeCoverage>,
@@ -185,6 +196,12 @@ pub fn quiet(report: &Report, style: Style) -> String {
         out.push_str(&format!("{}. {sev} {}\n", i + 1, escape::terminal(rest)));
     }
     out
+}
+
+/// Prose wrapped in a rule file, as one line: every renderer quotes a
+/// fix or confirm text on one line (or wraps it itself).
+pub(crate) fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Formats a finding's time window for humans: `first … last` or `-`.

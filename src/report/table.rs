@@ -32,11 +32,7 @@ pub fn render(report: &Report, style: Style) -> String {
         let mut t = new_table(style);
         t.set_header(["node", "role", "engine", "state", "availability", "bundle"]);
         for n in &report.cluster.nodes {
-            let role = if n.leader {
-                format!("{} (leader)", n.role)
-            } else {
-                n.role.clone()
-            };
+            let role = n.role_label();
             t.add_row([
                 esc(&n.hostname),
                 esc(&role),
@@ -158,12 +154,12 @@ fn render_verdict(report: &Report, style: Style, out: &mut String) {
     for (i, c) in report.root_causes.iter().enumerate() {
         let label = severity_label(c.severity, style.color);
         let _ = writeln!(out, "\n{}. {label} {} {}", i + 1, c.id, c.title);
-        let fix = format!("fix: {}", one_line(&c.fix));
+        let fix = format!("fix: {}", super::one_line(&c.fix));
         let _ = writeln!(out, "{}", wrap_indent("  ", 7, &fix, style.width));
         let confirm = format!(
             "confidence: {}; to confirm or rule out: {}",
             c.confidence.as_str(),
-            esc(&one_line(&c.confirm))
+            esc(&super::one_line(&c.confirm))
         );
         let _ = writeln!(out, "{}", wrap_indent("  ", 4, &confirm, style.width));
         for e in &c.chain {
@@ -182,10 +178,6 @@ fn render_verdict(report: &Report, style: Style, out: &mut String) {
         }
     }
     out.push('\n');
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn new_table(style: Style) -> Table {
