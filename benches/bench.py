@@ -47,7 +47,8 @@ def patterns(path):
     out = subprocess.run([BIN, "rules", "list", "--format", "json"], check=True,
                          capture_output=True, text=True).stdout
     pats = []
-    for rule in json.loads(out):
+    # `rules list --format json` is {schema, schema_version, rules: [...]}.
+    for rule in json.loads(out)["rules"]:
         log = rule.get("log") or {}
         pats.extend(log.get("patterns") or [])
     # rg joins the patterns into one regex, where two groups of one name
