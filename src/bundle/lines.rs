@@ -1,7 +1,8 @@
 /*!
-Splits a log stream into lines without ever holding more than one capped
-line: a 1 GiB line with no newline costs `max_line_bytes` of memory, not a
-gigabyte. Text is lossy UTF-8; a trailing `\r` is dropped.
+Splits a log stream into blocks of whole lines without ever holding more
+than a block and one capped line: a 1 GiB line with no newline costs
+`max_line_bytes` of memory, not a gigabyte. Line text is lossy UTF-8; a
+trailing `\r` is dropped.
 */
 
 use std::io::{self, Read};
@@ -23,56 +24,208 @@ const CHUNK: usize = 64 * 1024;
 
 /// Reads `r` to its end (or `max_bytes`), calling `emit(line_no, text, cut)`
 /// for each line in order.
+#[cfg(test)]
 pub(crate) fn stream_lines(
     r: &mut dyn Read,
     max_line: usize,
     max_bytes: u64,
     emit: &mut dyn FnMut(usize, &str, bool),
 ) -> Streamed {
-    let mut out = Streamed::default();
-    let mut buf = vec![0u8; CHUNK];
-    let mut line = Line {
-        bytes: Vec::new(),
-        cut: false,
-        max: max_line,
+    stream_blocks(r, max_line, max_bytes, BLOCK_BYTES, &mut |b| {
+        for (n, text, cut) in b.lines() {
+            emit(n, &text, cut);
+        }
+    })
+}
+
+/// A run of whole lines of one log file, as [`stream_blocks`] hands them
+/// on: every line ends with `\n` (one is added to a last line without it),
+/// a line past the line cap holds only its first `max_line` bytes, and a
+/// `\r` before the `\n` is kept (see [`Block::lines`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Block {
+    /// 1-based number of the block's first line in its file.
+    pub first_line: usize,
+    pub text: Vec<u8>,
+    /// Numbers of the lines cut at the line cap, ascending.
+    pub cut: Vec<usize>,
+}
+
+impl Block {
+    /// Each line: its number, its text (lossy UTF-8, without the line end
+    /// and, unless it was cut, without a trailing `\r`) and whether it was cut.
+    pub fn lines(&self) -> impl Iterator<Item = (usize, std::borrow::Cow<'_, str>, bool)> {
+        let mut cut = self.cut.iter().peekable();
+        let mut start = 0;
+        (self.first_line..).map_while(move |n| {
+            let rest = self.text.get(start..).filter(|r| !r.is_empty())?;
+            let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+            start += end + 1;
+            let was_cut = cut.next_if_eq(&&n).is_some();
+            Some((n, line_text(&rest[..end], was_cut), was_cut))
+        })
+    }
+
+    /// Whether line `n` (of this block) was cut at the line cap.
+    pub fn was_cut(&self, n: usize) -> bool {
+        self.cut.binary_search(&n).is_ok()
+    }
+
+    /// How many lines the block holds.
+    pub fn line_count(&self) -> usize {
+        memchr::memchr_iter(b'\n', &self.text).count()
+    }
+}
+
+/// A line's bytes as text: lossy UTF-8, a trailing `\r` dropped unless the
+/// line was cut (then the `\r` is not its end).
+pub fn line_text(bytes: &[u8], cut: bool) -> std::borrow::Cow<'_, str> {
+    let bytes = if cut {
+        bytes
+    } else {
+        bytes.strip_suffix(b"\r").unwrap_or(bytes)
     };
+    String::from_utf8_lossy(bytes)
+}
+
+/// Bytes after which a block is handed on (at the next line end).
+pub const BLOCK_BYTES: usize = 1 << 20;
+
+/// Reads `r` to its end (or `max_bytes`) and hands it on in blocks of whole
+/// lines of about `block_bytes` each. Where blocks end depends only on the
+/// bytes read, never on how the reader returned them, so the blocks of a
+/// file are always the same.
+pub(crate) fn stream_blocks(
+    r: &mut dyn Read,
+    max_line: usize,
+    max_bytes: u64,
+    block_bytes: usize,
+    emit: &mut dyn FnMut(Block),
+) -> Streamed {
+    let mut out = Streamed::default();
+    // No read holds a whole line longer than the cap: a line inside one
+    // read is shorter than the read.
+    let chunk_len = CHUNK.min(max_line.max(1));
+    let mut buf = vec![0u8; chunk_len];
+    let mut block = Block {
+        first_line: 1,
+        ..Block::default()
+    };
+    // Bytes of the line being read (already in `block.text`), and whether
+    // it went past the cap (the rest up to its end is dropped).
+    let mut partial = 0usize;
+    let mut over = false;
     let mut limited = (&mut *r).take(max_bytes);
     loop {
-        let n = match limited.read(&mut buf) {
+        let n = match fill(&mut limited, &mut buf) {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
+            Err((n, e)) => {
                 out.error = Some(e);
-                break;
+                n
             }
         };
         out.bytes += n as u64;
-        let mut chunk = buf.get(..n).unwrap_or_default();
-        while let Some(i) = memchr::memchr(b'\n', chunk) {
-            let whole = chunk.get(..i).unwrap_or_default();
-            if line.bytes.is_empty() && !line.cut && whole.len() <= line.max {
-                // The whole line is in this chunk: no copy.
-                emit_line(&mut out, emit, whole, false);
-            } else {
-                line.push(whole);
-                line.finish(&mut out, emit);
+        let mut chunk = &buf[..n];
+        while !chunk.is_empty() {
+            let nl = memchr::memchr(b'\n', chunk);
+            let line_end = nl.unwrap_or(chunk.len());
+            if partial == 0 && !over {
+                // Whole lines from here to the last line end of the read.
+                let whole = memchr::memrchr(b'\n', chunk).map_or(0, |i| i + 1);
+                if whole > 0 {
+                    block.text.extend_from_slice(&chunk[..whole]);
+                    out.lines += memchr::memchr_iter(b'\n', &chunk[..whole]).count();
+                    chunk = &chunk[whole..];
+                    if block.text.len() >= block_bytes {
+                        hand_on(&mut block, &out, emit);
+                    }
+                    continue;
+                }
             }
-            chunk = chunk.get(i + 1..).unwrap_or_default();
+            let piece = &chunk[..line_end];
+            if !over {
+                let room = max_line.saturating_sub(partial);
+                if piece.len() > room {
+                    block.text.extend_from_slice(&piece[..room]);
+                    partial += room;
+                    over = true;
+                } else {
+                    block.text.extend_from_slice(piece);
+                    partial += piece.len();
+                }
+            }
+            match nl {
+                Some(i) => {
+                    block.text.push(b'\n');
+                    out.lines += 1;
+                    if over {
+                        cut_line(&mut block, &mut out);
+                    }
+                    partial = 0;
+                    over = false;
+                    chunk = &chunk[i + 1..];
+                    if block.text.len() >= block_bytes {
+                        hand_on(&mut block, &out, emit);
+                    }
+                }
+                None => chunk = &[],
+            }
         }
-        line.push(chunk);
+        if out.error.is_some() {
+            break;
+        }
     }
     if out.error.is_none() && out.bytes == max_bytes {
         let mut probe = [0u8; 1];
         if matches!(r.read(&mut probe), Ok(n) if n > 0) {
             out.over_cap = true;
-            line.cut |= !line.bytes.is_empty();
+            over |= partial > 0;
         }
     }
-    if !line.bytes.is_empty() || line.cut {
-        line.finish(&mut out, emit);
+    if partial > 0 || over {
+        block.text.push(b'\n');
+        out.lines += 1;
+        if over {
+            cut_line(&mut block, &mut out);
+        }
+    }
+    if !block.text.is_empty() {
+        emit(std::mem::take(&mut block));
     }
     out
+}
+
+/// Marks the line just ended (the last one counted) as cut at the cap.
+fn cut_line(block: &mut Block, out: &mut Streamed) {
+    block.cut.push(out.lines);
+    out.cut_lines += 1;
+    out.first_cut.get_or_insert(out.lines);
+}
+
+/// Hands on the lines gathered so far and starts the next block after them.
+fn hand_on(block: &mut Block, out: &Streamed, emit: &mut dyn FnMut(Block)) {
+    let next = Block {
+        first_line: out.lines + 1,
+        text: Vec::with_capacity(block.text.capacity()),
+        cut: Vec::new(),
+    };
+    emit(std::mem::replace(block, next));
+}
+
+/// Reads until `buf` is full or the input ends: how much was read, or how
+/// much before an error.
+fn fill(r: &mut dyn Read, buf: &mut [u8]) -> Result<usize, (usize, io::Error)> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err((n, e)),
+        }
+    }
+    Ok(n)
 }
 
 /// Cuts each line of a kept text file to its first `max` bytes, in place,
@@ -109,48 +262,6 @@ pub(crate) fn cut_long_lines(bytes: &mut Vec<u8>, max: usize) -> (usize, Option<
     }
     bytes.truncate(write);
     (cut, first)
-}
-
-struct Line {
-    bytes: Vec<u8>,
-    cut: bool,
-    max: usize,
-}
-
-impl Line {
-    fn push(&mut self, more: &[u8]) {
-        let room = self.max.saturating_sub(self.bytes.len());
-        if more.len() > room {
-            self.bytes.extend_from_slice(&more[..room]);
-            self.cut = true;
-        } else {
-            self.bytes.extend_from_slice(more);
-        }
-    }
-
-    fn finish(&mut self, out: &mut Streamed, emit: &mut dyn FnMut(usize, &str, bool)) {
-        emit_line(out, emit, &self.bytes, self.cut);
-        self.bytes.clear();
-        self.cut = false;
-    }
-}
-
-/// Counts and emits one line (`cut`: it went past the line cap).
-fn emit_line(
-    out: &mut Streamed,
-    emit: &mut dyn FnMut(usize, &str, bool),
-    mut bytes: &[u8],
-    cut: bool,
-) {
-    out.lines += 1;
-    if !cut {
-        bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-    }
-    emit(out.lines, &String::from_utf8_lossy(bytes), cut);
-    if cut {
-        out.cut_lines += 1;
-        out.first_cut.get_or_insert(out.lines);
-    }
 }
 
 #[cfg(test)]
@@ -251,6 +362,60 @@ mod tests {
         assert_eq!(fits, b"short\r\nlines\n\n");
         let mut empty = Vec::new();
         assert_eq!(cut_long_lines(&mut empty, 1), (0, None));
+    }
+
+    /// A reader that returns at most `step` bytes per read.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn blocks(r: &mut dyn Read, max_line: usize, block: usize) -> Vec<Block> {
+        let mut got = Vec::new();
+        stream_blocks(r, max_line, u64::MAX, block, &mut |b| got.push(b));
+        got
+    }
+
+    #[test]
+    fn blocks_end_where_the_bytes_say_whatever_the_reads() {
+        let text: Vec<u8> = (0..500)
+            .flat_map(|i| format!("line {i} {}\r\n", "x".repeat(i % 37)).into_bytes())
+            .collect();
+        let whole = blocks(&mut &text[..], 64, 700);
+        for step in [1, 3, 64, 1000] {
+            assert_eq!(blocks(&mut Trickle(&text, step), 64, 700), whole, "step {step}");
+        }
+        assert!(whole.len() > 5);
+        // Consecutive line numbers, every block ends at a line end, and
+        // the lines are the input's (long ones cut, `\r` dropped).
+        let mut next = 1;
+        for b in &whole {
+            assert_eq!(b.first_line, next);
+            assert_eq!(b.text.last(), Some(&b'\n'));
+            assert!(b.text.len() >= 700 || std::ptr::eq(b, whole.last().unwrap()));
+            next += b.line_count();
+        }
+        let lines: Vec<String> = whole
+            .iter()
+            .flat_map(|b| b.lines().map(|(_, t, _)| t.into_owned()).collect::<Vec<_>>())
+            .collect();
+        let (expect, _) = run(&text, 64, u64::MAX);
+        assert_eq!(lines.len(), 500);
+        assert_eq!(lines, expect.into_iter().map(|(_, t, _)| t).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn cut_lines_are_listed_in_their_block() {
+        let got = blocks(&mut &b"0123456789\nok\nabcdefgh"[..], 4, 1 << 20);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].text, b"0123\nok\nabcd\n");
+        assert_eq!(got[0].cut, vec![1, 3]);
+        assert!(got[0].was_cut(3) && !got[0].was_cut(2));
     }
 
     #[test]

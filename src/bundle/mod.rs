@@ -24,6 +24,7 @@ mod dir;
 mod layout;
 mod limits;
 mod lines;
+pub use lines::{line_text, Block, BLOCK_BYTES};
 mod path;
 mod read;
 mod tar;
@@ -114,6 +115,31 @@ pub struct LogLine<'a> {
     /// The line was longer than `max_line_bytes` (or cut by `max_log_bytes`)
     /// and `text` is only its beginning.
     pub truncated: bool,
+}
+
+/// A block of whole lines of one node's log file, as read (see [`Block`]).
+#[derive(Debug)]
+pub struct LogBlock<'a> {
+    /// The [`NodeBundle::label`] of the node it belongs to.
+    pub node: &'a str,
+    /// Relative path in the node bundle, e.g. `logs/dockerd.log`.
+    pub path: &'a str,
+    pub block: Block,
+}
+
+impl LogBlock<'_> {
+    /// Its lines, one [`LogLine`] each, in order.
+    pub fn each_line(&self, f: &mut dyn FnMut(&LogLine<'_>)) {
+        for (line, text, truncated) in self.block.lines() {
+            f(&LogLine {
+                node: self.node,
+                path: self.path,
+                line,
+                text: &text,
+                truncated,
+            });
+        }
+    }
 }
 
 /// What reading one or more inputs produced.

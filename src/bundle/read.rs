@@ -15,12 +15,12 @@ use super::layout::{
     RootCandidates, SourceKind, MAX_ROOT_DEPTH,
 };
 use super::limits::{human, Budget, Limits};
-use super::lines::{cut_long_lines, stream_lines};
+use super::lines::{cut_long_lines, stream_blocks, BLOCK_BYTES};
 use super::path::{
     archive_ext, base_name, display, is_clutter, normalize, one_line, parent, stem, Format, Unsafe,
 };
 use super::walk::{detect, walk_nested, walk_path, Entry, EntryKind, Flow, Visit};
-use super::{Bundles, LogLine, LogSummary, NodeBundle, Note};
+use super::{Bundles, LogBlock, LogLine, LogSummary, NodeBundle, Note};
 use crate::error::{Error, Result};
 use std::sync::Arc;
 
@@ -250,6 +250,12 @@ impl Input {
     /// returns the node bundles with their other files and notes. Fails only
     /// if the input can no longer be opened.
     pub fn read(&self, on_line: &mut dyn FnMut(&LogLine<'_>)) -> Result<Bundles> {
+        self.read_blocks(&mut |b: LogBlock<'_>| b.each_line(on_line))
+    }
+
+    /// Reads the input like [`Input::read`], handing each log on in blocks
+    /// of whole lines ([`super::Block`]), in file order.
+    pub fn read_blocks(&self, on_block: &mut dyn FnMut(LogBlock<'_>)) -> Result<Bundles> {
         let mut reader = Reader {
             input: self,
             budget: Budget::default(),
@@ -271,7 +277,7 @@ impl Input {
             current: 0,
             kept: 0,
             seen: BTreeSet::new(),
-            on_line,
+            on_block,
         };
         let memory = self.memory.as_deref().map(Vec::as_slice);
         let walked =
@@ -504,7 +510,7 @@ struct Reader<'a> {
     /// Non-log bytes held so far.
     kept: u64,
     seen: BTreeSet<(usize, String)>,
-    on_line: &'a mut dyn FnMut(&LogLine<'_>),
+    on_block: &'a mut dyn FnMut(LogBlock<'_>),
 }
 
 impl Visit for Reader<'_> {
@@ -686,17 +692,21 @@ impl Reader<'_> {
         let input = self.input;
         let limits = &input.limits;
         let label = input.nodes[node].label.as_str();
-        let on_line = &mut *self.on_line;
-        let mut emit = |line: usize, text: &str, truncated: bool| {
-            on_line(&LogLine {
+        let on_block = &mut *self.on_block;
+        let mut emit = |block| {
+            on_block(LogBlock {
                 node: label,
                 path: rel,
-                line,
-                text,
-                truncated,
-            });
+                block,
+            })
         };
-        let s = stream_lines(data, limits.max_line_bytes, limits.max_log_bytes, &mut emit);
+        let s = stream_blocks(
+            data,
+            limits.max_line_bytes,
+            limits.max_log_bytes,
+            BLOCK_BYTES,
+            &mut emit,
+        );
         if let Some(first) = s.first_cut {
             let why = format!(
                 "{} line(s) longer than {} (max_line_bytes) were cut, the first at line {first}",
