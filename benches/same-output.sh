@@ -16,6 +16,13 @@ inputs=()
 for d in testdata/bundles/*/ testdata/lab/*/; do
 	inputs+=("${d%/}")
 done
+# Sosreports: each node's archive, and each set as a whole.
+for d in testdata/sos/*/; do
+	inputs+=("${d%/}")
+	for f in "$d"*.tar.xz; do
+		[ -e "$f" ] && inputs+=("$f")
+	done
+done
 inputs+=("$@")
 
 differ=0

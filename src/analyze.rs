@@ -2,16 +2,15 @@
 //! the log rules), build the cluster model, run task, version and info rules
 //! and the cross-source checks, and account for coverage.
 
-use crate::bundle::{self, Input, Limits, LogLine, NodeBundle};
+use crate::bundle::{self, Input, Limits, NodeBundle};
 use crate::error::Result;
 use crate::finding::{consolidate, Finding};
 use crate::model::{self, Cluster};
-use crate::parse::log::records::Records;
-use crate::parse::log::{parse_line, strip_own_prefix, Level, LogContext, LogRecord};
+use crate::parse::log::{parse_line, LogContext};
 use crate::report::{
     ClusterSummary, Coverage, EvidenceScope, NodeCoverage, NodeSummary, NotRun, Report,
 };
-use crate::rules::{EngineFact, LogEvent, LogMatcher, LogSource, RuleSet, TaskEvent};
+use crate::rules::{EngineFact, LogEvent, LogSource, RuleSet, TaskEvent};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -29,331 +28,6 @@ pub struct Analysis {
     pub verdict: crate::verdict::Verdict,
 }
 
-/// Programs whose lines in a daemon log are the daemon's own; journald mixes
-/// in container output (journald log driver) under other identifiers.
-const DAEMON_PROGRAMS: &[&str] = &[
-    "dockerd",
-    "docker",
-    "containerd",
-    "systemd",
-    "firewalld",
-    "kernel",
-];
-
-/// Per-input log state: the rule matcher plus what is needed to date lines.
-struct LogScan {
-    matcher: LogMatcher,
-    /// Last year seen in a full timestamp, per node: dates year-less lines.
-    year: BTreeMap<String, i32>,
-    /// Host name from the first journald/syslog prefix, per node: names a
-    /// node whose bundle holds nothing but logs.
-    hosts: BTreeMap<String, String>,
-    /// (node, path, "node/path") of the file being read, to name evidence
-    /// without formatting a path for every line.
-    file: (String, String, String),
-    events: crate::timeline::Collector,
-    /// File and line of the last `level=panic` record: the Go `panic:`
-    /// line that follows it is the same event.
-    panic_at: Option<(String, usize)>,
-    /// Lines of each node's daemon log that are Docker's (see [`is_docker_line`]).
-    docker_lines: BTreeMap<String, usize>,
-    /// The current line's haystack; one buffer for every line.
-    haystack: String,
-}
-
-impl LogScan {
-    fn new(rules: &RuleSet) -> Self {
-        LogScan {
-            matcher: rules.log_matcher(),
-            year: BTreeMap::new(),
-            hosts: BTreeMap::new(),
-            file: Default::default(),
-            events: Default::default(),
-            panic_at: None,
-            docker_lines: BTreeMap::new(),
-            haystack: String::new(),
-        }
-    }
-
-    fn line(&mut self, l: &LogLine<'_>) {
-        let source = match l.path {
-            "logs/dockerd.log" => LogSource::Dockerd,
-            "logs/kernel.log" => LogSource::Kernel,
-            _ => return,
-        };
-        let known_year = self.year.get(l.node).copied();
-        let year = known_year.unwrap_or(YEAR_UNKNOWN);
-        let ctx = LogContext {
-            year,
-            collected_at: None,
-        };
-        let Some(rec) = parse_line(l.text, &ctx) else {
-            if source == LogSource::Dockerd && is_docker_export_field(l.text) {
-                *self.docker_lines.entry(l.node.to_string()).or_default() += 1;
-            }
-            self.events.marker(l);
-            return;
-        };
-        if source == LogSource::Dockerd && is_docker_line(&rec) {
-            *self.docker_lines.entry(l.node.to_string()).or_default() += 1;
-        }
-        if let Some(p) = rec.program.as_deref() {
-            if source == LogSource::Dockerd && !DAEMON_PROGRAMS.iter().any(|d| p.starts_with(d)) {
-                return;
-            }
-        }
-        if let Some(h) = rec.host.as_deref().filter(|_| source == LogSource::Dockerd) {
-            if !self.hosts.contains_key(l.node) {
-                self.hosts.insert(l.node.to_string(), h.to_string());
-            }
-        }
-        if let Some(t) = rec.time {
-            if year != t.year() {
-                self.year.insert(l.node.to_string(), t.year());
-            }
-        }
-        rec.haystack_into(&mut self.haystack);
-        if self.file.0 != l.node || self.file.1 != l.path {
-            self.file = (
-                l.node.to_string(),
-                l.path.to_string(),
-                format!("{}/{}", l.node, l.path),
-            );
-        }
-        self.events.line(l, &self.file.2, &rec);
-        // A joined multi-line journal record is quoted by its message line.
-        let joined = matches!(l.text.as_bytes().first(), Some(b'{' | b'_' | b'A'..=b'Z'))
-            && l.text.contains('\n');
-        let raw = if joined {
-            crate::parse::log::records::quote(l.text)
-        } else {
-            l.text
-        };
-        // A year-less stamp before any dated line of this node (in this
-        // worker) has no trustworthy time: the finding quotes the line but
-        // does not date it. The timeline re-dates such lines from the
-        // manifest's collected_at.
-        let time = rec
-            .time
-            .filter(|t| known_year.is_some() || t.year() != YEAR_UNKNOWN);
-        let ev = LogEvent {
-            node: l.node,
-            file: &self.file.2,
-            line: l.line,
-            time,
-            level: rec.level.map(|lv| lv.as_str()),
-            source,
-            haystack: &self.haystack,
-            raw,
-            engine_version: None,
-        };
-        let mut own = source == LogSource::Dockerd
-            && rec.level >= Some(Level::Error)
-            && !rec
-                .program
-                .as_deref()
-                .is_some_and(|p| NOT_THE_DAEMON.contains(&p));
-        if rec.level == Some(Level::Panic) {
-            let go_panic = rec.msg.starts_with("panic: ");
-            let after_logrus = self
-                .panic_at
-                .as_ref()
-                .is_some_and(|(f, n)| *f == self.file.2 && l.line > *n && l.line - n <= 3);
-            if go_panic && after_logrus {
-                own = false;
-            } else if !go_panic {
-                self.panic_at = Some((self.file.2.clone(), l.line));
-            }
-        }
-        if own {
-            self.matcher
-                .observe_or_keep(&ev, || unclassified_message(&rec));
-        } else {
-            self.matcher.observe(&ev);
-        }
-    }
-}
-
-/// Programs in a daemon log whose error lines are not the daemon's own
-/// (systemd's unit messages, the kernel's), so never unclassified.
-const NOT_THE_DAEMON: &[&str] = &["systemd", "kernel"];
-
-/// What an unclassified line is grouped by: its message without a Go `log`
-/// stamp or level tag, and its `error` field (logrus puts the cause there).
-fn unclassified_message(rec: &LogRecord) -> String {
-    let mut text = strip_own_prefix(&rec.msg).to_string();
-    if let Some(e) = rec.field("error").or_else(|| rec.field("err")) {
-        text.push_str(" error=");
-        text.push_str(e);
-    }
-    if text.trim().is_empty() {
-        text = rec.haystack();
-    }
-    text
-}
-
-/// A line of Docker's own: tagged by dockerd, docker or containerd (journald,
-/// syslog), or a bare logrus line (`time=… level=… msg=…`, as dockerd
-/// writes to a file).
-fn is_docker_line(rec: &crate::parse::log::LogRecord) -> bool {
-    match rec.program.as_deref() {
-        Some(p) => ["dockerd", "docker", "containerd"]
-            .iter()
-            .any(|d| p.starts_with(d)),
-        None => rec.level.is_some() && rec.time.is_some(),
-    }
-}
-
-/// A field of a `journalctl -o export` record saying the entry is the
-/// Docker daemon's.
-fn is_docker_export_field(text: &str) -> bool {
-    matches!(
-        text,
-        "SYSLOG_IDENTIFIER=dockerd" | "_SYSTEMD_UNIT=docker.service" | "_COMM=dockerd"
-    )
-}
-
-/// The placeholder year given to year-less stamps when no dated line told
-/// the year; such times are never reported.
-const YEAR_UNKNOWN: i32 = 1970;
-
-/// Lines handed from the reader to a log worker: a run of consecutive lines
-/// of one node's file, packed into one buffer.
-struct LineBatch {
-    node: String,
-    path: String,
-    buf: String,
-    /// (line number, truncated, end offset in `buf`).
-    lines: Vec<(usize, bool, usize)>,
-}
-
-/// How many lines a batch carries before it is handed over.
-const BATCH_LINES: usize = 2048;
-
-/// Log workers per input. Fixed rather than one per core: batch `i` goes to
-/// worker `i % LOG_WORKERS`, and a fixed deal keeps the result the same on
-/// every machine.
-const LOG_WORKERS: usize = 4;
-
-/// Reads one input while log workers parse and match its lines, so reading
-/// (and decompressing) overlaps with parsing. Matching and event collection
-/// do not depend on line order; the only order-dependent state, the year
-/// given to year-less syslog lines, evolves per worker over a fixed deal of
-/// batches, so the output stays deterministic.
-fn scan_input(input: &Input, rules: &RuleSet) -> Result<Read> {
-    std::thread::scope(|s| {
-        let mut senders = Vec::new();
-        let mut handles = Vec::new();
-        for _ in 0..LOG_WORKERS {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, LineBatch)>(4);
-            senders.push(tx);
-            handles.push(s.spawn(move || {
-                let mut scan = LogScan::new(rules);
-                let mut first_host: BTreeMap<String, (usize, String)> = BTreeMap::new();
-                for (index, b) in rx {
-                    let mut start = 0;
-                    for &(line, truncated, end) in &b.lines {
-                        let text = &b.buf[start..end];
-                        start = end;
-                        scan.line(&LogLine {
-                            node: &b.node,
-                            path: &b.path,
-                            line,
-                            text,
-                            truncated,
-                        });
-                    }
-                    // A node's host name is the one its earliest batch saw.
-                    if let Some(h) = scan.hosts.remove(&b.node) {
-                        first_host.entry(b.node.clone()).or_insert((index, h));
-                    }
-                }
-                (scan, first_host)
-            }));
-        }
-        let mut batches = 0usize;
-        let mut pending: Option<LineBatch> = None;
-        let mut send = |b: LineBatch| {
-            // A worker only hangs up by panicking; the join below reports it.
-            let _ = senders[batches % LOG_WORKERS].send((batches, b));
-            batches += 1;
-        };
-        let mut add = |node: &str, path: &str, line: usize, text: &str, truncated: bool| {
-            let full = pending
-                .as_ref()
-                .is_some_and(|b| b.node != node || b.path != path || b.lines.len() >= BATCH_LINES);
-            if full {
-                if let Some(b) = pending.take() {
-                    send(b);
-                }
-            }
-            let b = pending.get_or_insert_with(|| LineBatch {
-                node: node.to_string(),
-                path: path.to_string(),
-                buf: String::new(),
-                lines: Vec::with_capacity(BATCH_LINES),
-            });
-            b.buf.push_str(text);
-            b.lines.push((line, truncated, b.buf.len()));
-        };
-        // Multi-line journal records (json-pretty, verbose, export) are
-        // joined here, before lines are dealt out to workers.
-        let mut records = Records::default();
-        let mut file: (String, String) = Default::default();
-        let read = input.read(&mut |l: &LogLine<'_>| {
-            if file.0 != l.node || file.1 != l.path {
-                let (node, path) = &file;
-                records.flush(&mut |n, t, c| add(node, path, n, t, c));
-                file = (l.node.to_string(), l.path.to_string());
-            }
-            records.push(l.line, l.text, l.truncated, &mut |n, t, c| {
-                add(l.node, l.path, n, t, c)
-            });
-        });
-        {
-            let (node, path) = &file;
-            records.flush(&mut |n, t, c| add(node, path, n, t, c));
-        }
-        if let Some(b) = pending.take() {
-            send(b);
-        }
-        // Hanging up ends the workers' loops.
-        drop(senders);
-        let mut matcher = rules.log_matcher();
-        let mut hosts: BTreeMap<String, (usize, String)> = BTreeMap::new();
-        let mut events = crate::timeline::Collector::default();
-        let mut docker_lines: BTreeMap<String, usize> = BTreeMap::new();
-        for h in handles {
-            let (scan, first_host) = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            matcher.merge(scan.matcher);
-            events.absorb(scan.events);
-            for (node, n) in scan.docker_lines {
-                *docker_lines.entry(node).or_default() += n;
-            }
-            for (node, (index, host)) in first_host {
-                match hosts.get(&node) {
-                    Some((i, _)) if *i <= index => {}
-                    _ => {
-                        hosts.insert(node, (index, host));
-                    }
-                }
-            }
-        }
-        let hosts = hosts.into_iter().map(|(n, (_, h))| (n, h)).collect();
-        Ok((read?, matcher, hosts, events, docker_lines))
-    })
-}
-
-/// What reading one input gives: its bundles, the log rule matches, the host
-/// name each log-only node logged under, and the timeline events.
-type Read = (
-    bundle::Bundles,
-    LogMatcher,
-    BTreeMap<String, String>,
-    crate::timeline::Collector,
-    BTreeMap<String, usize>,
-);
-
 /// Reads, models and checks `paths` (one node bundle each, or archives holding several).
 pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<Analysis> {
     let mut inputs: Vec<Input> = paths
@@ -362,9 +36,10 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         .collect::<Result<_>>()?;
     bundle::label_uniquely(&mut inputs);
 
-    let read: Vec<Result<Read>> = inputs
+    let needles = scan::Needles::new(rules);
+    let read: Vec<Result<scan::Read>> = inputs
         .par_iter()
-        .map(|input| scan_input(input, rules))
+        .map(|input| scan::scan_input(input, rules, &needles))
         .collect();
 
     let mut node_bundles: Vec<NodeBundle> = Vec::new();
@@ -373,8 +48,8 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
     let mut log_hosts = BTreeMap::new();
     let mut events = Vec::new();
     for (r, input) in read.into_iter().zip(&inputs) {
-        let (b, m, hosts, ev, docker_lines) = r?;
-        refuse_without_docker(input.path(), &b.nodes, &docker_lines)?;
+        let (b, m, hosts, ev, docker_logs) = r?;
+        refuse_without_docker(input.path(), &b.nodes, &docker_logs)?;
         node_bundles.extend(b.nodes);
         input_notes.extend(b.notes);
         matcher.merge(m);
@@ -471,11 +146,10 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
 fn refuse_without_docker(
     path: &std::path::Path,
     nodes: &[NodeBundle],
-    docker_lines: &BTreeMap<String, usize>,
+    docker_logs: &std::collections::BTreeSet<String>,
 ) -> Result<()> {
     let has_docker = |n: &NodeBundle| {
-        n.files.keys().any(|p| bundle::is_docker_source(p))
-            || docker_lines.get(&n.label).is_some_and(|&c| c > 0)
+        n.files.keys().any(|p| bundle::is_docker_source(p)) || docker_logs.contains(&n.label)
     };
     // A swarmdiag bundle is recognised by its layout (its collector runs
     // on Docker nodes); sosreports and lone files must show Docker's data.
@@ -1268,3 +942,5 @@ mod tests {
 
 #[cfg(test)]
 mod format_tests;
+
+mod scan;

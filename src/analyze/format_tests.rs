@@ -11,22 +11,17 @@ use proptest::prelude::*;
 /// the log scan, returning the consolidated findings.
 fn scan(text: &str) -> Vec<Finding> {
     let rules = RuleSet::embedded().expect("rules");
-    let mut scan = LogScan::new(&rules);
-    let mut records = Records::default();
-    let mut feed = |line: usize, t: &str, cut: bool| {
-        scan.line(&LogLine {
-            node: "n1",
-            path: "logs/dockerd.log",
-            line,
-            text: t,
-            truncated: cut,
-        })
-    };
-    for (i, l) in text.lines().enumerate() {
-        records.push(i + 1, l, false, &mut feed);
-    }
-    records.flush(&mut feed);
-    consolidate(scan.matcher.finish())
+    static NEEDLES: std::sync::OnceLock<scan::Needles> = std::sync::OnceLock::new();
+    let needles = NEEDLES.get_or_init(|| scan::Needles::new(&rules));
+    let (matcher, ..) = scan::scan_text(
+        &rules,
+        needles,
+        "n1",
+        "logs/dockerd.log",
+        text,
+        crate::bundle::BLOCK_BYTES,
+    );
+    consolidate(matcher.finish())
 }
 
 /// (id, count, severity) of each finding, sorted.

@@ -388,7 +388,11 @@ mod tests {
             .collect();
         let whole = blocks(&mut &text[..], 64, 700);
         for step in [1, 3, 64, 1000] {
-            assert_eq!(blocks(&mut Trickle(&text, step), 64, 700), whole, "step {step}");
+            assert_eq!(
+                blocks(&mut Trickle(&text, step), 64, 700),
+                whole,
+                "step {step}"
+            );
         }
         assert!(whole.len() > 5);
         // Consecutive line numbers, every block ends at a line end, and
@@ -402,11 +406,18 @@ mod tests {
         }
         let lines: Vec<String> = whole
             .iter()
-            .flat_map(|b| b.lines().map(|(_, t, _)| t.into_owned()).collect::<Vec<_>>())
+            .flat_map(|b| {
+                b.lines()
+                    .map(|(_, t, _)| t.into_owned())
+                    .collect::<Vec<_>>()
+            })
             .collect();
         let (expect, _) = run(&text, 64, u64::MAX);
         assert_eq!(lines.len(), 500);
-        assert_eq!(lines, expect.into_iter().map(|(_, t, _)| t).collect::<Vec<_>>());
+        assert_eq!(
+            lines,
+            expect.into_iter().map(|(_, t, _)| t).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ mod dir;
 mod layout;
 mod limits;
 mod lines;
+#[cfg(test)]
+pub(crate) use lines::stream_blocks;
 pub use lines::{line_text, Block, BLOCK_BYTES};
 mod path;
 mod read;

@@ -153,6 +153,52 @@ impl LogRecord {
     }
 }
 
+/// Texts one of which every line holds that [`parse_line`] reads at level
+/// `error` or above, apart from [`pri_error`] lines: the level names
+/// (logrus text, JSON and TTY: `error`, `ERRO`…), memberlist's `[ERR]`, Go's
+/// `panic:` and `fatal error:`. Search them ASCII-case-insensitively.
+pub const ERROR_NEEDLES: &[&str] = &["err", "fata", "pani"];
+
+/// Texts one of which every line holds whose transport priority could give
+/// it level `error` ([`priority_level`]): a syslog `<PRI>` of severity 0-3,
+/// or a journal `PRIORITY` field (to check with [`pri_error`]).
+pub fn priority_needles() -> Vec<String> {
+    let mut v: Vec<String> = (0..=191u16)
+        .filter(|p| p % 8 <= 3)
+        .map(|p| format!("<{p}>"))
+        .collect();
+    v.push("PRIORITY".to_string());
+    v
+}
+
+/// Whether the `PRIORITY` field whose name ends at byte `end` of `line`
+/// could give level `error`: its value (as JSON `"PRIORITY":"3"`, export
+/// `PRIORITY=3`, with any spaces and quotes) starts with a digit 0-3, or is
+/// not a digit at all (unsure: read the line).
+pub fn pri_error(line: &[u8], end: usize) -> bool {
+    let value = line
+        .get(end..)
+        .unwrap_or_default()
+        .iter()
+        .find(|b| !matches!(b, b'"' | b' ' | b'\t' | b':' | b'=' | b'\\'));
+    !matches!(value, Some(b'4'..=b'9'))
+}
+
+/// The journal JSON field whose value, when journald could not print it as
+/// text, is an array of byte values (see [`message_is_array`]): such a line
+/// holds no other needle and must be read.
+pub const MESSAGE_FIELD: &str = "\"MESSAGE\"";
+
+/// Whether the [`MESSAGE_FIELD`] whose name ends at byte `end` of `line`
+/// has an array value (`"MESSAGE":[104,105]`).
+pub fn message_is_array(line: &[u8], end: usize) -> bool {
+    line.get(end..)
+        .unwrap_or_default()
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b':'))
+        == Some(&b'[')
+}
+
 /// Parses one line. `None` for lines that carry no record: blank lines and
 /// journalctl markers (`-- Logs begin at … --`, `-- Journal begins at … --`,
 /// `-- Reboot --`, `-- Boot <id> --`, `-- No entries --`).

@@ -144,6 +144,9 @@ pub(crate) struct Compiled {
     /// Rejects most texts that `log_set` cannot match, faster than it
     /// (see [`prefilter::build`]).
     pub log_prefilter: Option<aho_corasick::AhoCorasick>,
+    /// What a log line must hold for its record to match (see
+    /// [`prefilter::raw_pieces`]).
+    pub log_raw_pieces: Option<Vec<String>>,
 }
 
 impl Compiled {
@@ -170,10 +173,12 @@ impl Compiled {
                 message: format!("combining log patterns: {e}"),
             })?;
         let log_prefilter = prefilter::build(&patterns);
+        let log_raw_pieces = prefilter::raw_pieces(&patterns);
         Ok(Compiled {
             rules,
             log_set,
             log_prefilter,
+            log_raw_pieces,
             log_owner,
         })
     }
@@ -254,6 +259,13 @@ impl RuleSet {
             .binary_search_by(|r| r.id.as_str().cmp(id))
             .ok()
             .and_then(|i| rules.get(i))
+    }
+
+    /// Texts, one of which every log line holds whose record a log rule
+    /// matches, lower-case, to search ASCII-case-insensitively in lines as
+    /// read; `None` when the patterns give none (every line must be parsed).
+    pub fn log_line_needles(&self) -> Option<&[String]> {
+        self.inner.log_raw_pieces.as_deref()
     }
 
     /// A fresh log matcher; use one per thread and [`LogMatcher::merge`] them.

@@ -28,6 +28,101 @@ pub(crate) fn build(patterns: &[&str]) -> Option<AhoCorasick> {
         .ok()
 }
 
+/// Texts, one of which every log line holds whose record some pattern
+/// matches, found in the line as read rather than in the record's haystack
+/// (`msg` then ` key=value`, unescaped). A line keeps each piece of a
+/// value that has no character a transport may escape or a parser may drop
+/// (quotes, backslashes, `<>&` (JSON), control and non-ASCII characters),
+/// and neither crosses a `key=` nor holds the key itself (in the line the
+/// value may be quoted); words inside one value stay together, so a piece
+/// is as telling as the phrase it comes from. Of the sets of literals a
+/// pattern requires (those its matches start with, end with, or that a part
+/// of it holds), the one whose weakest literal has the longest piece is
+/// kept; each literal gives its longest piece, lower-cased: search them
+/// ASCII-case-insensitively. `None` when some pattern has no literal set
+/// whose pieces are all at least [`MIN_LITERAL`] bytes (then every line
+/// must be parsed).
+pub(crate) fn raw_pieces(patterns: &[&str]) -> Option<Vec<String>> {
+    let mut pieces = Vec::new();
+    for p in patterns {
+        // Pieces are searched without regard to case: a leading `(?i)`
+        // would only make the extractor give up on long literals (every
+        // case variant counts) and fall back to short ones.
+        let p = p.strip_prefix("(?i)").unwrap_or(p);
+        let hir = regex_syntax::Parser::new().parse(p).ok()?;
+        let mut best: Option<Vec<Vec<u8>>> = None;
+        for seq in required_sets(&hir) {
+            let Some(literals) = seq.literals() else {
+                continue;
+            };
+            let chosen: Option<Vec<Vec<u8>>> = literals
+                .iter()
+                .map(|l| longest_piece(l.as_bytes()))
+                .collect();
+            let Some(chosen) = chosen.filter(|c| !c.is_empty()) else {
+                continue;
+            };
+            let weakest = |c: &Vec<Vec<u8>>| c.iter().map(Vec::len).min().unwrap_or(0);
+            if best.as_ref().is_none_or(|b| weakest(&chosen) > weakest(b)) {
+                best = Some(chosen);
+            }
+        }
+        for piece in best? {
+            pieces.push(String::from_utf8_lossy(&piece).to_ascii_lowercase());
+        }
+    }
+    pieces.sort();
+    pieces.dedup();
+    Some(pieces)
+}
+
+/// The longest piece of `literal` a line holds as it is (see
+/// [`raw_pieces`]), if it has one of at least [`MIN_LITERAL`] bytes.
+fn longest_piece(literal: &[u8]) -> Option<Vec<u8>> {
+    let mut best: &[u8] = &[];
+    for run in literal.split(|&b| !raw_safe(b)) {
+        let parts: Vec<&[u8]> = run.split(|&b| b == b'=').collect();
+        for (i, part) in parts.iter().enumerate() {
+            // Before a `=`, the last word is a key: drop it.
+            let part = if i + 1 < parts.len() {
+                match part.iter().rposition(|&b| b == b' ') {
+                    Some(sp) => &part[..sp],
+                    None => &[],
+                }
+            } else {
+                part
+            };
+            let part = part.trim_ascii();
+            if part.len() > best.len() {
+                best = part;
+            }
+        }
+    }
+    (best.len() >= MIN_LITERAL).then(|| best.to_vec())
+}
+
+/// A byte that reads the same in a line as in its record.
+fn raw_safe(b: u8) -> bool {
+    (b.is_ascii_graphic() || b == b' ') && !matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&')
+}
+
+/// Every set of literals one of which each match of `hir` holds: those
+/// its matches start with and end with, and those of each part every match
+/// holds (a piece of a concatenation, the inside of a group).
+fn required_sets(hir: &Hir) -> Vec<Seq> {
+    let mut sets: Vec<Seq> = [ExtractKind::Prefix, ExtractKind::Suffix]
+        .into_iter()
+        .map(|kind| Extractor::new().kind(kind).extract(hir))
+        .filter(|s| s.literals().is_some_and(|ls| !ls.is_empty()))
+        .collect();
+    match hir.kind() {
+        HirKind::Concat(parts) => sets.extend(parts.iter().flat_map(required_sets)),
+        HirKind::Capture(c) => sets.extend(required_sets(&c.sub)),
+        _ => {}
+    }
+    sets
+}
+
 /// Literals one of which every match of `hir` holds: those its matches
 /// start with, or end with, or else those of a part every match holds (a
 /// piece of a concatenation, the inside of a group).
@@ -61,6 +156,34 @@ mod tests {
             set.inner.log_prefilter.is_some(),
             "a log pattern has no literal prefilter"
         );
+    }
+
+    #[test]
+    fn every_embedded_pattern_has_raw_pieces() {
+        let set = crate::rules::RuleSet::embedded().unwrap();
+        let pieces = set.inner.log_raw_pieces.as_ref().expect("raw pieces");
+        assert!(pieces.iter().all(|p| p.len() >= MIN_LITERAL));
+    }
+
+    #[test]
+    fn raw_pieces_survive_quoting_and_escaping() {
+        let pieces = raw_pieces(&[
+            r#"(?i)error="node is missing network attachments"#,
+            r"failed to allocate <nil> & more",
+        ])
+        .unwrap();
+        assert_eq!(
+            pieces,
+            ["failed to allocate", "node is missing network attachments"]
+        );
+        // A key is not a piece (in the line its value may be quoted), and
+        // of the literals a pattern requires the most telling are kept.
+        assert_eq!(
+            raw_pieces(&[r"Node (?P<peer>\S+), (?:joined|left) gossip cluster k=v"]).unwrap(),
+            [", joined gossip cluster", ", left gossip cluster"]
+        );
+        // A pattern whose literals are all short pieces has none.
+        assert_eq!(raw_pieces(&[r"key=ab"]), None);
     }
 
     #[test]

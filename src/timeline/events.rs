@@ -21,6 +21,49 @@ use crate::source::Source;
 /// Events kept per input; past it they are counted and a note says so.
 pub const MAX_EVENTS_PER_INPUT: usize = 100_000;
 
+/// Texts one of which every line that gives an event (or a boot marker)
+/// holds, as read: a log scan parses only lines holding a needle of some
+/// kind. Kept next to the searches below; a test holds them to it.
+pub const NEEDLES: &[&str] = &[
+    // daemon_event
+    "Starting up",
+    "Docker daemon",
+    "Daemon has completed initialization",
+    "Daemon shutdown complete",
+    "state changed",
+    "fatal task error",
+    "agent: session failed",
+    // prefixed_event (api_call keeps only POST and DELETE)
+    "API listen on ",
+    "Processing signal '",
+    "Calling POST ",
+    "Calling DELETE ",
+    "form data: ",
+    "Listening for connections",
+    "Initializing Libnetwork Agent",
+    "manager selected by agent for new session: ",
+    "heartbeat to manager",
+    // raft_event
+    "became leader at term",
+    "elected leader",
+    "lost leader",
+    // gossip_event and node_down_event
+    "Node join event for ",
+    "Node leave event for ",
+    "heartbeat expiration for ",
+    "dispatcher session dropped, marking node ",
+    "moving tasks to orphaned state for node: ",
+    // unit_event
+    "Docker Application Container Engine",
+    "docker.service",
+    "docker.socket",
+    // kernel_event
+    "Linux version ",
+    // is_boot_marker
+    "-- Reboot --",
+    "-- Boot ",
+];
+
 /// The timeline event of one log record, if it is one the timeline shows.
 /// `node` is the bundle label, `file` the node-qualified path, `raw` the line
 /// as read (kept only when its stamp has no year, so it can be re-dated once
@@ -418,6 +461,19 @@ impl Collector {
 
     /// A parsed daemon or kernel record.
     pub fn line(&mut self, l: &LogLine<'_>, file: &str, rec: &LogRecord) {
+        self.date_boot(l, file, rec);
+        if let Some(e) = from_log(l.node, file, l.line, l.text, rec) {
+            self.push(e);
+        }
+    }
+
+    /// Whether a boot marker of `file` waits for the next dated line.
+    pub fn boot_pending(&self, file: &str) -> bool {
+        self.pending_boot.iter().any(|(_, f, _)| f == file)
+    }
+
+    /// Dates a boot marker of the same file left pending, with `rec`'s time.
+    pub fn date_boot(&mut self, l: &LogLine<'_>, file: &str, rec: &LogRecord) {
         if rec.time.is_some() {
             if let Some(i) = self
                 .pending_boot
@@ -435,9 +491,6 @@ impl Collector {
                 }
                 self.push(e);
             }
-        }
-        if let Some(e) = from_log(l.node, file, l.line, l.text, rec) {
-            self.push(e);
         }
     }
 

@@ -22,7 +22,7 @@ mod events;
 mod render;
 mod skew;
 
-pub use events::{from_log, is_boot_marker, Collector, MAX_EVENTS_PER_INPUT};
+pub use events::{from_log, is_boot_marker, Collector, MAX_EVENTS_PER_INPUT, NEEDLES};
 pub use render::{html_section, render};
 pub use skew::{ClockEstimate, SKEW_THRESHOLD_S};
 

@@ -113,6 +113,13 @@ impl Records {
     }
 }
 
+/// Whether `text` opens a record that spans several lines (json-pretty,
+/// export, verbose, a Windows event): a file holding one must go through
+/// [`Records`].
+pub fn opens_record(text: &str) -> bool {
+    start_of(text) != Mode::Single
+}
+
 /// Whether `text` opens a multi-line record. Cheap: most lines are
 /// rejected on their first byte.
 fn start_of(text: &str) -> Mode {

@@ -1,0 +1,960 @@
+//! The log scan: each log read in blocks of whole lines; blocks searched in
+//! parallel, as raw bytes, for the texts a line must hold to matter (a rule's,
+//! a timeline event's, an error level's), and only those lines parsed; the
+//! blocks' results merged in block order, so the output is the same whatever
+//! the number of threads.
+//!
+//! What a line means can depend on lines before it: a year-less stamp takes
+//! the year of the last dated line of its file, a Go `panic:` right after a
+//! logrus panic record is the same event, a journal boot marker is dated by
+//! the next dated line. A block settles these from its own lines (parsing
+//! back or forth as far as needed); a line that depends on an earlier block
+//! is handed to the merge, which knows what every earlier block ended with.
+
+use crate::bundle::{line_text, Block, Input, LogBlock, LogLine};
+use crate::error::Result;
+use crate::parse::log::records::{self, Records};
+use crate::parse::log::{
+    message_is_array, parse_line, pri_error, strip_own_prefix, Level, LogContext, LogRecord,
+    ERROR_NEEDLES, MESSAGE_FIELD,
+};
+use crate::rules::{LogEvent, LogMatcher, LogSource, RuleSet};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, PatternID};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+/// What scanning one input gives: its bundles, the log rule matches, the
+/// host name each node's daemon log names, the timeline events, and the
+/// nodes whose daemon log holds at least one line of Docker's.
+pub(super) type Read = (
+    crate::bundle::Bundles,
+    LogMatcher,
+    BTreeMap<String, String>,
+    crate::timeline::Collector,
+    BTreeSet<String>,
+);
+
+/// Programs whose lines in a daemon log are the daemon's own; journald mixes
+/// in container output (journald log driver) under other identifiers.
+const DAEMON_PROGRAMS: &[&str] = &[
+    "dockerd",
+    "docker",
+    "containerd",
+    "systemd",
+    "firewalld",
+    "kernel",
+];
+
+/// Programs in a daemon log whose error lines are not the daemon's own
+/// (systemd's unit messages, the kernel's), so never unclassified.
+const NOT_THE_DAEMON: &[&str] = &["systemd", "kernel"];
+
+/// The placeholder year given to year-less stamps when no dated line told
+/// the year; such times are never reported.
+pub(super) const YEAR_UNKNOWN: i32 = 1970;
+
+/// Lines parsed at the start of each block to find the host name, when
+/// none of them is a candidate.
+const HEAD_LINES: usize = 16;
+
+/// Lines of a file's first block looked at to tell whether the file holds
+/// multi-line journal records.
+const SNIFF_LINES: usize = 64;
+
+/// Which log a path is, for the rules; `None` for logs the rules do not read.
+fn source_of(path: &str) -> Option<LogSource> {
+    match path {
+        "logs/dockerd.log" => Some(LogSource::Dockerd),
+        "logs/kernel.log" => Some(LogSource::Kernel),
+        _ => None,
+    }
+}
+
+/// The texts searched for in every block, in one automaton.
+pub(super) struct Needles {
+    /// `None` when the rules give no needles: every line is parsed.
+    ac: Option<AhoCorasick>,
+    /// The `PRIORITY` needle, which counts only with [`pri_error`].
+    priority: Option<PatternID>,
+    /// The journal `"MESSAGE"` needle, which counts only with
+    /// [`message_is_array`].
+    message: Option<PatternID>,
+}
+
+impl Needles {
+    /// No needles: every line is parsed.
+    pub(super) fn every_line() -> Needles {
+        Needles {
+            ac: None,
+            priority: None,
+            message: None,
+        }
+    }
+
+    pub(super) fn new(rules: &RuleSet) -> Needles {
+        let Some(pieces) = rules.log_line_needles() else {
+            return Needles::every_line();
+        };
+        let mut texts: Vec<String> = pieces.to_vec();
+        texts.extend(crate::timeline::NEEDLES.iter().map(|n| n.to_string()));
+        texts.extend(ERROR_NEEDLES.iter().map(|n| n.to_string()));
+        texts.extend(crate::parse::log::priority_needles());
+        texts.push(MESSAGE_FIELD.to_string());
+        let id = |text: &str| {
+            texts
+                .iter()
+                .position(|t| t == text)
+                .and_then(|p| PatternID::new(p).ok())
+        };
+        let (priority, message) = (id("PRIORITY"), id(MESSAGE_FIELD));
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&texts)
+            .ok();
+        Needles {
+            priority,
+            message,
+            ac,
+        }
+    }
+
+    /// The first line at or after byte `from` of `text` (whole lines, each
+    /// ending in `\n`) that holds a needle: its start and end (the `\n`).
+    fn next_line(&self, text: &[u8], from: usize) -> Option<(usize, usize)> {
+        let Some(ac) = &self.ac else {
+            return (from < text.len()).then(|| (from, line_end(text, from)));
+        };
+        let mut at = from;
+        loop {
+            let input = aho_corasick::Input::new(text).span(at..text.len());
+            let m = ac.find(input)?;
+            let id = Some(m.pattern());
+            if (id == self.priority && !pri_error(text, m.end()))
+                || (id == self.message && !message_is_array(text, m.end()))
+            {
+                at = m.end();
+                continue;
+            }
+            let start =
+                memchr::memrchr(b'\n', &text[from..m.start()]).map_or(from, |i| from + i + 1);
+            return Some((start, line_end(text, m.start())));
+        }
+    }
+}
+
+/// The index of the `\n` that ends the line holding byte `at`.
+fn line_end(text: &[u8], at: usize) -> usize {
+    memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i)
+}
+
+fn parse(text: &str, year: Option<i32>) -> Option<LogRecord> {
+    let ctx = LogContext {
+        year: year.unwrap_or(YEAR_UNKNOWN),
+        collected_at: None,
+    };
+    parse_line(text, &ctx)
+}
+
+/// A record whose stamp has no year (read with [`YEAR_UNKNOWN`]).
+fn yearless(rec: &LogRecord) -> bool {
+    [rec.time, rec.transport_time]
+        .iter()
+        .any(|t| t.is_some_and(|t| t.year() == YEAR_UNKNOWN))
+}
+
+/// Whether the scan keeps a record of `source`: a daemon log also holds
+/// container output (journald log driver), which is not the daemon's.
+fn kept(rec: &LogRecord, source: LogSource) -> bool {
+    source != LogSource::Dockerd
+        || rec
+            .program
+            .as_deref()
+            .is_none_or(|p| DAEMON_PROGRAMS.iter().any(|d| p.starts_with(d)))
+}
+
+/// The year a kept record (read with [`YEAR_UNKNOWN`]) tells.
+fn dated_year(rec: &LogRecord, source: LogSource) -> Option<i32> {
+    rec.time
+        .filter(|t| t.year() != YEAR_UNKNOWN && kept(rec, source))
+        .map(|t| t.year())
+}
+
+/// A line of Docker's own: tagged by dockerd, docker or containerd (journald,
+/// syslog), or a bare logrus line (`time=… level=… msg=…`, as dockerd
+/// writes to a file).
+fn is_docker_line(rec: &LogRecord) -> bool {
+    match rec.program.as_deref() {
+        Some(p) => ["dockerd", "docker", "containerd"]
+            .iter()
+            .any(|d| p.starts_with(d)),
+        None => rec.level.is_some() && rec.time.is_some(),
+    }
+}
+
+/// A field of a `journalctl -o export` record saying the entry is the
+/// Docker daemon's.
+fn is_docker_export_field(text: &str) -> bool {
+    matches!(
+        text,
+        "SYSLOG_IDENTIFIER=dockerd" | "_SYSTEMD_UNIT=docker.service" | "_COMM=dockerd"
+    )
+}
+
+/// What an unclassified line is grouped by: its message without a Go `log`
+/// stamp or level tag, and its `error` field (logrus puts the cause there).
+fn unclassified_message(rec: &LogRecord) -> String {
+    let mut text = strip_own_prefix(&rec.msg).to_string();
+    if let Some(e) = rec.field("error").or_else(|| rec.field("err")) {
+        text.push_str(" error=");
+        text.push_str(e);
+    }
+    if text.trim().is_empty() {
+        text = rec.haystack();
+    }
+    text
+}
+
+/// The rule matcher and timeline of some lines of one file at a time.
+pub(super) struct LogScan {
+    pub matcher: LogMatcher,
+    pub events: crate::timeline::Collector,
+    /// (node, path, "node/path") of the file being read.
+    file: (String, String, String),
+    /// Line of the last logrus `level=panic` record of the file: the Go
+    /// `panic:` line that follows it is the same event.
+    panic_at: Option<usize>,
+    /// The current line's haystack; one buffer for every line.
+    haystack: String,
+}
+
+/// What one line told the scan besides matches and events.
+#[derive(Debug, Default)]
+struct Seen {
+    docker: bool,
+    host: Option<String>,
+    /// The year of a kept record with a full stamp.
+    year: Option<i32>,
+    /// A kept record with a time (it dates a pending boot marker).
+    timed: bool,
+}
+
+impl LogScan {
+    pub(super) fn new(rules: &RuleSet) -> Self {
+        LogScan {
+            matcher: rules.log_matcher(),
+            events: Default::default(),
+            file: Default::default(),
+            panic_at: None,
+            haystack: String::new(),
+        }
+    }
+
+    /// Starts on another file (or the same one again).
+    fn file(&mut self, node: &str, path: &str) {
+        if self.file.0 != node || self.file.1 != path {
+            self.file = (node.to_string(), path.to_string(), format!("{node}/{path}"));
+            self.panic_at = None;
+        }
+    }
+
+    /// Takes in one record (`rec` as parsed from `l`, `None` for a line that
+    /// carries none), `known_year` being the year of the last dated line
+    /// before it in its file.
+    fn take(
+        &mut self,
+        l: &LogLine<'_>,
+        source: LogSource,
+        rec: Option<LogRecord>,
+        known_year: Option<i32>,
+    ) -> Seen {
+        let mut seen = Seen::default();
+        let Some(rec) = rec else {
+            if source == LogSource::Dockerd && is_docker_export_field(l.text) {
+                seen.docker = true;
+            }
+            self.events.marker(l);
+            return seen;
+        };
+        seen.docker = source == LogSource::Dockerd && is_docker_line(&rec);
+        if !kept(&rec, source) {
+            return seen;
+        }
+        if source == LogSource::Dockerd {
+            seen.host = rec.host.clone();
+        }
+        seen.timed = rec.time.is_some();
+        seen.year = rec.time.map(|t| t.year()).filter(|y| *y != YEAR_UNKNOWN);
+        rec.haystack_into(&mut self.haystack);
+        self.events.line(l, &self.file.2, &rec);
+        // A joined multi-line journal record is quoted by its message line.
+        let joined = matches!(l.text.as_bytes().first(), Some(b'{' | b'_' | b'A'..=b'Z'))
+            && l.text.contains('\n');
+        let raw = if joined {
+            records::quote(l.text)
+        } else {
+            l.text
+        };
+        // A year-less stamp before any dated line of its file has no
+        // trustworthy time: the finding quotes the line but does not date
+        // it. The timeline re-dates such lines from the manifest's
+        // collected_at.
+        let time = rec
+            .time
+            .filter(|t| known_year.is_some() || t.year() != YEAR_UNKNOWN);
+        let ev = LogEvent {
+            node: l.node,
+            file: &self.file.2,
+            line: l.line,
+            time,
+            level: rec.level.map(|lv| lv.as_str()),
+            source,
+            haystack: &self.haystack,
+            raw,
+            engine_version: None,
+        };
+        let mut own = source == LogSource::Dockerd
+            && rec.level >= Some(Level::Error)
+            && !rec
+                .program
+                .as_deref()
+                .is_some_and(|p| NOT_THE_DAEMON.contains(&p));
+        if rec.level == Some(Level::Panic) {
+            if go_panic(&rec) {
+                if self.panic_at.is_some_and(|n| l.line > n && l.line - n <= 3) {
+                    own = false;
+                }
+            } else {
+                self.panic_at = Some(l.line);
+            }
+        }
+        if own {
+            self.matcher
+                .observe_or_keep(&ev, || unclassified_message(&rec));
+        } else {
+            self.matcher.observe(&ev);
+        }
+        seen
+    }
+}
+
+/// The Go runtime's own `panic:` line (after logrus's panic record, when
+/// the daemon logged one).
+fn go_panic(rec: &LogRecord) -> bool {
+    rec.level == Some(Level::Panic) && rec.msg.starts_with("panic: ")
+}
+
+/// A line a block could not settle alone: it waits for the merge.
+struct Deferred {
+    line: usize,
+    text: String,
+    truncated: bool,
+}
+
+/// What scanning one block of a file found.
+struct BlockScan {
+    scan: LogScan,
+    deferred: Vec<Deferred>,
+    /// The host name of the block's first kept daemon line that has one
+    /// (of the lines parsed).
+    host: Option<(usize, String)>,
+    docker: bool,
+    /// The year of the block's last dated line.
+    last_year: Option<i32>,
+    /// The line of the block's last logrus panic record.
+    last_panic: Option<usize>,
+    /// The block's first kept line with a time, to date a boot marker an
+    /// earlier block left pending.
+    first_timed: Option<Deferred>,
+}
+
+/// One block handed from the reader to the workers.
+struct Job {
+    index: usize,
+    node: Arc<str>,
+    path: Arc<str>,
+    source: LogSource,
+    /// The file holds multi-line journal records: the merge reads it line
+    /// by line, joining them.
+    joined: bool,
+    block: Block,
+}
+
+enum Done {
+    Scanned(Job, Box<BlockScan>),
+    /// Left to the merge (a file of multi-line records).
+    Whole(Job),
+}
+
+/// Per-block state of [`scan_block`].
+struct BlockCursor<'a> {
+    job: &'a Job,
+    /// The year of the last dated line before `scanned`.
+    year: Option<i32>,
+    /// Byte offset up to which every dated line has been seen.
+    scanned: usize,
+    out: BlockScan,
+}
+
+impl BlockCursor<'_> {
+    fn text(&self) -> &[u8] {
+        &self.job.block.text
+    }
+
+    /// Parses the line at `start..end` without taking it in; notes its host
+    /// and whether it is Docker's.
+    fn peek(&mut self, start: usize, end: usize, line: usize) -> Option<LogRecord> {
+        let cut = self.job.block.was_cut(line);
+        let text = line_text(&self.job.block.text[start..end], cut);
+        let rec = parse(&text, None)?;
+        self.note(line, &rec);
+        Some(rec)
+    }
+
+    fn note(&mut self, line: usize, rec: &LogRecord) {
+        let source = self.job.source;
+        if source == LogSource::Dockerd {
+            self.out.docker |= is_docker_line(rec);
+            if let Some(h) = rec.host.as_deref().filter(|_| kept(rec, source)) {
+                if self.out.host.as_ref().is_none_or(|(n, _)| line < *n) {
+                    self.out.host = Some((line, h.to_string()));
+                }
+            }
+        }
+    }
+
+    /// The year of the last dated line before byte `upto`, looking back
+    /// only as far as `scanned`; then everything before `upto` is seen.
+    fn year_before(&mut self, upto: usize, line: usize) -> Option<i32> {
+        let source = self.job.source;
+        let mut end = upto;
+        let mut n = line;
+        while end > self.scanned {
+            let last = end - 1; // the `\n` of the line before
+            let start = memchr::memrchr(b'\n', &self.text()[self.scanned..last])
+                .map_or(self.scanned, |i| self.scanned + i + 1);
+            n -= 1;
+            if let Some(y) = self
+                .peek(start, last, n)
+                .and_then(|r| dated_year(&r, source))
+            {
+                self.year = Some(y);
+                break;
+            }
+            end = start;
+        }
+        self.scanned = upto;
+        self.year
+    }
+
+    /// Takes in the line at `start..end` (number `line`); true when it is a
+    /// kept record with a time.
+    fn take(&mut self, start: usize, end: usize, line: usize) -> bool {
+        let job = self.job;
+        let cut = job.block.was_cut(line);
+        let text = line_text(&job.block.text[start..end], cut);
+        let l = LogLine {
+            node: &job.node,
+            path: &job.path,
+            line,
+            text: &text,
+            truncated: cut,
+        };
+        let mut rec = parse(&text, None);
+        if let Some(r) = &rec {
+            self.note(line, r);
+        }
+        let mut known = self.year;
+        if rec.as_ref().is_some_and(yearless) {
+            known = self.year_before(start, line);
+            if known.is_none() {
+                self.defer(line, &text, cut);
+                return false;
+            }
+            rec = parse(&text, known);
+        }
+        if rec.as_ref().is_some_and(go_panic)
+            && self.out.scan.panic_at.is_none()
+            && line < job.block.first_line + 3
+        {
+            self.defer(line, &text, cut);
+            return false;
+        }
+        let seen = self.out.scan.take(&l, job.source, rec, known);
+        if let Some(y) = seen.year {
+            self.year = Some(y);
+            self.scanned = end + 1;
+        }
+        seen.timed
+    }
+
+    fn defer(&mut self, line: usize, text: &str, truncated: bool) {
+        self.out.deferred.push(Deferred {
+            line,
+            text: text.to_string(),
+            truncated,
+        });
+    }
+}
+
+/// Scans one block of a file of single-line records: parses its head (host,
+/// Docker's lines, the first dated line) and every line holding a needle.
+fn scan_block(job: &Job, rules: &RuleSet, needles: &Needles, docker_known: bool) -> BlockScan {
+    let mut c = BlockCursor {
+        job,
+        year: None,
+        scanned: 0,
+        out: BlockScan {
+            scan: LogScan::new(rules),
+            deferred: Vec::new(),
+            host: None,
+            docker: false,
+            last_year: None,
+            last_panic: None,
+            first_timed: None,
+        },
+    };
+    c.out.scan.file(&job.node, &job.path);
+    let text = &job.block.text;
+    let source = job.source;
+    // The head: lines parsed for what the needles do not find.
+    let (mut at, mut line) = (0, job.block.first_line);
+    let mut want_timed = source == LogSource::Dockerd;
+    let mut want_docker = source == LogSource::Dockerd && !docker_known;
+    while at < text.len() {
+        let want_host = c.out.host.is_none() && line < job.block.first_line + HEAD_LINES;
+        if !(want_host || want_timed || (want_docker && !c.out.docker)) {
+            break;
+        }
+        let end = line_end(text, at);
+        if let Some(rec) = c.peek(at, end, line) {
+            if want_timed && rec.time.is_some() && kept(&rec, source) {
+                let cut = job.block.was_cut(line);
+                c.out.first_timed = Some(Deferred {
+                    line,
+                    text: line_text(&text[at..end], cut).into_owned(),
+                    truncated: cut,
+                });
+                want_timed = false;
+            }
+            if let Some(y) = dated_year(&rec, source) {
+                c.year = Some(y);
+            }
+        }
+        want_docker &= !c.out.docker;
+        at = end + 1;
+        line += 1;
+        c.scanned = at;
+    }
+    // The lines holding a needle, and after a boot marker every line up to
+    // the first dated one.
+    let (mut pos, mut counted, mut line) = (0, 0, job.block.first_line);
+    let mut follow = false;
+    while pos < text.len() {
+        let next = if follow {
+            Some((pos, line_end(text, pos)))
+        } else {
+            needles.next_line(text, pos)
+        };
+        let Some((start, end)) = next else { break };
+        line += memchr::memchr_iter(b'\n', &text[counted..start]).count();
+        counted = start;
+        let is_marker = source == LogSource::Dockerd
+            && job.path.as_ref() == "logs/dockerd.log"
+            && crate::timeline::is_boot_marker(&line_text(&text[start..end], false));
+        let timed = c.take(start, end, line);
+        follow = (follow && !timed) || (is_marker && !timed);
+        pos = end + 1;
+    }
+    c.out.last_year = c.year_before(text.len(), job.block.first_line + job.block.line_count());
+    c.out.last_panic = c.out.scan.panic_at;
+    c.out
+}
+
+/// What the merge carries from block to block of a file.
+#[derive(Default)]
+struct FileState {
+    key: (Arc<str>, Arc<str>),
+    year: Option<i32>,
+    last_panic: Option<usize>,
+    /// Multi-line records being joined (files read whole by the merge).
+    records: Records,
+}
+
+/// Merges blocks in order: their matches, events, hosts, and the lines
+/// they handed on.
+struct Merge {
+    scan: LogScan,
+    file: FileState,
+    hosts: BTreeMap<String, String>,
+    docker: BTreeSet<String>,
+}
+
+impl Merge {
+    fn block(&mut self, done: Done) {
+        let job = match &done {
+            Done::Scanned(job, _) | Done::Whole(job) => job,
+        };
+        if self.file.key != (job.node.clone(), job.path.clone()) {
+            self.end_file();
+            self.file = FileState {
+                key: (job.node.clone(), job.path.clone()),
+                ..FileState::default()
+            };
+        }
+        self.scan.file(&job.node, &job.path);
+        match done {
+            Done::Scanned(job, b) => self.scanned(&job, *b),
+            Done::Whole(job) => self.whole(&job),
+        }
+    }
+
+    fn scanned(&mut self, job: &Job, b: BlockScan) {
+        let file = format!("{}/{}", job.node, job.path);
+        if let Some(d) = b.first_timed.as_ref() {
+            if self.scan.events.boot_pending(&file) {
+                if let Some(rec) = parse(&d.text, self.file.year) {
+                    let l = d.line_of(job);
+                    self.scan.events.date_boot(&l, &file, &rec);
+                }
+            }
+        }
+        self.scan.panic_at = self.file.last_panic;
+        for d in &b.deferred {
+            let rec = parse(&d.text, self.file.year);
+            self.scan
+                .take(&d.line_of(job), job.source, rec, self.file.year);
+        }
+        self.scan.matcher.merge(b.scan.matcher);
+        self.scan.events.absorb(b.scan.events);
+        if b.docker {
+            self.docker.insert(job.node.to_string());
+        }
+        if let Some((_, h)) = b.host {
+            self.hosts.entry(job.node.to_string()).or_insert(h);
+        }
+        self.file.year = b.last_year.or(self.file.year);
+        self.file.last_panic = b.last_panic.or(self.file.last_panic);
+    }
+
+    /// A block of a file of multi-line records: every line, in order.
+    fn whole(&mut self, job: &Job) {
+        let mut records = std::mem::take(&mut self.file.records);
+        for (n, text, cut) in job.block.lines() {
+            records.push(n, &text, cut, &mut |n, t, c| self.record(job, n, t, c));
+        }
+        self.file.records = records;
+    }
+
+    fn record(&mut self, job: &Job, line: usize, text: &str, truncated: bool) {
+        let l = LogLine {
+            node: &job.node,
+            path: &job.path,
+            line,
+            text,
+            truncated,
+        };
+        let year = self.file.year;
+        let rec = parse(text, year);
+        let seen = self.scan.take(&l, job.source, rec, year);
+        if seen.docker {
+            self.docker.insert(job.node.to_string());
+        }
+        if let Some(h) = seen.host {
+            self.hosts.entry(job.node.to_string()).or_insert(h);
+        }
+        if seen.year.is_some() {
+            self.file.year = seen.year;
+        }
+    }
+
+    /// Hands on a multi-line record still being joined at the end of a file.
+    fn end_file(&mut self) {
+        let mut records = std::mem::take(&mut self.file.records);
+        let (node, path) = self.file.key.clone();
+        if let Some(source) = source_of(&path) {
+            let job = Job {
+                index: 0,
+                node,
+                path,
+                source,
+                joined: true,
+                block: Block::default(),
+            };
+            records.flush(&mut |n, t, c| self.record(&job, n, t, c));
+        }
+    }
+}
+
+impl Deferred {
+    fn line_of<'a>(&'a self, job: &'a Job) -> LogLine<'a> {
+        LogLine {
+            node: &job.node,
+            path: &job.path,
+            line: self.line,
+            text: &self.text,
+            truncated: self.truncated,
+        }
+    }
+}
+
+/// Reads one input while workers scan its log blocks and this thread merges
+/// their results in block order, so reading (and decompressing) overlaps
+/// with scanning and the result does not depend on the thread count.
+pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> Result<Read> {
+    let workers = rayon::current_num_threads().max(1);
+    let docker_known: HashMap<String, AtomicBool> = input
+        .labels()
+        .into_iter()
+        .map(|l| (l.to_string(), AtomicBool::new(false)))
+        .collect();
+    std::thread::scope(|s| {
+        let (work_tx, work_rx) = mpsc::sync_channel::<Job>(2 * workers);
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Done)>(2 * workers);
+        let mut handles = Vec::new();
+        for _ in 0..workers {
+            let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
+            let docker_known = &docker_known;
+            handles.push(s.spawn(move || loop {
+                let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                let Ok(job) = job else { break };
+                let index = job.index;
+                let done = if job.joined {
+                    Done::Whole(job)
+                } else {
+                    let known = docker_known
+                        .get(job.node.as_ref())
+                        .is_some_and(|f| f.load(Ordering::Relaxed));
+                    let b = scan_block(&job, rules, needles, known);
+                    if b.docker {
+                        if let Some(f) = docker_known.get(job.node.as_ref()) {
+                            f.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    Done::Scanned(job, Box::new(b))
+                };
+                if done_tx.send((index, done)).is_err() {
+                    break;
+                }
+            }));
+        }
+        // Workers alone hold the queue's receiver now: if they all stop,
+        // the reader's sends fail instead of waiting forever.
+        drop(work_rx);
+        drop(done_tx);
+        let reader = s.spawn(move || {
+            let mut index = 0usize;
+            let mut file: Option<(Arc<str>, Arc<str>, bool)> = None;
+            input.read_blocks(&mut |b: LogBlock<'_>| {
+                let Some(source) = source_of(b.path) else {
+                    return;
+                };
+                let same = file
+                    .as_ref()
+                    .is_some_and(|(n, p, _)| n.as_ref() == b.node && p.as_ref() == b.path);
+                if !same {
+                    let joined = b
+                        .block
+                        .lines()
+                        .take(SNIFF_LINES)
+                        .any(|(_, t, _)| records::opens_record(&t));
+                    file = Some((b.node.into(), b.path.into(), joined));
+                }
+                let Some((node, path, joined)) = file.clone() else {
+                    return;
+                };
+                let job = Job {
+                    index,
+                    node,
+                    path,
+                    source,
+                    joined,
+                    block: b.block,
+                };
+                index += 1;
+                // A send fails only when every worker has stopped (a
+                // panic, reported by the join below).
+                let _ = work_tx.send(job);
+            })
+        });
+        let mut merge = Merge {
+            scan: LogScan::new(rules),
+            file: FileState::default(),
+            hosts: BTreeMap::new(),
+            docker: BTreeSet::new(),
+        };
+        let mut waiting: BTreeMap<usize, Done> = BTreeMap::new();
+        let mut next = 0usize;
+        for (index, done) in done_rx {
+            waiting.insert(index, done);
+            while let Some(done) = waiting.remove(&next) {
+                merge.block(done);
+                next += 1;
+            }
+        }
+        for h in handles {
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        }
+        let bundles = reader
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+        merge.end_file();
+        Ok((
+            bundles,
+            merge.scan.matcher,
+            merge.hosts,
+            merge.scan.events,
+            merge.docker,
+        ))
+    })
+}
+
+/// Scans `text` as one node's log through the same blocks, workers and
+/// merge as an input, for tests.
+#[cfg(test)]
+pub(super) fn scan_text(
+    rules: &RuleSet,
+    needles: &Needles,
+    node: &str,
+    path: &str,
+    text: &str,
+    block_bytes: usize,
+) -> (
+    LogMatcher,
+    crate::timeline::Collector,
+    BTreeMap<String, String>,
+    BTreeSet<String>,
+) {
+    let mut blocks = Vec::new();
+    crate::bundle::stream_blocks(
+        &mut text.as_bytes(),
+        crate::bundle::Limits::default().max_line_bytes,
+        u64::MAX,
+        block_bytes,
+        &mut |b| blocks.push(b),
+    );
+    let source = source_of(path).expect("a log the rules read");
+    let (node, path): (Arc<str>, Arc<str>) = (node.into(), path.into());
+    let joined = blocks.first().is_some_and(|b: &Block| {
+        b.lines()
+            .take(SNIFF_LINES)
+            .any(|(_, t, _)| records::opens_record(&t))
+    });
+    let mut merge = Merge {
+        scan: LogScan::new(rules),
+        file: FileState::default(),
+        hosts: BTreeMap::new(),
+        docker: BTreeSet::new(),
+    };
+    for (index, block) in blocks.into_iter().enumerate() {
+        let job = Job {
+            index,
+            node: node.clone(),
+            path: path.clone(),
+            source,
+            joined,
+            block,
+        };
+        let done = if joined {
+            Done::Whole(job)
+        } else {
+            let b = scan_block(&job, rules, needles, false);
+            Done::Scanned(job, Box::new(b))
+        };
+        merge.block(done);
+    }
+    merge.end_file();
+    (
+        merge.scan.matcher,
+        merge.scan.events,
+        merge.hosts,
+        merge.docker,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn findings(m: LogMatcher) -> String {
+        serde_json::to_string_pretty(&m.finish()).unwrap()
+    }
+
+    fn events(c: crate::timeline::Collector) -> Vec<crate::timeline::Event> {
+        c.finish(&mut Vec::new())
+    }
+
+    fn testdata(dir: &str) -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata")
+            .join(dir);
+        let mut v: Vec<PathBuf> = std::fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Every testdata input (swarmdiag bundles, lab captures, sosreports
+    /// with their journals) gives the same matches, events, hosts and
+    /// Docker logs when only the lines holding a needle are parsed as when
+    /// every line is: the needles miss nothing these real logs hold.
+    #[test]
+    fn needles_miss_no_line_of_the_testdata() {
+        let rules = RuleSet::embedded().unwrap();
+        let (needles, all) = (Needles::new(&rules), Needles::every_line());
+        let limits = crate::bundle::Limits::default();
+        let mut inputs = testdata("bundles");
+        inputs.extend(testdata("lab"));
+        inputs.extend(testdata("sos"));
+        assert!(inputs.len() >= 20, "{}", inputs.len());
+        for path in inputs {
+            let mut input = vec![crate::bundle::open(&path, &limits).unwrap()];
+            crate::bundle::label_uniquely(&mut input);
+            let (_, m1, h1, e1, d1) = scan_input(&input[0], &rules, &needles).unwrap();
+            let (_, m2, h2, e2, d2) = scan_input(&input[0], &rules, &all).unwrap();
+            let what = path.display();
+            assert_eq!(findings(m1), findings(m2), "{what}");
+            assert_eq!(events(e1), events(e2), "{what}");
+            assert_eq!((h1, d1), (h2, d2), "{what}");
+        }
+    }
+
+    /// Each testdata log cut into small blocks (so lines are dated, panics
+    /// paired and boot markers dated across blocks) gives what it gives
+    /// read whole.
+    #[test]
+    fn small_blocks_give_what_one_block_gives() {
+        let rules = RuleSet::embedded().unwrap();
+        let needles = Needles::new(&rules);
+        let mut logs = Vec::new();
+        for dir in testdata("bundles").into_iter().chain(testdata("lab")) {
+            for node in std::fs::read_dir(&dir).unwrap() {
+                let node = node.unwrap().path();
+                for log in ["logs/dockerd.log", "logs/kernel.log"] {
+                    if node.join(log).is_file() {
+                        logs.push((node.join(log), log));
+                    }
+                }
+            }
+        }
+        assert!(logs.len() > 50);
+        for (file, log) in logs {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let run = |block| {
+                let (m, e, h, d) = scan_text(&rules, &needles, "n1", log, &text, block);
+                (findings(m), events(e), h, d)
+            };
+            let whole = run(crate::bundle::BLOCK_BYTES);
+            for block in [4096, 700] {
+                let what = format!("{} in blocks of {block}", file.display());
+                assert_eq!(run(block), whole, "{what}");
+            }
+        }
+    }
+}
