@@ -564,7 +564,7 @@ fn scan_block(job: &Job, rules: &RuleSet, needles: &Needles, docker_known: bool)
             && job.path.as_ref() == "logs/dockerd.log"
             && crate::timeline::is_boot_marker(&line_text(&text[start..end], false));
         let timed = c.take(start, end, line);
-        follow = (follow && !timed) || (is_marker && !timed);
+        follow = (follow || is_marker) && !timed;
         pos = end + 1;
     }
     c.out.last_year = c.year_before(text.len(), job.block.first_line + job.block.line_count());
