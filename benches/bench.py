@@ -228,8 +228,8 @@ def run(a, work):
         "rg 1x": (rg(one), {}),
         "analyze 1x zip": (analyze(zipped), {}),
         "unzip -p | rg 1x": (f"unzip -p {q(zipped)} 'cluster/*/logs/*' | rg -c -f {q(pat)} >/dev/null", {}),
-        # One core for the whole process: RAYON_NUM_THREADS alone would
-        # leave analyze's fixed log workers (std threads) on both cores.
+        # One core for the whole process: RAYON_NUM_THREADS=1 gives one log
+        # worker, but the reader and the merge are threads of their own.
         "analyze 1x 1 core": ("taskset -c 0 " + analyze(one), {"RAYON_NUM_THREADS": "1"}),
         "analyze 2x dir": (analyze(two), {}),
         "rg 2x": (rg(two), {}),

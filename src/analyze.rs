@@ -1,6 +1,7 @@
-//! The analysis pipeline: read every input (in parallel, streaming logs through
-//! the log rules), build the cluster model, run task, version and info rules
-//! and the cross-source checks, and account for coverage.
+//! The analysis pipeline: read every input (in parallel, its logs scanned
+//! block by block on every core, see [`scan`]), build the cluster model, run
+//! task, version and info rules and the cross-source checks, and account for
+//! coverage.
 
 use crate::bundle::{self, Input, Limits, NodeBundle};
 use crate::error::Result;
