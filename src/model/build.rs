@@ -440,15 +440,30 @@ fn merge(nodes: Vec<NodeState>) -> Cluster {
             "swarm/nodes.json",
             &mut dups,
         );
+        // The source's own lists move into the cluster (nothing reads a
+        // bundle's copy once merged; `Some` stays to say the file was there).
         cluster.services = first_of_each_id(
-            src.services.clone(),
+            src.services.as_mut().map(std::mem::take),
             |x| &x.id,
             "swarm/services.json",
             &mut dups,
         );
-        cluster.tasks =
-            first_of_each_id(src.tasks.clone(), |x| &x.id, "swarm/tasks.json", &mut dups);
+        cluster.tasks = first_of_each_id(
+            src.tasks.as_mut().map(std::mem::take),
+            |x| &x.id,
+            "swarm/tasks.json",
+            &mut dups,
+        );
         src.notes.extend(dups);
+    }
+    // Other managers' copies are not read after the merge: free them.
+    for n in nodes.iter_mut() {
+        for list in [n.services.as_mut()].into_iter().flatten() {
+            *list = Vec::new();
+        }
+        for list in [n.tasks.as_mut()].into_iter().flatten() {
+            *list = Vec::new();
+        }
     }
     // Network definitions: the cluster source's view first, then any network
     // another node knows that it does not.
@@ -478,20 +493,27 @@ fn first_of_each_id<T>(
     path: &str,
     notes: &mut Vec<CoverageNote>,
 ) -> Vec<T> {
-    let mut seen = std::collections::BTreeSet::new();
-    let mut out = Vec::new();
-    for item in items.unwrap_or_default() {
-        let key = id(&item).clone();
-        if key.is_empty() || seen.insert(key.clone()) {
-            out.push(item);
-        } else {
+    let items = items.unwrap_or_default();
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    let mut dup = vec![false; items.len()];
+    for (i, item) in items.iter().enumerate() {
+        let key = id(item).as_str();
+        if !key.is_empty() && !seen.insert(key) {
+            dup[i] = true;
             notes.push(CoverageNote {
                 path: path.into(),
                 message: format!("id {key} is listed more than once; the first is used"),
             });
         }
     }
-    out
+    if !dup.contains(&true) {
+        return items;
+    }
+    items
+        .into_iter()
+        .zip(dup)
+        .filter_map(|(item, d)| (!d).then_some(item))
+        .collect()
 }
 
 /// Two bundles of one swarm node (same node id: collected twice, or a

@@ -90,6 +90,9 @@ pub struct NodeState {
     pub info: Option<Info>,
     /// This bundle's own copy of the cluster objects (managers only).
     pub swarm_nodes: Option<Vec<Node>>,
+    /// `Some` when the bundle held a services (tasks) file; the lists are
+    /// emptied by the merge (the cluster source's move into
+    /// [`Cluster::services`] and [`Cluster::tasks`]), as they can be huge.
     pub services: Option<Vec<Service>>,
     pub tasks: Option<Vec<Task>>,
     /// This node's local view of swarm-scope networks.
