@@ -62,7 +62,35 @@ pub fn build(bundles: &[NodeBundle]) -> Cluster {
     let mut nodes: Vec<NodeState> = bundles
         .par_iter()
         .zip(&budgets)
-        .map(|(b, budget)| parse_node(b, budget))
+        .map(|(b, budget)| {
+            let files = b
+                .files
+                .iter()
+                .map(|(p, v)| (p.clone(), Cow::Borrowed(v.as_slice())))
+                .collect();
+            parse_node(b, files, budget)
+        })
+        .collect();
+    nodes.sort_by(|a, b| a.label.cmp(&b.label));
+    merge(nodes)
+}
+
+/// [`build`], freeing each file's bytes as soon as it is parsed (the paths
+/// stay in `NodeBundle::files`, with empty contents): the parsed objects
+/// then replace the text instead of piling up beside it.
+pub fn build_freeing(bundles: &mut [NodeBundle]) -> Cluster {
+    let budgets = line_budgets(bundles);
+    let mut nodes: Vec<NodeState> = bundles
+        .par_iter_mut()
+        .zip(&budgets)
+        .map(|(b, budget)| {
+            let files = b
+                .files
+                .iter_mut()
+                .map(|(p, v)| (p.clone(), Cow::Owned(std::mem::take(v))))
+                .collect();
+            parse_node(b, files, budget)
+        })
         .collect();
     nodes.sort_by(|a, b| a.label.cmp(&b.label));
     merge(nodes)
@@ -132,14 +160,16 @@ fn text(bytes: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(bytes)
 }
 
-/// Parses the files of one bundle; a file that fails becomes a coverage note.
-fn parse_node(b: &NodeBundle, budget: &Budget) -> NodeState {
-    let results: Vec<(String, Result<Parsed, String>, Vec<String>)> = b
-        .files
-        .par_iter()
+/// Parses the files of one bundle (`files`: its paths and bytes, in path
+/// order); a file that fails becomes a coverage note. Each file's bytes are
+/// dropped once it is parsed.
+fn parse_node(b: &NodeBundle, files: Vec<(String, Cow<'_, [u8]>)>, budget: &Budget) -> NodeState {
+    let results: Vec<(String, Result<Parsed, String>, Vec<String>)> = files
+        .into_par_iter()
         .map(|(path, bytes)| {
+            let path = &path;
             let mut notes = Vec::new();
-            let text = text(bytes);
+            let text = text(&bytes);
             let text = match budget.get(path) {
                 Some(&(0, lines)) => {
                     let why = format!(

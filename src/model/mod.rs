@@ -8,7 +8,7 @@
 mod build;
 pub mod swarms;
 
-pub use build::build;
+pub use build::{build, build_freeing};
 
 use crate::parse::{
     bridge_fdb::FdbEntry, container::Container, info::Info, ip_addr::Interface, ip_neigh::Neigh,
@@ -154,16 +154,41 @@ pub struct Manifest {
     pub commands: Vec<ManifestCommand>,
 }
 
+/// One command the collector ran (or skipped). Only what the analysis
+/// reads is kept: a manifest lists every file of the bundle, and a
+/// 40,000-node input holds 40,000 manifests. The other fields are still
+/// read for their type, so a malformed manifest fails as before.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 #[serde(default)]
 pub struct ManifestCommand {
     pub path: String,
-    pub command: String,
-    pub exit_code: Option<i64>,
-    pub duration_ms: Option<u64>,
-    pub bytes: Option<u64>,
-    pub truncated: bool,
     pub skipped: Option<String>,
+    #[serde(rename = "command")]
+    _command: Checked<String>,
+    #[serde(rename = "exit_code")]
+    _exit_code: Checked<Option<i64>>,
+    #[serde(rename = "duration_ms")]
+    _duration_ms: Checked<Option<u64>>,
+    #[serde(rename = "bytes")]
+    _bytes: Checked<Option<u64>>,
+    #[serde(rename = "truncated")]
+    _truncated: Checked<bool>,
+}
+
+/// A field deserialized as `T` (so a wrong type is still an error) and not kept.
+#[derive(Debug, Clone, Copy)]
+struct Checked<T>(std::marker::PhantomData<T>);
+
+impl<T> Default for Checked<T> {
+    fn default() -> Self {
+        Checked(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Checked<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(|_| Checked::default())
+    }
 }
 
 impl NodeState {
