@@ -382,7 +382,8 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         events.extend(ev.finish(&mut input_notes));
     }
 
-    let mut cluster = model::build(&node_bundles);
+    // File bytes are freed as they are parsed; only their paths are read later.
+    let mut cluster = model::build_freeing(&mut node_bundles);
     if let Some(refusal) = model::swarms::refusal(&cluster.nodes) {
         return Err(crate::error::Error::Usage(refusal));
     }

@@ -62,17 +62,18 @@ pub fn build(bundles: &[NodeBundle]) -> Cluster {
     let mut nodes: Vec<NodeState> = bundles
         .par_iter()
         .zip(&budgets)
-        .map(|(b, budget)| {
-            let files = b
-                .files
-                .iter()
-                .map(|(p, v)| (p.clone(), Cow::Borrowed(v.as_slice())))
-                .collect();
-            parse_node(b, files, budget)
-        })
+        .map(|(b, budget)| parse_node(b, borrowed(b), budget))
         .collect();
     nodes.sort_by(|a, b| a.label.cmp(&b.label));
     merge(nodes)
+}
+
+/// A bundle's files, borrowed.
+fn borrowed(b: &NodeBundle) -> Vec<(String, Cow<'_, [u8]>)> {
+    b.files
+        .iter()
+        .map(|(p, v)| (p.clone(), Cow::Borrowed(v.as_slice())))
+        .collect()
 }
 
 /// [`build`], freeing each file's bytes as soon as it is parsed (the paths
@@ -697,7 +698,7 @@ mod tests {
         let small = bundle("c", vec![("host/iptables-save.txt", rules(3))]);
         let mut budget = Budget::new();
         budget.insert("host/iptables-save.txt".into(), (0, 5));
-        let n = parse_node(&small, &budget);
+        let n = parse_node(&small, borrowed(&small), &budget);
         assert!(n.host.iptables.is_none());
         assert!(n
             .notes
