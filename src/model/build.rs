@@ -158,7 +158,12 @@ fn first_lines(text: &str, n: usize) -> &str {
 
 fn text(bytes: &[u8]) -> Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8_lossy(bytes)
+    // Valid UTF-8 (nearly every file) is checked by the fast validator;
+    // only invalid text takes the slower lossy path.
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Parses the files of one bundle (`files`: its paths and bytes, in path
