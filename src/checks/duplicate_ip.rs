@@ -101,7 +101,11 @@ fn candidates<'a>(cluster: &'a Cluster, net: &'a Network) -> Vec<(&'a str, Candi
     for c in net.ipam.iter().filter(|c| !c.gateway.is_empty()) {
         out.push((c.gateway.as_str(), Candidate::Gateway(&c.gateway)));
     }
-    for s in cluster.services.iter().filter(|s| s.endpoint_mode != "dnsrr") {
+    for s in cluster
+        .services
+        .iter()
+        .filter(|s| s.endpoint_mode != "dnsrr")
+    {
         // As `services_with_vip`: the first VIP on the network, if it parses.
         let Some(vip) = s.vips.iter().find(|v| v.network_id == net.id) else {
             continue;

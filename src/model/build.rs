@@ -166,38 +166,49 @@ fn text(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// Parses one file of a bundle: (path, the parsed file or why not, notes).
+fn parse_one(
+    path: &str,
+    bytes: &[u8],
+    budget: &Budget,
+) -> (String, Result<Parsed, String>, Vec<String>) {
+    let mut notes = Vec::new();
+    let text = text(bytes);
+    let text = match budget.get(path) {
+        Some(&(0, lines)) => {
+            let why = format!(
+                "not parsed ({lines} lines): swarmdiag parses at most {MAX_PARSED_LINES} \
+                 lines of command output in all, to bound memory"
+            );
+            return (path.to_string(), Err(why), notes);
+        }
+        Some(&(allowed, lines)) => {
+            notes.push(format!(
+                "only the first {allowed} of {lines} lines parsed: swarmdiag parses at most \
+                 {MAX_PARSED_LINES_PER_FILE} lines of one command output and \
+                 {MAX_PARSED_LINES} in all, to bound memory"
+            ));
+            first_lines(&text, allowed)
+        }
+        None => &text,
+    };
+    let parsed = parse_file(&classify(path), text, &mut notes);
+    (path.to_string(), parsed, notes)
+}
+
 /// Parses the files of one bundle (`files`: its paths and bytes, in path
 /// order); a file that fails becomes a coverage note. Each file's bytes are
 /// dropped once it is parsed.
 fn parse_node(b: &NodeBundle, files: Vec<(String, Cow<'_, [u8]>)>, budget: &Budget) -> NodeState {
-    let results: Vec<(String, Result<Parsed, String>, Vec<String>)> = files
+    // Biggest first: their bytes are freed early, before the many small
+    // files' parsed objects pile up. Results go back to path order below.
+    let mut files: Vec<(usize, (String, Cow<'_, [u8]>))> = files.into_iter().enumerate().collect();
+    files.sort_by_key(|(i, (_, bytes))| (std::cmp::Reverse(bytes.len()), *i));
+    let mut results: Vec<(usize, (String, Result<Parsed, String>, Vec<String>))> = files
         .into_par_iter()
-        .map(|(path, bytes)| {
-            let path = &path;
-            let mut notes = Vec::new();
-            let text = text(&bytes);
-            let text = match budget.get(path) {
-                Some(&(0, lines)) => {
-                    let why = format!(
-                        "not parsed ({lines} lines): swarmdiag parses at most {MAX_PARSED_LINES} \
-                         lines of command output in all, to bound memory"
-                    );
-                    return (path.clone(), Err(why), notes);
-                }
-                Some(&(allowed, lines)) => {
-                    notes.push(format!(
-                        "only the first {allowed} of {lines} lines parsed: swarmdiag parses at most \
-                         {MAX_PARSED_LINES_PER_FILE} lines of one command output and \
-                         {MAX_PARSED_LINES} in all, to bound memory"
-                    ));
-                    first_lines(&text, allowed)
-                }
-                None => &text,
-            };
-            let parsed = parse_file(&classify(path), text, &mut notes);
-            (path.clone(), parsed, notes)
-        })
+        .map(|(i, (path, bytes))| (i, parse_one(&path, &bytes, budget)))
         .collect();
+    results.sort_unstable_by_key(|(i, _)| *i);
 
     let mut n = NodeState {
         label: b.label.clone(),
@@ -210,7 +221,7 @@ fn parse_node(b: &NodeBundle, files: Vec<(String, Cow<'_, [u8]>)>, budget: &Budg
         path: note.path.clone(),
         message: note.message.clone(),
     }));
-    for (path, result, notes) in results {
+    for (_, (path, result, notes)) in results {
         for message in notes {
             n.notes.push(CoverageNote {
                 path: path.clone(),
