@@ -339,6 +339,14 @@ impl Cluster {
             })
     }
 
+    /// The first swarm node (of the manager's list) with this id.
+    pub fn swarm_node(&self, id: &str) -> Option<&Node> {
+        match self.index() {
+            Some(ix) => ix.swarm_nodes.get(id).map(|&i| &self.swarm_nodes[i]),
+            None => self.swarm_nodes.iter().find(|n| n.id == id),
+        }
+    }
+
     pub fn service(&self, id: &str) -> Option<&Service> {
         match self.index() {
             Some(ix) => ix.services.get(id).map(|&i| &self.services[i]),
@@ -433,6 +441,7 @@ mod tests {
         }
         for sn in &c.swarm_nodes {
             assert_eq!(c.hostname_of(&sn.id), Some(sn.hostname.as_str()));
+            assert_eq!(c.swarm_node(&sn.id).map(|x| x.line), Some(sn.line));
             let scanned = c
                 .nodes
                 .iter()
