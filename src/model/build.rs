@@ -69,7 +69,7 @@ pub fn build(bundles: &[NodeBundle]) -> Cluster {
 }
 
 /// A bundle's files, borrowed.
-fn borrowed(b: &NodeBundle) -> Vec<(String, Cow<'_, [u8]>)> {
+fn borrowed(b: &NodeBundle) -> Vec<File<'_>> {
     b.files
         .iter()
         .map(|(p, v)| (p.clone(), Cow::Borrowed(v.as_slice())))
@@ -166,12 +166,14 @@ fn text(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// Parses one file of a bundle: (path, the parsed file or why not, notes).
-fn parse_one(
-    path: &str,
-    bytes: &[u8],
-    budget: &Budget,
-) -> (String, Result<Parsed, String>, Vec<String>) {
+/// A file of a bundle: its path and bytes.
+type File<'a> = (String, Cow<'a, [u8]>);
+
+/// What parsing one file gave: its path, the parsed file or why not, notes.
+type Outcome = (String, Result<Parsed, String>, Vec<String>);
+
+/// Parses one file of a bundle.
+fn parse_one(path: &str, bytes: &[u8], budget: &Budget) -> Outcome {
     let mut notes = Vec::new();
     let text = text(bytes);
     let text = match budget.get(path) {
@@ -199,12 +201,12 @@ fn parse_one(
 /// Parses the files of one bundle (`files`: its paths and bytes, in path
 /// order); a file that fails becomes a coverage note. Each file's bytes are
 /// dropped once it is parsed.
-fn parse_node(b: &NodeBundle, files: Vec<(String, Cow<'_, [u8]>)>, budget: &Budget) -> NodeState {
+fn parse_node(b: &NodeBundle, files: Vec<File>, budget: &Budget) -> NodeState {
     // Biggest first: their bytes are freed early, before the many small
     // files' parsed objects pile up. Results go back to path order below.
-    let mut files: Vec<(usize, (String, Cow<'_, [u8]>))> = files.into_iter().enumerate().collect();
+    let mut files: Vec<(usize, File)> = files.into_iter().enumerate().collect();
     files.sort_by_key(|(i, (_, bytes))| (std::cmp::Reverse(bytes.len()), *i));
-    let mut results: Vec<(usize, (String, Result<Parsed, String>, Vec<String>))> = files
+    let mut results: Vec<(usize, Outcome)> = files
         .into_par_iter()
         .map(|(i, (path, bytes))| (i, parse_one(&path, &bytes, budget)))
         .collect();
