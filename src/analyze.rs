@@ -58,7 +58,8 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         events.extend(ev.finish(&mut input_notes));
     }
 
-    let mut cluster = model::build(&node_bundles);
+    // File bytes are freed as they are parsed; only their paths are read later.
+    let mut cluster = model::build_freeing(&mut node_bundles);
     if let Some(refusal) = model::swarms::refusal(&cluster.nodes) {
         return Err(crate::error::Error::Usage(refusal));
     }
@@ -193,7 +194,7 @@ fn refuse_without_docker(
 /// named in the input, when it was read under another name.
 fn own_file(cluster: &Cluster, file: &str) -> Option<String> {
     let (label, path) = file.split_once('/')?;
-    let n = cluster.nodes.iter().find(|n| n.label == label)?;
+    let n = cluster.bundle(label)?;
     n.sources.get(path).map(|own| format!("{label}/{own}"))
 }
 
@@ -205,7 +206,7 @@ fn name_sources(findings: &mut [Finding], cluster: &Cluster) {
             let Some((label, path)) = e.file.split_once('/') else {
                 continue;
             };
-            let Some(n) = cluster.nodes.iter().find(|n| n.label == label) else {
+            let Some(n) = cluster.bundle(label) else {
                 continue;
             };
             if let Some(own) = own_file(cluster, &e.file) {
@@ -235,6 +236,9 @@ fn note_log_signatures(
     findings: &[Finding],
     hosts: &BTreeMap<String, String>,
 ) {
+    // Renaming a node below would leave a lookup index built earlier (by
+    // host name) stale: drop it, the next lookup builds it again.
+    cluster.index.take();
     for n in &mut cluster.nodes {
         // A node with no name of its own is named after its log's host; a
         // sosreport's directory name and an `etc/hostname` are its own.
@@ -322,9 +326,7 @@ fn task_events<'a>(cluster: &'a Cluster, file: &'a str) -> Vec<TaskEvent<'a>> {
                 .map(|s| s.name.as_str())
                 .unwrap_or(&t.service_id);
             let engine_version = cluster
-                .swarm_nodes
-                .iter()
-                .find(|n| n.id == t.node_id)
+                .swarm_node(&t.node_id)
                 .map(|n| n.engine_version.as_str());
             TaskEvent {
                 node,

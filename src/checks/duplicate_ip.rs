@@ -22,9 +22,12 @@
 use super::util::*;
 use super::{evidence, Checks};
 use crate::finding::Evidence;
-use crate::model::Cluster;
-use crate::parse::network::Network;
-use std::collections::BTreeMap;
+use crate::model::{Cluster, NodeState};
+use crate::parse::network::{NetEndpoint, Network};
+use crate::parse::service::Service;
+use crate::parse::task::Task;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 const ID: &str = "SW107";
@@ -37,19 +40,33 @@ struct Holder {
     ev: Evidence,
 }
 
+/// An endpoint before it is described: a big cluster has hundreds of
+/// thousands, and only those sharing an address are worth a description.
+enum Candidate<'a> {
+    Gateway(&'a str),
+    Vip(&'a Service, IpAddr),
+    Task(&'a Task),
+    Container(&'a NodeState, &'a Network, &'a str, &'a NetEndpoint),
+}
+
 pub fn check(cluster: &Cluster, out: &mut Checks) {
     for net in cluster.networks.iter().filter(|n| n.driver == "overlay") {
-        let mut by_ip: BTreeMap<IpAddr, BTreeMap<String, Holder>> = BTreeMap::new();
-        for h in holders(cluster, net) {
-            if let Some(ip) = ip_of(&h.0) {
-                by_ip
-                    .entry(ip)
-                    .or_default()
-                    .entry(h.1.who.clone())
-                    .or_insert(h.1);
+        let mut by_ip: BTreeMap<IpAddr, Vec<Candidate>> = BTreeMap::new();
+        for (ip, c) in candidates(cluster, net) {
+            if let Some(ip) = ip_of(ip) {
+                by_ip.entry(ip).or_default().push(c);
             }
         }
-        for (ip, holders) in by_ip.into_iter().filter(|(_, h)| h.len() > 1) {
+        let tasks_by_id = OnceCell::new();
+        for (ip, found) in by_ip.into_iter().filter(|(_, c)| c.len() > 1) {
+            let mut holders: BTreeMap<String, Holder> = BTreeMap::new();
+            for c in found {
+                let h = describe(cluster, net, &tasks_by_id, c);
+                holders.entry(h.who.clone()).or_insert(h);
+            }
+            if holders.len() < 2 {
+                continue;
+            }
             let who: Vec<String> = holders.values().map(|h| h.who.clone()).collect();
             let nodes: Vec<String> = holders.values().filter_map(|h| h.node.clone()).collect();
             let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
@@ -79,92 +96,113 @@ fn subnets(net: &Network) -> String {
 }
 
 /// Every live endpoint of `net` with its address string.
-fn holders(cluster: &Cluster, net: &Network) -> Vec<(String, Holder)> {
+fn candidates<'a>(cluster: &'a Cluster, net: &'a Network) -> Vec<(&'a str, Candidate<'a>)> {
     let mut out = Vec::new();
-    let nets_file = cluster.cluster_file("swarm/networks.json");
     for c in net.ipam.iter().filter(|c| !c.gateway.is_empty()) {
-        let ev = evidence(
-            nets_file.clone(),
-            net.line,
-            format!("{} gateway {}", net.name, c.gateway),
-        );
-        out.push((
-            c.gateway.clone(),
-            Holder {
-                who: format!("gateway of {}", net.name),
-                node: None,
-                ev,
-            },
-        ));
+        out.push((c.gateway.as_str(), Candidate::Gateway(&c.gateway)));
     }
-    for (svc, vip) in services_with_vip(cluster, &net.id) {
-        let ev = evidence(
-            cluster.cluster_file("swarm/services.json"),
-            svc.line,
-            format!("service {} VIP {vip} on {}", svc.name, net.name),
-        );
-        out.push((
-            vip.to_string(),
-            Holder {
-                who: format!("VIP of service {}", svc.name),
-                node: None,
-                ev,
-            },
-        ));
-    }
-    for t in cluster.tasks.iter().filter(|t| !is_terminal(t)) {
-        let Some(ip) = task_ip(t, &net.id) else {
+    for s in cluster
+        .services
+        .iter()
+        .filter(|s| s.endpoint_mode != "dnsrr")
+    {
+        // As `services_with_vip`: the first VIP on the network, if it parses.
+        let Some(vip) = s.vips.iter().find(|v| v.network_id == net.id) else {
             continue;
         };
-        let node = cluster
-            .node_state(&t.node_id)
-            .map(|n| n.label.clone())
-            .or_else(|| cluster.hostname_of(&t.node_id).map(str::to_string));
-        let who = format!("task {}", task_label(cluster, t));
-        out.push((
-            ip.to_string(),
-            Holder {
-                who,
-                node,
-                ev: task_evidence(cluster, t, net),
-            },
-        ));
+        if let Ok(ip) = vip.addr.parse::<IpAddr>() {
+            out.push((vip.addr.as_str(), Candidate::Vip(s, ip)));
+        }
+    }
+    for t in cluster.tasks.iter().filter(|t| !is_terminal(t)) {
+        // As `task_ip`: the first address on the network that parses.
+        let addr = t
+            .attachments
+            .iter()
+            .filter(|a| a.network_id == net.id)
+            .flat_map(|a| a.addresses.iter())
+            .find(|a| ip_of(a).is_some());
+        if let Some(addr) = addr {
+            out.push((addr.as_str(), Candidate::Task(t)));
+        }
     }
     for node in &cluster.nodes {
         let Some(view) = node_network(node, &net.id) else {
             continue;
         };
         for (key, ep) in &view.containers {
+            out.push((ep.ipv4.as_str(), Candidate::Container(node, view, key, ep)));
+        }
+    }
+    out
+}
+
+/// Tasks by id (the first of each), built once per network when needed.
+type TasksById<'a> = OnceCell<HashMap<&'a str, &'a Task>>;
+
+/// Who holds the address, where, and the line that shows it.
+fn describe<'a>(
+    cluster: &'a Cluster,
+    net: &Network,
+    tasks_by_id: &TasksById<'a>,
+    c: Candidate<'a>,
+) -> Holder {
+    match c {
+        Candidate::Gateway(gateway) => Holder {
+            who: format!("gateway of {}", net.name),
+            node: None,
+            ev: evidence(
+                cluster.cluster_file("swarm/networks.json"),
+                net.line,
+                format!("{} gateway {gateway}", net.name),
+            ),
+        },
+        Candidate::Vip(svc, vip) => Holder {
+            who: format!("VIP of service {}", svc.name),
+            node: None,
+            ev: evidence(
+                cluster.cluster_file("swarm/services.json"),
+                svc.line,
+                format!("service {} VIP {vip} on {}", svc.name, net.name),
+            ),
+        },
+        Candidate::Task(t) => Holder {
+            who: format!("task {}", task_label(cluster, t)),
+            node: cluster
+                .node_state(&t.node_id)
+                .map(|n| n.label.clone())
+                .or_else(|| cluster.hostname_of(&t.node_id).map(str::to_string)),
+            ev: task_evidence(cluster, t, net),
+        },
+        Candidate::Container(node, view, key, ep) => {
             let who = if key == "ingress-sbox" || key.starts_with("lb-") {
                 format!("{key} endpoint of {}", node.hostname)
             } else {
                 // `<svc>.<slot>.<taskid>`: the same endpoint as its task.
                 let task_id = ep.name.rsplit('.').next().unwrap_or("");
-                match cluster
-                    .tasks
-                    .iter()
-                    .find(|t| !task_id.is_empty() && t.id == task_id)
-                {
+                let by_id = tasks_by_id.get_or_init(|| {
+                    let mut m = HashMap::new();
+                    for t in &cluster.tasks {
+                        m.entry(t.id.as_str()).or_insert(t);
+                    }
+                    m
+                });
+                match by_id.get(task_id).filter(|_| !task_id.is_empty()) {
                     Some(t) => format!("task {}", task_label(cluster, t)),
                     None => format!("container {} on {}", ep.name, node.hostname),
                 }
             };
-            let ev = evidence(
-                node.file("swarm/networks.json"),
-                view.line,
-                format!("{}: {} {} {}", net.name, key, ep.name, ep.ipv4),
-            );
-            out.push((
-                ep.ipv4.clone(),
-                Holder {
-                    who,
-                    node: Some(node.label.clone()),
-                    ev,
-                },
-            ));
+            Holder {
+                who,
+                node: Some(node.label.clone()),
+                ev: evidence(
+                    node.file("swarm/networks.json"),
+                    view.line,
+                    format!("{}: {} {} {}", net.name, key, ep.name, ep.ipv4),
+                ),
+            }
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -127,9 +127,8 @@ pub fn running_backends<'a>(
     net_id: &str,
 ) -> BTreeMap<IpAddr, &'a Task> {
     cluster
-        .tasks
-        .iter()
-        .filter(|t| t.service_id == service_id && t.state == "running")
+        .tasks_of(service_id)
+        .filter(|t| t.state == "running")
         .filter(|t| t.desired_state == "running")
         .filter_map(|t| Some((task_ip(t, net_id)?, t)))
         .collect()

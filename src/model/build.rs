@@ -62,7 +62,36 @@ pub fn build(bundles: &[NodeBundle]) -> Cluster {
     let mut nodes: Vec<NodeState> = bundles
         .par_iter()
         .zip(&budgets)
-        .map(|(b, budget)| parse_node(b, budget))
+        .map(|(b, budget)| parse_node(b, borrowed(b), budget))
+        .collect();
+    nodes.sort_by(|a, b| a.label.cmp(&b.label));
+    merge(nodes)
+}
+
+/// A bundle's files, borrowed.
+fn borrowed(b: &NodeBundle) -> Vec<File<'_>> {
+    b.files
+        .iter()
+        .map(|(p, v)| (p.clone(), Cow::Borrowed(v.as_slice())))
+        .collect()
+}
+
+/// [`build`], freeing each file's bytes as soon as it is parsed (the paths
+/// stay in `NodeBundle::files`, with empty contents): the parsed objects
+/// then replace the text instead of piling up beside it.
+pub fn build_freeing(bundles: &mut [NodeBundle]) -> Cluster {
+    let budgets = line_budgets(bundles);
+    let mut nodes: Vec<NodeState> = bundles
+        .par_iter_mut()
+        .zip(&budgets)
+        .map(|(b, budget)| {
+            let files = b
+                .files
+                .iter_mut()
+                .map(|(p, v)| (p.clone(), Cow::Owned(std::mem::take(v))))
+                .collect();
+            parse_node(b, files, budget)
+        })
         .collect();
     nodes.sort_by(|a, b| a.label.cmp(&b.label));
     merge(nodes)
@@ -129,39 +158,59 @@ fn first_lines(text: &str, n: usize) -> &str {
 
 fn text(bytes: &[u8]) -> Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8_lossy(bytes)
+    // Valid UTF-8 (nearly every file) is checked by the fast validator;
+    // only invalid text takes the slower lossy path.
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
-/// Parses the files of one bundle; a file that fails becomes a coverage note.
-fn parse_node(b: &NodeBundle, budget: &Budget) -> NodeState {
-    let results: Vec<(String, Result<Parsed, String>, Vec<String>)> = b
-        .files
-        .par_iter()
-        .map(|(path, bytes)| {
-            let mut notes = Vec::new();
-            let text = text(bytes);
-            let text = match budget.get(path) {
-                Some(&(0, lines)) => {
-                    let why = format!(
-                        "not parsed ({lines} lines): swarmdiag parses at most {MAX_PARSED_LINES} \
-                         lines of command output in all, to bound memory"
-                    );
-                    return (path.clone(), Err(why), notes);
-                }
-                Some(&(allowed, lines)) => {
-                    notes.push(format!(
-                        "only the first {allowed} of {lines} lines parsed: swarmdiag parses at most \
-                         {MAX_PARSED_LINES_PER_FILE} lines of one command output and \
-                         {MAX_PARSED_LINES} in all, to bound memory"
-                    ));
-                    first_lines(&text, allowed)
-                }
-                None => &text,
-            };
-            let parsed = parse_file(&classify(path), text, &mut notes);
-            (path.clone(), parsed, notes)
-        })
+/// A file of a bundle: its path and bytes.
+type File<'a> = (String, Cow<'a, [u8]>);
+
+/// What parsing one file gave: its path, the parsed file or why not, notes.
+type Outcome = (String, Result<Parsed, String>, Vec<String>);
+
+/// Parses one file of a bundle.
+fn parse_one(path: &str, bytes: &[u8], budget: &Budget) -> Outcome {
+    let mut notes = Vec::new();
+    let text = text(bytes);
+    let text = match budget.get(path) {
+        Some(&(0, lines)) => {
+            let why = format!(
+                "not parsed ({lines} lines): swarmdiag parses at most {MAX_PARSED_LINES} \
+                 lines of command output in all, to bound memory"
+            );
+            return (path.to_string(), Err(why), notes);
+        }
+        Some(&(allowed, lines)) => {
+            notes.push(format!(
+                "only the first {allowed} of {lines} lines parsed: swarmdiag parses at most \
+                 {MAX_PARSED_LINES_PER_FILE} lines of one command output and \
+                 {MAX_PARSED_LINES} in all, to bound memory"
+            ));
+            first_lines(&text, allowed)
+        }
+        None => &text,
+    };
+    let parsed = parse_file(&classify(path), text, &mut notes);
+    (path.to_string(), parsed, notes)
+}
+
+/// Parses the files of one bundle (`files`: its paths and bytes, in path
+/// order); a file that fails becomes a coverage note. Each file's bytes are
+/// dropped once it is parsed.
+fn parse_node(b: &NodeBundle, files: Vec<File>, budget: &Budget) -> NodeState {
+    // Biggest first: their bytes are freed early, before the many small
+    // files' parsed objects pile up. Results go back to path order below.
+    let mut files: Vec<(usize, File)> = files.into_iter().enumerate().collect();
+    files.sort_by_key(|(i, (_, bytes))| (std::cmp::Reverse(bytes.len()), *i));
+    let mut results: Vec<(usize, Outcome)> = files
+        .into_par_iter()
+        .map(|(i, (path, bytes))| (i, parse_one(&path, &bytes, budget)))
         .collect();
+    results.sort_unstable_by_key(|(i, _)| *i);
 
     let mut n = NodeState {
         label: b.label.clone(),
@@ -174,7 +223,7 @@ fn parse_node(b: &NodeBundle, budget: &Budget) -> NodeState {
         path: note.path.clone(),
         message: note.message.clone(),
     }));
-    for (path, result, notes) in results {
+    for (_, (path, result, notes)) in results {
         for message in notes {
             n.notes.push(CoverageNote {
                 path: path.clone(),
@@ -440,15 +489,30 @@ fn merge(nodes: Vec<NodeState>) -> Cluster {
             "swarm/nodes.json",
             &mut dups,
         );
+        // The source's own lists move into the cluster (nothing reads a
+        // bundle's copy once merged; `Some` stays to say the file was there).
         cluster.services = first_of_each_id(
-            src.services.clone(),
+            src.services.as_mut().map(std::mem::take),
             |x| &x.id,
             "swarm/services.json",
             &mut dups,
         );
-        cluster.tasks =
-            first_of_each_id(src.tasks.clone(), |x| &x.id, "swarm/tasks.json", &mut dups);
+        cluster.tasks = first_of_each_id(
+            src.tasks.as_mut().map(std::mem::take),
+            |x| &x.id,
+            "swarm/tasks.json",
+            &mut dups,
+        );
         src.notes.extend(dups);
+    }
+    // Other managers' copies are not read after the merge: free them.
+    for n in nodes.iter_mut() {
+        for list in [n.services.as_mut()].into_iter().flatten() {
+            *list = Vec::new();
+        }
+        for list in [n.tasks.as_mut()].into_iter().flatten() {
+            *list = Vec::new();
+        }
     }
     // Network definitions: the cluster source's view first, then any network
     // another node knows that it does not.
@@ -478,20 +542,27 @@ fn first_of_each_id<T>(
     path: &str,
     notes: &mut Vec<CoverageNote>,
 ) -> Vec<T> {
-    let mut seen = std::collections::BTreeSet::new();
-    let mut out = Vec::new();
-    for item in items.unwrap_or_default() {
-        let key = id(&item).clone();
-        if key.is_empty() || seen.insert(key.clone()) {
-            out.push(item);
-        } else {
+    let items = items.unwrap_or_default();
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    let mut dup = vec![false; items.len()];
+    for (i, item) in items.iter().enumerate() {
+        let key = id(item).as_str();
+        if !key.is_empty() && !seen.insert(key) {
+            dup[i] = true;
             notes.push(CoverageNote {
                 path: path.into(),
                 message: format!("id {key} is listed more than once; the first is used"),
             });
         }
     }
-    out
+    if !dup.contains(&true) {
+        return items;
+    }
+    items
+        .into_iter()
+        .zip(dup)
+        .filter_map(|(item, d)| (!d).then_some(item))
+        .collect()
 }
 
 /// Two bundles of one swarm node (same node id: collected twice, or a
@@ -645,7 +716,7 @@ mod tests {
         let small = bundle("c", vec![("host/iptables-save.txt", rules(3))]);
         let mut budget = Budget::new();
         budget.insert("host/iptables-save.txt".into(), (0, 5));
-        let n = parse_node(&small, &budget);
+        let n = parse_node(&small, borrowed(&small), &budget);
         assert!(n.host.iptables.is_none());
         assert!(n
             .notes

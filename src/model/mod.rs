@@ -8,7 +8,7 @@
 mod build;
 pub mod swarms;
 
-pub use build::build;
+pub use build::{build, build_freeing};
 
 use crate::parse::{
     bridge_fdb::FdbEntry, container::Container, info::Info, ip_addr::Interface, ip_neigh::Neigh,
@@ -90,6 +90,9 @@ pub struct NodeState {
     pub info: Option<Info>,
     /// This bundle's own copy of the cluster objects (managers only).
     pub swarm_nodes: Option<Vec<Node>>,
+    /// `Some` when the bundle held a services (tasks) file; the lists are
+    /// emptied by the merge (the cluster source's move into
+    /// [`Cluster::services`] and [`Cluster::tasks`]), as they can be huge.
     pub services: Option<Vec<Service>>,
     pub tasks: Option<Vec<Task>>,
     /// This node's local view of swarm-scope networks.
@@ -151,16 +154,41 @@ pub struct Manifest {
     pub commands: Vec<ManifestCommand>,
 }
 
+/// One command the collector ran (or skipped). Only what the analysis
+/// reads is kept: a manifest lists every file of the bundle, and a
+/// 40,000-node input holds 40,000 manifests. The other fields are still
+/// read for their type, so a malformed manifest fails as before.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 #[serde(default)]
 pub struct ManifestCommand {
     pub path: String,
-    pub command: String,
-    pub exit_code: Option<i64>,
-    pub duration_ms: Option<u64>,
-    pub bytes: Option<u64>,
-    pub truncated: bool,
     pub skipped: Option<String>,
+    #[serde(rename = "command")]
+    _command: Checked<String>,
+    #[serde(rename = "exit_code")]
+    _exit_code: Checked<Option<i64>>,
+    #[serde(rename = "duration_ms")]
+    _duration_ms: Checked<Option<u64>>,
+    #[serde(rename = "bytes")]
+    _bytes: Checked<Option<u64>>,
+    #[serde(rename = "truncated")]
+    _truncated: Checked<bool>,
+}
+
+/// A field deserialized as `T` (so a wrong type is still an error) and not kept.
+#[derive(Debug, Clone, Copy)]
+struct Checked<T>(std::marker::PhantomData<T>);
+
+impl<T> Default for Checked<T> {
+    fn default() -> Self {
+        Checked(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Checked<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(|_| Checked::default())
+    }
 }
 
 impl NodeState {
@@ -311,6 +339,14 @@ impl Cluster {
             })
     }
 
+    /// The first swarm node (of the manager's list) with this id.
+    pub fn swarm_node(&self, id: &str) -> Option<&Node> {
+        match self.index() {
+            Some(ix) => ix.swarm_nodes.get(id).map(|&i| &self.swarm_nodes[i]),
+            None => self.swarm_nodes.iter().find(|n| n.id == id),
+        }
+    }
+
     pub fn service(&self, id: &str) -> Option<&Service> {
         match self.index() {
             Some(ix) => ix.services.get(id).map(|&i| &self.services[i]),
@@ -405,6 +441,7 @@ mod tests {
         }
         for sn in &c.swarm_nodes {
             assert_eq!(c.hostname_of(&sn.id), Some(sn.hostname.as_str()));
+            assert_eq!(c.swarm_node(&sn.id).map(|x| x.line), Some(sn.line));
             let scanned = c
                 .nodes
                 .iter()

@@ -465,7 +465,7 @@ impl<'a> LineCounter<'a> {
             (self.pos, self.line) = (0, 1);
         }
         let newlines = self.bytes.get(self.pos..pos).unwrap_or_default();
-        self.line += newlines.iter().filter(|&&b| b == b'\n').count();
+        self.line += memchr::memchr_iter(b'\n', newlines).count();
         self.pos = pos;
         self.line
     }

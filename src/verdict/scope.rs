@@ -1,12 +1,14 @@
 //! What each finding is about: the nodes, networks and services it names,
 //! the evidence lines it quotes and when it was first seen. Names are found
-//! with one Aho-Corasick pass over each finding's text, so the cost is the
-//! size of the text, not the number of names times findings.
+//! with one pass over each finding's text (a hash probe per word, plus an
+//! Aho-Corasick pass for names with other bytes), so the cost is the size of
+//! the text, not the number of names times findings.
 
 use crate::finding::Finding;
 use crate::model::Cluster;
+use crate::parse::service::Service;
 use aho_corasick::{AhoCorasick, MatchKind};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
 
 /// The keys a finding can share with another.
@@ -30,94 +32,147 @@ enum Entity {
     Service(String),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Node,
+    Network,
+    Service,
+}
+
+/// What a name stands for, borrowed from the model until a text names it.
+type Named<'a> = Vec<(Kind, &'a str)>;
+
 /// Every name the model knows, ready to find in text.
-pub struct Names {
+pub struct Names<'a> {
+    /// Names made only of word bytes (ids, most host and service names):
+    /// such a name is found as a whole word exactly when it is a maximal
+    /// run of word bytes, so one hash probe per run finds them all.
+    words: HashMap<&'a str, Named<'a>>,
+    /// The other names (subnets, `my-net`), found with one Aho-Corasick pass.
     ac: Option<AhoCorasick>,
     /// Pattern index → what it names.
-    what: Vec<Vec<Entity>>,
-    /// Service name → its networks' names.
-    service_networks: BTreeMap<String, Vec<String>>,
+    what: Vec<Named<'a>>,
+    /// Network id → the name scopes use for it (the id when unnamed).
+    net_name: HashMap<&'a str, &'a str>,
+    /// Service name → the last service of that name.
+    service: HashMap<&'a str, &'a Service>,
 }
 
 /// Names shorter than this are not looked for (too likely to be a word).
 const MIN_NAME: usize = 3;
 
-impl Names {
-    pub fn new(cluster: &Cluster) -> Names {
-        let mut tokens: BTreeMap<String, BTreeSet<Entity>> = BTreeMap::new();
-        let mut add = |token: &str, e: Entity| {
-            if token.len() >= MIN_NAME {
-                tokens.entry(token.to_string()).or_default().insert(e);
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+impl<'a> Names<'a> {
+    pub fn new(cluster: &'a Cluster) -> Names<'a> {
+        let mut words: HashMap<&'a str, Named<'a>> = HashMap::new();
+        let mut others: BTreeMap<&'a str, Named<'a>> = BTreeMap::new();
+        let mut add = |token: &'a str, kind: Kind, name: &'a str| {
+            if token.len() < MIN_NAME {
+                return;
+            }
+            let named = if token.bytes().all(is_word) {
+                words.entry(token).or_default()
+            } else {
+                others.entry(token).or_default()
+            };
+            if !named.contains(&(kind, name)) {
+                named.push((kind, name));
             }
         };
         for n in &cluster.swarm_nodes {
-            add(&n.hostname, Entity::Node(n.hostname.clone()));
-            add(&n.id, Entity::Node(n.hostname.clone()));
+            add(&n.hostname, Kind::Node, &n.hostname);
+            add(&n.id, Kind::Node, &n.hostname);
         }
         for n in &cluster.nodes {
-            add(&n.hostname, Entity::Node(n.hostname.clone()));
-            add(&n.label, Entity::Node(n.hostname.clone()));
-            add(&n.node_id, Entity::Node(n.hostname.clone()));
+            add(&n.hostname, Kind::Node, &n.hostname);
+            add(&n.label, Kind::Node, &n.hostname);
+            add(&n.node_id, Kind::Node, &n.hostname);
         }
-        let net_name: BTreeMap<&str, &str> = cluster
-            .networks
-            .iter()
-            .map(|n| {
-                let name = if n.name.is_empty() { &n.id } else { &n.name };
-                (n.id.as_str(), name.as_str())
-            })
-            .collect();
+        let mut net_name: HashMap<&'a str, &'a str> = HashMap::new();
+        for n in &cluster.networks {
+            let name = if n.name.is_empty() { &n.id } else { &n.name };
+            net_name.insert(n.id.as_str(), name.as_str());
+        }
         for n in &cluster.networks {
             let key = net_name.get(n.id.as_str()).copied().unwrap_or(&n.id);
-            add(&n.name, Entity::Network(key.to_string()));
-            add(&n.id, Entity::Network(key.to_string()));
+            add(&n.name, Kind::Network, key);
+            add(&n.id, Kind::Network, key);
             for ipam in &n.ipam {
-                add(&ipam.subnet, Entity::Network(key.to_string()));
+                add(&ipam.subnet, Kind::Network, key);
             }
         }
-        let mut service_networks = BTreeMap::new();
+        let mut service = HashMap::new();
         for s in &cluster.services {
-            add(&s.name, Entity::Service(s.name.clone()));
-            add(&s.id, Entity::Service(s.name.clone()));
-            let nets: Vec<String> = s
-                .networks
-                .iter()
-                .map(|id| {
-                    net_name
-                        .get(id.as_str())
-                        .map_or(id.clone(), |n| n.to_string())
-                })
-                .collect();
-            service_networks.insert(s.name.clone(), nets);
+            add(&s.name, Kind::Service, &s.name);
+            add(&s.id, Kind::Service, &s.name);
+            service.insert(s.name.as_str(), s);
         }
-        let (patterns, what): (Vec<String>, Vec<Vec<Entity>>) = tokens
-            .into_iter()
-            .map(|(t, e)| (t, e.into_iter().collect()))
-            .unzip();
+        let (patterns, what): (Vec<&str>, Vec<Named>) = others.into_iter().unzip();
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .ok();
         Names {
+            words,
             ac,
             what,
-            service_networks,
+            net_name,
+            service,
         }
     }
 
     /// Every entity named in `text` as a whole word.
     fn find(&self, text: &str, out: &mut BTreeSet<Entity>) {
-        let Some(ac) = &self.ac else { return };
+        let mut add = |named: &Named| {
+            out.extend(named.iter().map(|&(kind, name)| {
+                let name = name.to_string();
+                match kind {
+                    Kind::Node => Entity::Node(name),
+                    Kind::Network => Entity::Network(name),
+                    Kind::Service => Entity::Service(name),
+                }
+            }))
+        };
         let bytes = text.as_bytes();
-        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let mut i = 0;
+        while i < bytes.len() {
+            if !is_word(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let end = bytes[i..]
+                .iter()
+                .position(|&b| !is_word(b))
+                .map_or(bytes.len(), |n| i + n);
+            // A run of ASCII word bytes is a whole str.
+            if let Some(named) = self.words.get(&text[i..end]) {
+                add(named);
+            }
+            i = end;
+        }
+        let Some(ac) = &self.ac else { return };
         for m in ac.find_overlapping_iter(text) {
             let before = m.start().checked_sub(1).map(|i| bytes[i]);
             let after = bytes.get(m.end()).copied();
-            if before.is_some_and(word) || after.is_some_and(word) {
+            if before.is_some_and(is_word) || after.is_some_and(is_word) {
                 continue;
             }
-            out.extend(self.what[m.pattern().as_usize()].iter().cloned());
+            add(&self.what[m.pattern().as_usize()]);
         }
+    }
+
+    /// The names of the networks of the service called `name`.
+    fn service_networks(&self, name: &str) -> impl Iterator<Item = String> + '_ {
+        self.service.get(name).into_iter().flat_map(|s| {
+            s.networks.iter().map(|id| {
+                self.net_name
+                    .get(id.as_str())
+                    .map_or(id.clone(), |n| n.to_string())
+            })
+        })
     }
 
     /// The scope of one finding.
@@ -155,9 +210,7 @@ impl Names {
                 }
                 Entity::Service(s) => {
                     scope.services.insert(s.clone());
-                    if let Some(nets) = self.service_networks.get(s) {
-                        scope.networks.extend(nets.iter().cloned());
-                    }
+                    scope.networks.extend(self.service_networks(s));
                 }
             }
         }
