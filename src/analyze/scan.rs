@@ -20,6 +20,7 @@ use crate::parse::log::{
 };
 use crate::rules::{LogEvent, LogMatcher, LogSource, RuleSet};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, PatternID};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -61,6 +62,15 @@ const HEAD_LINES: usize = 16;
 /// Lines of a file's first block looked at to tell whether the file holds
 /// multi-line journal records.
 const SNIFF_LINES: usize = 64;
+
+/// Whether a file whose first block is `block` holds multi-line journal
+/// records (then the merge reads it whole, joining them).
+fn holds_records(block: &Block) -> bool {
+    block
+        .lines()
+        .take(SNIFF_LINES)
+        .any(|(_, t, _)| records::opens_record(&t))
+}
 
 /// Which log a path is, for the rules; `None` for logs the rules do not read.
 fn source_of(path: &str) -> Option<LogSource> {
@@ -397,16 +407,22 @@ struct BlockCursor<'a> {
     out: BlockScan,
 }
 
-impl BlockCursor<'_> {
+impl<'a> BlockCursor<'a> {
     fn text(&self) -> &[u8] {
         &self.job.block.text
+    }
+
+    /// The text of line number `line` at `start..end`, and whether it was cut.
+    fn line_at(&self, start: usize, end: usize, line: usize) -> (Cow<'a, str>, bool) {
+        let block: &'a Block = &self.job.block;
+        let cut = block.was_cut(line);
+        (line_text(&block.text[start..end], cut), cut)
     }
 
     /// Parses the line at `start..end` without taking it in; notes its host
     /// and whether it is Docker's.
     fn peek(&mut self, start: usize, end: usize, line: usize) -> Option<LogRecord> {
-        let cut = self.job.block.was_cut(line);
-        let text = line_text(&self.job.block.text[start..end], cut);
+        let (text, _) = self.line_at(start, end, line);
         let rec = parse(&text, None)?;
         self.note(line, &rec);
         Some(rec)
@@ -448,12 +464,13 @@ impl BlockCursor<'_> {
         self.year
     }
 
-    /// Takes in the line at `start..end` (number `line`); true when it is a
-    /// kept record with a time.
-    fn take(&mut self, start: usize, end: usize, line: usize) -> bool {
+    /// Takes in the line at `start..end` (number `line`): whether it is a
+    /// kept record with a time, and whether it is a boot marker (which the
+    /// next such record dates).
+    fn take(&mut self, start: usize, end: usize, line: usize) -> (bool, bool) {
         let job = self.job;
-        let cut = job.block.was_cut(line);
-        let text = line_text(&job.block.text[start..end], cut);
+        let (text, cut) = self.line_at(start, end, line);
+        let marker = job.source == LogSource::Dockerd && crate::timeline::is_boot_marker(&text);
         let l = LogLine {
             node: &job.node,
             path: &job.path,
@@ -470,7 +487,7 @@ impl BlockCursor<'_> {
             known = self.year_before(start, line);
             if known.is_none() {
                 self.defer(line, &text, cut);
-                return false;
+                return (false, marker);
             }
             rec = parse(&text, known);
         }
@@ -479,14 +496,14 @@ impl BlockCursor<'_> {
             && line < job.block.first_line + 3
         {
             self.defer(line, &text, cut);
-            return false;
+            return (false, marker);
         }
         let seen = self.out.scan.take(&l, job.source, rec, known);
         if let Some(y) = seen.year {
             self.year = Some(y);
             self.scanned = end + 1;
         }
-        seen.timed
+        (seen.timed, marker)
     }
 
     fn defer(&mut self, line: usize, text: &str, truncated: bool) {
@@ -530,11 +547,11 @@ fn scan_block(job: &Job, rules: &RuleSet, needles: &Needles, docker_known: bool)
         let end = line_end(text, at);
         if let Some(rec) = c.peek(at, end, line) {
             if want_timed && rec.time.is_some() && kept(&rec, source) {
-                let cut = job.block.was_cut(line);
+                let (text, truncated) = c.line_at(at, end, line);
                 c.out.first_timed = Some(Deferred {
                     line,
-                    text: line_text(&text[at..end], cut).into_owned(),
-                    truncated: cut,
+                    text: text.into_owned(),
+                    truncated,
                 });
                 want_timed = false;
             }
@@ -560,14 +577,12 @@ fn scan_block(job: &Job, rules: &RuleSet, needles: &Needles, docker_known: bool)
         let Some((start, end)) = next else { break };
         line += memchr::memchr_iter(b'\n', &text[counted..start]).count();
         counted = start;
-        let is_marker = source == LogSource::Dockerd
-            && job.path.as_ref() == "logs/dockerd.log"
-            && crate::timeline::is_boot_marker(&line_text(&text[start..end], false));
-        let timed = c.take(start, end, line);
-        follow = (follow || is_marker) && !timed;
+        let (timed, marker) = c.take(start, end, line);
+        follow = (follow || marker) && !timed;
         pos = end + 1;
     }
-    c.out.last_year = c.year_before(text.len(), job.block.first_line + job.block.line_count());
+    let after_last = line + memchr::memchr_iter(b'\n', &text[counted..]).count();
+    c.out.last_year = c.year_before(text.len(), after_last);
     c.out.last_panic = c.out.scan.panic_at;
     c.out
 }
@@ -592,6 +607,15 @@ struct Merge {
 }
 
 impl Merge {
+    fn new(rules: &RuleSet) -> Merge {
+        Merge {
+            scan: LogScan::new(rules),
+            file: FileState::default(),
+            hosts: BTreeMap::new(),
+            docker: BTreeSet::new(),
+        }
+    }
+
     fn block(&mut self, done: Done) {
         let job = match &done {
             Done::Scanned(job, _) | Done::Whole(job) => job,
@@ -755,12 +779,7 @@ pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> R
                     .as_ref()
                     .is_some_and(|(n, p, _)| n.as_ref() == b.node && p.as_ref() == b.path);
                 if !same {
-                    let joined = b
-                        .block
-                        .lines()
-                        .take(SNIFF_LINES)
-                        .any(|(_, t, _)| records::opens_record(&t));
-                    file = Some((b.node.into(), b.path.into(), joined));
+                    file = Some((b.node.into(), b.path.into(), holds_records(&b.block)));
                 }
                 let Some((node, path, joined)) = file.clone() else {
                     return;
@@ -779,12 +798,7 @@ pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> R
                 let _ = work_tx.send(job);
             })
         });
-        let mut merge = Merge {
-            scan: LogScan::new(rules),
-            file: FileState::default(),
-            hosts: BTreeMap::new(),
-            docker: BTreeSet::new(),
-        };
+        let mut merge = Merge::new(rules);
         let mut waiting: BTreeMap<usize, Done> = BTreeMap::new();
         let mut next = 0usize;
         for (index, done) in done_rx {
@@ -837,17 +851,8 @@ pub(super) fn scan_text(
     );
     let source = source_of(path).expect("a log the rules read");
     let (node, path): (Arc<str>, Arc<str>) = (node.into(), path.into());
-    let joined = blocks.first().is_some_and(|b: &Block| {
-        b.lines()
-            .take(SNIFF_LINES)
-            .any(|(_, t, _)| records::opens_record(&t))
-    });
-    let mut merge = Merge {
-        scan: LogScan::new(rules),
-        file: FileState::default(),
-        hosts: BTreeMap::new(),
-        docker: BTreeSet::new(),
-    };
+    let joined = blocks.first().is_some_and(holds_records);
+    let mut merge = Merge::new(rules);
     for (index, block) in blocks.into_iter().enumerate() {
         let job = Job {
             index,

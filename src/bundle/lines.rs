@@ -72,6 +72,7 @@ impl Block {
     }
 
     /// How many lines the block holds.
+    #[cfg(test)]
     pub fn line_count(&self) -> usize {
         memchr::memchr_iter(b'\n', &self.text).count()
     }
