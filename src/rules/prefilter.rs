@@ -127,15 +127,7 @@ fn required_sets(hir: &Hir) -> Vec<Seq> {
 /// start with, or end with, or else those of a part every match holds (a
 /// piece of a concatenation, the inside of a group).
 fn required(hir: &Hir) -> Option<Seq> {
-    let whole = [ExtractKind::Prefix, ExtractKind::Suffix]
-        .into_iter()
-        .map(|kind| Extractor::new().kind(kind).extract(hir))
-        .find(usable);
-    whole.or_else(|| match hir.kind() {
-        HirKind::Concat(parts) => parts.iter().find_map(required),
-        HirKind::Capture(c) => required(&c.sub),
-        _ => None,
-    })
+    required_sets(hir).into_iter().find(usable)
 }
 
 /// A finite, non-empty set of literals, none of them short: every match
