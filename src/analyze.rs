@@ -946,4 +946,5 @@ mod tests {
 #[cfg(test)]
 mod format_tests;
 
+mod grams;
 mod scan;

@@ -11,6 +11,7 @@
 //! back or forth as far as needed); a line that depends on an earlier block
 //! is handed to the merge, which knows what every earlier block ended with.
 
+use super::grams::{Found, Grams};
 use crate::bundle::{line_text, Block, Input, LogBlock, LogLine};
 use crate::error::Result;
 use crate::parse::log::records::{self, Records};
@@ -85,6 +86,11 @@ fn source_of(path: &str) -> Option<LogSource> {
 pub(super) struct Needles {
     /// `None` when the rules give no needles: every line is parsed.
     ac: Option<AhoCorasick>,
+    /// The needles' bytes, from which each big file gets its [`Grams`].
+    texts: Vec<String>,
+    /// The size of a file's first block from which the file gets
+    /// [`Grams`]: below it the automaton reads the whole file.
+    grams_from: usize,
     /// The `PRIORITY` needle, which counts only with [`pri_error`].
     priority: Option<PatternID>,
     /// The journal `"MESSAGE"` needle, which counts only with
@@ -92,11 +98,17 @@ pub(super) struct Needles {
     message: Option<PatternID>,
 }
 
+/// Files whose first block is smaller than this are read by the automaton
+/// alone: ranking grams on a sample costs more than it saves there.
+const GRAMS_FROM: usize = 64 << 10;
+
 impl Needles {
     /// No needles: every line is parsed.
     pub(super) fn every_line() -> Needles {
         Needles {
             ac: None,
+            texts: Vec::new(),
+            grams_from: usize::MAX,
             priority: None,
             message: None,
         }
@@ -127,23 +139,58 @@ impl Needles {
             priority,
             message,
             ac,
+            texts,
+            grams_from: GRAMS_FROM,
         }
+    }
+
+    /// These needles with [`Grams`] for files whose first block holds at
+    /// least `bytes` (tests use 0, so that every file gets them).
+    #[cfg(test)]
+    pub(super) fn with_grams_from(mut self, bytes: usize) -> Needles {
+        self.grams_from = bytes;
+        self
+    }
+
+    /// The [`Grams`] for a file whose first block is `first`, ranked on it.
+    fn grams_for(&self, first: &[u8]) -> Option<Arc<Grams>> {
+        if self.ac.is_none() || first.len() < self.grams_from {
+            return None;
+        }
+        Grams::new(&self.texts, first).map(Arc::new)
     }
 
     /// The first line at or after byte `from` of `text` (whole lines, each
     /// ending in `\n`) that holds a needle: its start and end (the `\n`).
-    fn next_line(&self, text: &[u8], from: usize) -> Option<(usize, usize)> {
+    /// With `grams`, only the lines holding one of them are searched.
+    fn next_line(&self, text: &[u8], from: usize, grams: Option<&Grams>) -> Option<(usize, usize)> {
         let Some(ac) = &self.ac else {
             return (from < text.len()).then(|| (from, line_end(text, from)));
         };
+        let Some(grams) = grams else {
+            return self.holder(ac, text, from);
+        };
+        let counts = |f: Found| self.counts(f.needle, text, f.start + self.texts[f.needle].len());
+        let found = grams.next_needle(&self.texts, text, from, counts)?;
+        let start = memchr::memrchr(b'\n', &text[from..found.start]).map_or(from, |i| from + i + 1);
+        Some((start, line_end(text, found.start)))
+    }
+
+    /// Whether needle `id`, found ending at byte `end` of `text`, counts:
+    /// `PRIORITY` only with [`pri_error`], `"MESSAGE"` only with
+    /// [`message_is_array`].
+    fn counts(&self, id: usize, text: &[u8], end: usize) -> bool {
+        let id = PatternID::new(id).ok();
+        (id != self.priority || pri_error(text, end))
+            && (id != self.message || message_is_array(text, end))
+    }
+
+    /// [`Needles::next_line`] by the automaton alone.
+    fn holder(&self, ac: &AhoCorasick, text: &[u8], from: usize) -> Option<(usize, usize)> {
         let mut at = from;
         loop {
-            let input = aho_corasick::Input::new(text).span(at..text.len());
-            let m = ac.find(input)?;
-            let id = Some(m.pattern());
-            if (id == self.priority && !pri_error(text, m.end()))
-                || (id == self.message && !message_is_array(text, m.end()))
-            {
+            let m = ac.find(aho_corasick::Input::new(text).span(at..text.len()))?;
+            if !self.counts(m.pattern().as_usize(), text, m.end()) {
                 at = m.end();
                 continue;
             }
@@ -388,6 +435,8 @@ struct Job {
     /// The file holds multi-line journal records: the merge reads it line
     /// by line, joining them.
     joined: bool,
+    /// The file's grams, when it is big enough to have them.
+    grams: Option<Arc<Grams>>,
     block: Block,
 }
 
@@ -572,7 +621,7 @@ fn scan_block(job: &Job, rules: &RuleSet, needles: &Needles, docker_known: bool)
         let next = if follow {
             Some((pos, line_end(text, pos)))
         } else {
-            needles.next_line(text, pos)
+            needles.next_line(text, pos, job.grams.as_deref())
         };
         let Some((start, end)) = next else { break };
         line += memchr::memchr_iter(b'\n', &text[counted..start]).count();
@@ -704,6 +753,7 @@ impl Merge {
                 path,
                 source,
                 joined: true,
+                grams: None,
                 block: Block::default(),
             };
             records.flush(&mut |n, t, c| self.record(&job, n, t, c));
@@ -770,18 +820,23 @@ pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> R
         drop(done_tx);
         let reader = s.spawn(move || {
             let mut index = 0usize;
-            let mut file: Option<(Arc<str>, Arc<str>, bool)> = None;
+            type File = (Arc<str>, Arc<str>, bool, Option<Arc<Grams>>);
+            let mut file: Option<File> = None;
             input.read_blocks(&mut |b: LogBlock<'_>| {
                 let Some(source) = source_of(b.path) else {
                     return;
                 };
                 let same = file
                     .as_ref()
-                    .is_some_and(|(n, p, _)| n.as_ref() == b.node && p.as_ref() == b.path);
+                    .is_some_and(|(n, p, ..)| n.as_ref() == b.node && p.as_ref() == b.path);
                 if !same {
-                    file = Some((b.node.into(), b.path.into(), holds_records(&b.block)));
+                    let joined = holds_records(&b.block);
+                    let grams = (!joined)
+                        .then(|| needles.grams_for(&b.block.text))
+                        .flatten();
+                    file = Some((b.node.into(), b.path.into(), joined, grams));
                 }
-                let Some((node, path, joined)) = file.clone() else {
+                let Some((node, path, joined, grams)) = file.clone() else {
                     return;
                 };
                 let job = Job {
@@ -790,6 +845,7 @@ pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> R
                     path,
                     source,
                     joined,
+                    grams,
                     block: b.block,
                 };
                 index += 1;
@@ -852,6 +908,10 @@ pub(super) fn scan_text(
     let source = source_of(path).expect("a log the rules read");
     let (node, path): (Arc<str>, Arc<str>) = (node.into(), path.into());
     let joined = blocks.first().is_some_and(holds_records);
+    let grams = blocks
+        .first()
+        .filter(|_| !joined)
+        .and_then(|b| needles.grams_for(&b.text));
     let mut merge = Merge::new(rules);
     for (index, block) in blocks.into_iter().enumerate() {
         let job = Job {
@@ -860,6 +920,7 @@ pub(super) fn scan_text(
             path: path.clone(),
             source,
             joined,
+            grams: grams.clone(),
             block,
         };
         let done = if joined {
@@ -908,11 +969,15 @@ mod tests {
     /// Every testdata input (swarmdiag bundles, lab captures, sosreports
     /// with their journals) gives the same matches, events, hosts and
     /// Docker logs when only the lines holding a needle are parsed as when
-    /// every line is: the needles miss nothing these real logs hold.
+    /// every line is: the needles miss nothing these real logs hold, found
+    /// through grams (forced on every file, small or not) or by the
+    /// automaton alone.
     #[test]
     fn needles_miss_no_line_of_the_testdata() {
         let rules = RuleSet::embedded().unwrap();
-        let (needles, all) = (Needles::new(&rules), Needles::every_line());
+        let all = Needles::every_line();
+        let with_grams = Needles::new(&rules).with_grams_from(0);
+        let without = Needles::new(&rules).with_grams_from(usize::MAX);
         let limits = crate::bundle::Limits::default();
         let mut inputs = testdata("bundles");
         inputs.extend(testdata("lab"));
@@ -921,12 +986,15 @@ mod tests {
         for path in inputs {
             let mut input = vec![crate::bundle::open(&path, &limits).unwrap()];
             crate::bundle::label_uniquely(&mut input);
-            let (_, m1, h1, e1, d1) = scan_input(&input[0], &rules, &needles).unwrap();
             let (_, m2, h2, e2, d2) = scan_input(&input[0], &rules, &all).unwrap();
-            let what = path.display();
-            assert_eq!(findings(m1), findings(m2), "{what}");
-            assert_eq!(events(e1), events(e2), "{what}");
-            assert_eq!((h1, d1), (h2, d2), "{what}");
+            let (m2, e2) = (findings(m2), events(e2));
+            for needles in [&with_grams, &without] {
+                let (_, m1, h1, e1, d1) = scan_input(&input[0], &rules, needles).unwrap();
+                let what = path.display();
+                assert_eq!(findings(m1), m2, "{what}");
+                assert_eq!(events(e1), e2, "{what}");
+                assert_eq!((h1, d1), (h2.clone(), d2.clone()), "{what}");
+            }
         }
     }
 
@@ -936,7 +1004,7 @@ mod tests {
     #[test]
     fn small_blocks_give_what_one_block_gives() {
         let rules = RuleSet::embedded().unwrap();
-        let needles = Needles::new(&rules);
+        let needles = Needles::new(&rules).with_grams_from(0);
         let mut logs = Vec::new();
         for dir in testdata("bundles").into_iter().chain(testdata("lab")) {
             for node in std::fs::read_dir(&dir).unwrap() {

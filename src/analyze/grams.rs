@@ -1,0 +1,234 @@
+//! A prefilter in front of the needle automaton: for each needle, the one
+//! 3-byte piece (gram) of it that is rarest in a sample of the file being
+//! scanned, looked up at every byte through a bitset that fits the L1
+//! cache. A line where no chosen gram occurs holds no needle, so the
+//! automaton only reads the lines around hits. The automaton reads about
+//! 0.5 GB/s a core; these lookups have no chain from byte to byte and run
+//! several times faster.
+//!
+//! Grams compare ASCII-case-folded by setting bit 5 of every byte, as a
+//! needle's bytes are: a folded match is only a candidate, which the
+//! automaton then checks, so folding non-letters together costs nothing
+//! but a rare extra check.
+
+use std::collections::BTreeMap;
+
+/// The size of a gram in bytes: the shortest needle's.
+pub(super) const GRAM: usize = 3;
+
+/// log2 of the bitset's size in bits: 2^18 bits, 32 KiB.
+const SLOT_BITS: u32 = 18;
+
+/// How much of a file's first block is sampled to rank grams.
+const SAMPLE_BYTES: usize = 256 << 10;
+
+/// One chosen gram per needle; see the module doc.
+pub(super) struct Grams {
+    /// Bit `slot(g)` is set for every chosen gram `g`.
+    bits: Box<[u64; 1 << (SLOT_BITS - 6)]>,
+    /// The chosen grams, sorted, to tell a slot's gram from another one
+    /// that shares its slot.
+    grams: Vec<u32>,
+    /// For `grams[i]`, `owners[i]`: the needles that chose it, each with
+    /// the offset of the gram in the needle.
+    owners: Vec<Vec<(usize, usize)>>,
+}
+
+/// A needle found by [`Grams::next_needle`]: which, and where it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Found {
+    pub needle: usize,
+    pub start: usize,
+}
+
+/// A gram as a number: three bytes, little-endian, each case-folded.
+fn gram(b: &[u8]) -> u32 {
+    (u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16) | 0x0020_2020
+}
+
+fn slot(g: u32) -> usize {
+    (g.wrapping_mul(0x9E37_79B1) >> (32 - SLOT_BITS)) as usize
+}
+
+impl Grams {
+    /// Grams for `needles`, ranked by how often their slot occurs in
+    /// `sample` (the start of the file to scan). `None` when a needle is
+    /// shorter than a gram or spans lines: every byte then goes to the
+    /// automaton.
+    pub(super) fn new<N: AsRef<[u8]>>(needles: &[N], sample: &[u8]) -> Option<Grams> {
+        let needles: Vec<&[u8]> = needles.iter().map(|n| n.as_ref()).collect();
+        if needles.is_empty() || needles.iter().any(|n| n.len() < GRAM || n.contains(&b'\n')) {
+            return None;
+        }
+        let sample = &sample[..sample.len().min(SAMPLE_BYTES)];
+        let mut seen = vec![0u32; 1 << SLOT_BITS];
+        for w in sample.windows(GRAM) {
+            let s = slot(gram(w));
+            seen[s] = seen[s].saturating_add(1);
+        }
+        let mut chosen: BTreeMap<u32, Vec<(usize, usize)>> = BTreeMap::new();
+        for (i, n) in needles.iter().enumerate() {
+            let (at, g) = n
+                .windows(GRAM)
+                .map(gram)
+                .enumerate()
+                .min_by_key(|&(_, g)| seen[slot(g)])
+                .expect("a needle at least a gram long");
+            chosen.entry(g).or_default().push((i, at));
+        }
+        let mut bits = Box::new([0u64; 1 << (SLOT_BITS - 6)]);
+        for &g in chosen.keys() {
+            let s = slot(g);
+            bits[s >> 6] |= 1 << (s & 63);
+        }
+        let (grams, owners) = chosen.into_iter().unzip();
+        Some(Grams {
+            bits,
+            grams,
+            owners,
+        })
+    }
+
+    /// The index in `grams` of `g`, if chosen.
+    fn chosen(&self, g: u32) -> Option<usize> {
+        let s = slot(g);
+        if (self.bits[(s >> 6) & ((1 << (SLOT_BITS - 6)) - 1)] >> (s & 63)) & 1 == 0 {
+            return None;
+        }
+        self.grams.binary_search(&g).ok()
+    }
+
+    /// The first byte at or after `from` of `text` where a chosen gram
+    /// starts, and the gram's index. Every needle occurrence that starts
+    /// at or after `from` holds one.
+    fn next_hit(&self, text: &[u8], from: usize) -> Option<(usize, usize)> {
+        let mut at = from;
+        // Eight bytes read at once give the grams at six positions.
+        while let Some(word) = text.get(at..at + 8) {
+            let w = u64::from_le_bytes(word.try_into().expect("8 bytes")) | 0x2020_2020_2020_2020;
+            for k in 0..6 {
+                if let Some(i) = self.chosen((w >> (8 * k)) as u32 & 0x00FF_FFFF) {
+                    return Some((at + k, i));
+                }
+            }
+            at += 6;
+        }
+        while let Some(w) = text.get(at..at + GRAM) {
+            if let Some(i) = self.chosen(gram(w)) {
+                return Some((at, i));
+            }
+            at += 1;
+        }
+        None
+    }
+
+    /// An occurrence in `text`, ASCII-case-insensitively, of a needle of
+    /// `needles` (those given to [`Grams::new`]) that starts at or after
+    /// byte `from` and for which `wanted` holds: the one whose chosen gram
+    /// comes first. No needle lies wholly between `from` and it, so the
+    /// first line after `from` holding a needle holds it.
+    pub(super) fn next_needle<N: AsRef<[u8]>>(
+        &self,
+        needles: &[N],
+        text: &[u8],
+        from: usize,
+        wanted: impl Fn(Found) -> bool,
+    ) -> Option<Found> {
+        let mut at = from;
+        loop {
+            let (hit, i) = self.next_hit(text, at)?;
+            for &(needle, offset) in &self.owners[i] {
+                let n = needles[needle].as_ref();
+                let Some(start) = hit.checked_sub(offset).filter(|&s| s >= from) else {
+                    continue;
+                };
+                let found = Found { needle, start };
+                if text
+                    .get(start..start + n.len())
+                    .is_some_and(|t| t.eq_ignore_ascii_case(n))
+                    && wanted(found)
+                {
+                    return Some(found);
+                }
+            }
+            at = hit + 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn all(_: Found) -> bool {
+        true
+    }
+
+    #[test]
+    fn rare_grams_are_chosen_and_short_needles_refused() {
+        let sample = b"level=info msg=\"error\" level=info msg=\"error\"\n".repeat(10);
+        let g = Grams::new(&["level=error"], &sample).unwrap();
+        // "l=e" never occurs in the sample; "lev", "eve", "err" do.
+        assert_eq!(g.grams, vec![gram(b"l=e")]);
+        assert_eq!(g.owners, vec![vec![(0, 4)]]);
+        assert!(Grams::new(&["err", "ab"], &sample).is_none());
+        assert!(Grams::new(&["a\nbc"], &sample).is_none());
+        let none: [&str; 0] = [];
+        assert!(Grams::new(&none, &sample).is_none());
+    }
+
+    #[test]
+    fn a_needle_is_found_in_any_case_at_any_offset() {
+        let needles = ["Missing Network", "became leader"];
+        let g = Grams::new(&needles, b"").unwrap();
+        for pad in 0..12 {
+            let text = format!("{}node is MISSING network attachments\n", "x".repeat(pad));
+            let found = g.next_needle(&needles, text.as_bytes(), 0, all);
+            let start = pad + "node is ".len();
+            assert_eq!(found, Some(Found { needle: 0, start }), "{pad}");
+        }
+        let text = b"missing networ\nnode BECAME LEADER\n";
+        let found = g.next_needle(&needles, text, 0, all);
+        assert_eq!(
+            found,
+            Some(Found {
+                needle: 1,
+                start: 20
+            })
+        );
+        assert_eq!(g.next_needle(&needles, text, 0, |f| f.needle == 0), None);
+        assert_eq!(g.next_needle(&needles, text, 21, all), None);
+    }
+
+    proptest! {
+        /// Whatever the sample, going from line to line as the scan does,
+        /// the needle found from each line's start is in the first line
+        /// holding one: no line holding a needle is skipped.
+        #[test]
+        fn no_line_holding_a_needle_is_skipped(
+            needles in prop::collection::vec("[a-dA-D<>=]{3,6}", 1..6),
+            text in "[a-dA-D<>= \n]{0,300}",
+            sample in "[a-dA-D<>= \n]{0,200}",
+        ) {
+            let g = Grams::new(&needles, sample.as_bytes()).unwrap();
+            let lower: Vec<String> = needles.iter().map(|n| n.to_ascii_lowercase()).collect();
+            let mut from = 0;
+            let mut lines = text.split_inclusive('\n').map(|l| {
+                let start = from;
+                from += l.len();
+                (start, l.to_ascii_lowercase())
+            });
+            let mut want = lines.by_ref().find(|(_, l)| lower.iter().any(|n| l.contains(n)));
+            let mut from = 0;
+            while let Some(f) = g.next_needle(&needles, text.as_bytes(), from, all) {
+                let (start, line) = want.clone().expect("no line left that holds a needle");
+                prop_assert!(start <= f.start && f.start < start + line.len(), "{f:?} {start}");
+                prop_assert!(line[f.start - start..].starts_with(&lower[f.needle]));
+                from = start + line.len();
+                want = lines.by_ref().find(|(_, l)| lower.iter().any(|n| l.contains(n)));
+            }
+            prop_assert!(want.is_none(), "{want:?} missed");
+        }
+    }
+}
