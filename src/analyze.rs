@@ -55,7 +55,12 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         input_notes.extend(b.notes);
         matcher.merge(m);
         log_hosts.extend(hosts);
-        events.extend(ev.finish(&mut input_notes));
+        let ev = ev.finish(&mut input_notes);
+        if events.is_empty() {
+            events = ev;
+        } else {
+            events.extend(ev);
+        }
     }
 
     // File bytes are freed as they are parsed; only their paths are read later.

@@ -122,8 +122,8 @@ impl Grams {
         None
     }
 
-    /// An occurrence in `text`, ASCII-case-insensitively, of a needle of
-    /// `needles` (those given to [`Grams::new`]) that starts at or after
+    /// An occurrence in `text[..to]`, ASCII-case-insensitively, of a needle
+    /// of `needles` (those given to [`Grams::new`]) that starts at or after
     /// byte `from` and for which `wanted` holds: the one whose chosen gram
     /// comes first. No needle lies wholly between `from` and it, so the
     /// first line after `from` holding a needle holds it.
@@ -132,8 +132,10 @@ impl Grams {
         needles: &[N],
         text: &[u8],
         from: usize,
+        to: usize,
         wanted: impl Fn(Found) -> bool,
     ) -> Option<Found> {
+        let text = &text[..to];
         let mut at = from;
         loop {
             let (hit, i) = self.next_hit(text, at)?;
@@ -184,12 +186,12 @@ mod tests {
         let g = Grams::new(&needles, b"").unwrap();
         for pad in 0..12 {
             let text = format!("{}node is MISSING network attachments\n", "x".repeat(pad));
-            let found = g.next_needle(&needles, text.as_bytes(), 0, all);
+            let found = g.next_needle(&needles, text.as_bytes(), 0, text.len(), all);
             let start = pad + "node is ".len();
             assert_eq!(found, Some(Found { needle: 0, start }), "{pad}");
         }
         let text = b"missing networ\nnode BECAME LEADER\n";
-        let found = g.next_needle(&needles, text, 0, all);
+        let found = g.next_needle(&needles, text, 0, text.len(), all);
         assert_eq!(
             found,
             Some(Found {
@@ -197,8 +199,12 @@ mod tests {
                 start: 20
             })
         );
-        assert_eq!(g.next_needle(&needles, text, 0, |f| f.needle == 0), None);
-        assert_eq!(g.next_needle(&needles, text, 21, all), None);
+        assert_eq!(
+            g.next_needle(&needles, text, 0, text.len(), |f| f.needle == 0),
+            None
+        );
+        assert_eq!(g.next_needle(&needles, text, 21, text.len(), all), None);
+        assert_eq!(g.next_needle(&needles, text, 0, 25, all), None);
     }
 
     proptest! {
@@ -221,7 +227,7 @@ mod tests {
             });
             let mut want = lines.by_ref().find(|(_, l)| lower.iter().any(|n| l.contains(n)));
             let mut from = 0;
-            while let Some(f) = g.next_needle(&needles, text.as_bytes(), from, all) {
+            while let Some(f) = g.next_needle(&needles, text.as_bytes(), from, text.len(), all) {
                 let (start, line) = want.clone().expect("no line left that holds a needle");
                 prop_assert!(start <= f.start && f.start < start + line.len(), "{f:?} {start}");
                 prop_assert!(line[f.start - start..].starts_with(&lower[f.needle]));

@@ -20,7 +20,6 @@ use crate::parse::log::{
     ERROR_NEEDLES, MESSAGE_FIELD,
 };
 use crate::rules::{LogEvent, LogMatcher, LogSource, RuleSet};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, PatternID};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -82,33 +81,49 @@ fn source_of(path: &str) -> Option<LogSource> {
     }
 }
 
-/// The texts searched for in every block, in one automaton.
+/// The texts searched for in every block, through [`Grams`].
 pub(super) struct Needles {
-    /// `None` when the rules give no needles: every line is parsed.
-    ac: Option<AhoCorasick>,
-    /// The needles' bytes, from which each big file gets its [`Grams`].
+    /// The rules' pieces first, then the timeline's, the error levels' and
+    /// the transport priorities'.
     texts: Vec<String>,
-    /// The size of a file's first block from which the file gets
-    /// [`Grams`]: below it the automaton reads the whole file.
-    grams_from: usize,
+    /// How many of `texts` are the rules' pieces.
+    rule_pieces: usize,
+    /// Grams ranked on no sample, for files too small to rank their own;
+    /// `None` when the needles cannot be searched so (none, or one shorter
+    /// than a gram): every line is parsed.
+    unranked: Option<Arc<Grams>>,
+    /// The size of a file's first block from which the file gets grams
+    /// ranked on it.
+    ranked_from: usize,
     /// The `PRIORITY` needle, which counts only with [`pri_error`].
-    priority: Option<PatternID>,
+    priority: Option<usize>,
     /// The journal `"MESSAGE"` needle, which counts only with
     /// [`message_is_array`].
-    message: Option<PatternID>,
+    message: Option<usize>,
 }
 
-/// Files whose first block is smaller than this are read by the automaton
-/// alone: ranking grams on a sample costs more than it saves there.
-const GRAMS_FROM: usize = 64 << 10;
+/// Files whose first block is smaller than this use the unranked grams:
+/// ranking on a sample costs more than it saves there.
+const RANKED_FROM: usize = 64 << 10;
+
+/// A line holding a needle, as [`Needles::next_line`] finds it.
+struct Candidate {
+    start: usize,
+    /// The line's `\n`.
+    end: usize,
+    /// It may hold a rule's piece (false: no log rule can match it): it
+    /// holds one, or a journal message as byte values.
+    rule_piece: bool,
+}
 
 impl Needles {
     /// No needles: every line is parsed.
     pub(super) fn every_line() -> Needles {
         Needles {
-            ac: None,
             texts: Vec::new(),
-            grams_from: usize::MAX,
+            rule_pieces: 0,
+            unranked: None,
+            ranked_from: usize::MAX,
             priority: None,
             message: None,
         }
@@ -123,81 +138,68 @@ impl Needles {
         texts.extend(ERROR_NEEDLES.iter().map(|n| n.to_string()));
         texts.extend(crate::parse::log::priority_needles());
         texts.push(MESSAGE_FIELD.to_string());
-        let id = |text: &str| {
-            texts
-                .iter()
-                .position(|t| t == text)
-                .and_then(|p| PatternID::new(p).ok())
-        };
-        let (priority, message) = (id("PRIORITY"), id(MESSAGE_FIELD));
-        let ac = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&texts)
-            .ok();
+        let id = |text: &str| texts.iter().position(|t| t == text);
         Needles {
-            priority,
-            message,
-            ac,
+            priority: id("PRIORITY"),
+            message: id(MESSAGE_FIELD),
+            unranked: Grams::new(&texts, b"").map(Arc::new),
+            rule_pieces: pieces.len(),
             texts,
-            grams_from: GRAMS_FROM,
+            ranked_from: RANKED_FROM,
         }
     }
 
-    /// These needles with [`Grams`] for files whose first block holds at
-    /// least `bytes` (tests use 0, so that every file gets them).
+    /// These needles with grams ranked on every file whose first block
+    /// holds at least `bytes` (tests use 0, and `usize::MAX` for none).
     #[cfg(test)]
-    pub(super) fn with_grams_from(mut self, bytes: usize) -> Needles {
-        self.grams_from = bytes;
+    pub(super) fn ranked_from(mut self, bytes: usize) -> Needles {
+        self.ranked_from = bytes;
         self
     }
 
-    /// The [`Grams`] for a file whose first block is `first`, ranked on it.
+    /// The grams for a file whose first block is `first`.
     fn grams_for(&self, first: &[u8]) -> Option<Arc<Grams>> {
-        if self.ac.is_none() || first.len() < self.grams_from {
-            return None;
+        let unranked = self.unranked.as_ref()?;
+        if first.len() < self.ranked_from {
+            return Some(unranked.clone());
         }
         Grams::new(&self.texts, first).map(Arc::new)
     }
 
-    /// The first line at or after byte `from` of `text` (whole lines, each
-    /// ending in `\n`) that holds a needle: its start and end (the `\n`).
-    /// With `grams`, only the lines holding one of them are searched.
-    fn next_line(&self, text: &[u8], from: usize, grams: Option<&Grams>) -> Option<(usize, usize)> {
-        let Some(ac) = &self.ac else {
-            return (from < text.len()).then(|| (from, line_end(text, from)));
-        };
+    /// The first line at or after byte `from` (a line's start) of `text`
+    /// (whole lines, each ending in `\n`) that holds a needle, searched
+    /// through `grams`; without them, the line at `from`.
+    fn next_line(&self, text: &[u8], from: usize, grams: Option<&Grams>) -> Option<Candidate> {
         let Some(grams) = grams else {
-            return self.holder(ac, text, from);
+            return (from < text.len()).then(|| Candidate {
+                start: from,
+                end: line_end(text, from),
+                rule_piece: true,
+            });
         };
         let counts = |f: Found| self.counts(f.needle, text, f.start + self.texts[f.needle].len());
-        let found = grams.next_needle(&self.texts, text, from, counts)?;
+        let found = grams.next_needle(&self.texts, text, from, text.len(), counts)?;
         let start = memchr::memrchr(b'\n', &text[from..found.start]).map_or(from, |i| from + i + 1);
-        Some((start, line_end(text, found.start)))
+        let end = line_end(text, found.start);
+        // A journal message given as byte values shows no piece as text.
+        let rule = |f: Found| f.needle < self.rule_pieces || (Some(f.needle) == self.message);
+        let rule_piece = rule(found)
+            || grams
+                .next_needle(&self.texts, text, start, end, |f| rule(f) && counts(f))
+                .is_some();
+        Some(Candidate {
+            start,
+            end,
+            rule_piece,
+        })
     }
 
     /// Whether needle `id`, found ending at byte `end` of `text`, counts:
     /// `PRIORITY` only with [`pri_error`], `"MESSAGE"` only with
     /// [`message_is_array`].
     fn counts(&self, id: usize, text: &[u8], end: usize) -> bool {
-        let id = PatternID::new(id).ok();
-        (id != self.priority || pri_error(text, end))
-            && (id != self.message || message_is_array(text, end))
-    }
-
-    /// [`Needles::next_line`] by the automaton alone.
-    fn holder(&self, ac: &AhoCorasick, text: &[u8], from: usize) -> Option<(usize, usize)> {
-        let mut at = from;
-        loop {
-            let m = ac.find(aho_corasick::Input::new(text).span(at..text.len()))?;
-            if !self.counts(m.pattern().as_usize(), text, m.end()) {
-                at = m.end();
-                continue;
-            }
-            let start =
-                memchr::memrchr(b'\n', &text[from..m.start()]).map_or(from, |i| from + i + 1);
-            return Some((start, line_end(text, m.start())));
-        }
+        (Some(id) != self.priority || pri_error(text, end))
+            && (Some(id) != self.message || message_is_array(text, end))
     }
 }
 
@@ -318,13 +320,15 @@ impl LogScan {
 
     /// Takes in one record (`rec` as parsed from `l`, `None` for a line that
     /// carries none), `known_year` being the year of the last dated line
-    /// before it in its file.
+    /// before it in its file. Without `rule_piece` (the line holds none of
+    /// the rules' pieces), no log rule is tried.
     fn take(
         &mut self,
         l: &LogLine<'_>,
         source: LogSource,
         rec: Option<LogRecord>,
         known_year: Option<i32>,
+        rule_piece: bool,
     ) -> Seen {
         let mut seen = Seen::default();
         let Some(rec) = rec else {
@@ -386,11 +390,15 @@ impl LogScan {
                 self.panic_at = Some(l.line);
             }
         }
-        if own {
-            self.matcher
-                .observe_or_keep(&ev, || unclassified_message(&rec));
-        } else {
-            self.matcher.observe(&ev);
+        match (own, rule_piece) {
+            (true, true) => self
+                .matcher
+                .observe_or_keep(&ev, || unclassified_message(&rec)),
+            (true, false) => self.matcher.keep(&ev, || unclassified_message(&rec)),
+            (false, true) => {
+                self.matcher.observe(&ev);
+            }
+            (false, false) => {}
         }
         seen
     }
@@ -515,8 +523,8 @@ impl<'a> BlockCursor<'a> {
 
     /// Takes in the line at `start..end` (number `line`): whether it is a
     /// kept record with a time, and whether it is a boot marker (which the
-    /// next such record dates).
-    fn take(&mut self, start: usize, end: usize, line: usize) -> (bool, bool) {
+    /// next such record dates). Without `rule_piece`, no log rule is tried.
+    fn take(&mut self, start: usize, end: usize, line: usize, rule_piece: bool) -> (bool, bool) {
         let job = self.job;
         let (text, cut) = self.line_at(start, end, line);
         let marker = job.source == LogSource::Dockerd && crate::timeline::is_boot_marker(&text);
@@ -547,7 +555,7 @@ impl<'a> BlockCursor<'a> {
             self.defer(line, &text, cut);
             return (false, marker);
         }
-        let seen = self.out.scan.take(&l, job.source, rec, known);
+        let seen = self.out.scan.take(&l, job.source, rec, known, rule_piece);
         if let Some(y) = seen.year {
             self.year = Some(y);
             self.scanned = end + 1;
@@ -618,15 +626,18 @@ fn scan_block(job: &Job, rules: &RuleSet, needles: &Needles, docker_known: bool)
     let (mut pos, mut counted, mut line) = (0, 0, job.block.first_line);
     let mut follow = false;
     while pos < text.len() {
-        let next = if follow {
-            Some((pos, line_end(text, pos)))
-        } else {
-            needles.next_line(text, pos, job.grams.as_deref())
+        let grams = if follow { None } else { job.grams.as_deref() };
+        let Some(Candidate {
+            start,
+            end,
+            rule_piece,
+        }) = needles.next_line(text, pos, grams)
+        else {
+            break;
         };
-        let Some((start, end)) = next else { break };
         line += memchr::memchr_iter(b'\n', &text[counted..start]).count();
         counted = start;
-        let (timed, marker) = c.take(start, end, line);
+        let (timed, marker) = c.take(start, end, line, rule_piece);
         follow = (follow || marker) && !timed;
         pos = end + 1;
     }
@@ -677,10 +688,17 @@ impl Merge {
             };
         }
         self.scan.file(&job.node, &job.path);
-        match done {
-            Done::Scanned(job, b) => self.scanned(&job, *b),
-            Done::Whole(job) => self.whole(&job),
-        }
+        let job = match done {
+            Done::Scanned(job, b) => {
+                self.scanned(&job, *b);
+                job
+            }
+            Done::Whole(job) => {
+                self.whole(&job);
+                job
+            }
+        };
+        crate::bundle::give_back(job.block.text);
     }
 
     fn scanned(&mut self, job: &Job, b: BlockScan) {
@@ -697,7 +715,7 @@ impl Merge {
         for d in &b.deferred {
             let rec = parse(&d.text, self.file.year);
             self.scan
-                .take(&d.line_of(job), job.source, rec, self.file.year);
+                .take(&d.line_of(job), job.source, rec, self.file.year, true);
         }
         self.scan.matcher.merge(b.scan.matcher);
         self.scan.events.absorb(b.scan.events);
@@ -730,7 +748,7 @@ impl Merge {
         };
         let year = self.file.year;
         let rec = parse(text, year);
-        let seen = self.scan.take(&l, job.source, rec, year);
+        let seen = self.scan.take(&l, job.source, rec, year, true);
         if seen.docker {
             self.docker.insert(job.node.to_string());
         }
@@ -976,8 +994,8 @@ mod tests {
     fn needles_miss_no_line_of_the_testdata() {
         let rules = RuleSet::embedded().unwrap();
         let all = Needles::every_line();
-        let with_grams = Needles::new(&rules).with_grams_from(0);
-        let without = Needles::new(&rules).with_grams_from(usize::MAX);
+        let with_grams = Needles::new(&rules).ranked_from(0);
+        let without = Needles::new(&rules).ranked_from(usize::MAX);
         let limits = crate::bundle::Limits::default();
         let mut inputs = testdata("bundles");
         inputs.extend(testdata("lab"));
@@ -1004,7 +1022,7 @@ mod tests {
     #[test]
     fn small_blocks_give_what_one_block_gives() {
         let rules = RuleSet::embedded().unwrap();
-        let needles = Needles::new(&rules).with_grams_from(0);
+        let needles = Needles::new(&rules).ranked_from(0);
         let mut logs = Vec::new();
         for dir in testdata("bundles").into_iter().chain(testdata("lab")) {
             for node in std::fs::read_dir(&dir).unwrap() {

@@ -26,7 +26,7 @@ mod limits;
 mod lines;
 #[cfg(test)]
 pub(crate) use lines::stream_blocks;
-pub use lines::{line_text, Block, BLOCK_BYTES};
+pub use lines::{give_back, line_text, Block, BLOCK_BYTES};
 mod path;
 mod read;
 mod tar;

@@ -105,9 +105,14 @@ impl LogMatcher {
     /// joins the unclassified group of its template, built from `message`
     /// (the record's message and its error, without ids or addresses).
     pub fn observe_or_keep(&mut self, ev: &LogEvent, message: impl FnOnce() -> String) {
-        if self.observe(ev) {
-            return;
+        if !self.observe(ev) {
+            self.keep(ev, message);
         }
+    }
+
+    /// [`LogMatcher::observe_or_keep`] for a record no rule can match (its
+    /// line holds none of their pieces): kept if at error level or above.
+    pub fn keep(&mut self, ev: &LogEvent, message: impl FnOnce() -> String) {
         let Some(level) = ev
             .level
             .filter(|l| matches!(*l, "error" | "fatal" | "panic"))

@@ -444,9 +444,14 @@ pub struct Collector {
 impl Collector {
     /// Takes in the events another collector gathered (a parallel log worker's).
     pub fn absorb(&mut self, other: Collector) {
-        self.dropped += other.dropped;
-        for e in other.events {
-            self.push(e);
+        let mut events = other.events;
+        let room = MAX_EVENTS_PER_INPUT.saturating_sub(self.events.len());
+        self.dropped += other.dropped + events.len().saturating_sub(room) as u64;
+        events.truncate(room);
+        if self.events.is_empty() {
+            self.events = events;
+        } else {
+            self.events.extend(events);
         }
         self.pending_boot.extend(other.pending_boot);
     }
