@@ -32,6 +32,7 @@ pub use unclassified::ID_PREFIX as UNCLASSIFIED_PREFIX;
 
 use crate::error::Error;
 use crate::finding::Finding;
+use rayon::prelude::*;
 use regex::RegexSet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -165,15 +166,18 @@ impl Compiled {
         // A larger lazy-DFA cache than the default: with every log pattern
         // in one set, the default cache fills and is rebuilt over and over
         // on long logs. Only speed depends on it, never what matches.
-        let log_set = regex::RegexSetBuilder::new(&patterns)
-            .dfa_size_limit(16 << 20)
-            .build()
-            .map_err(|e| Error::Rules {
-                path: "rules".into(),
-                message: format!("combining log patterns: {e}"),
-            })?;
-        let log_prefilter = prefilter::build(&patterns);
-        let log_raw_pieces = prefilter::raw_pieces(&patterns);
+        let (log_set, (log_prefilter, log_raw_pieces)) = rayon::join(
+            || {
+                regex::RegexSetBuilder::new(&patterns)
+                    .dfa_size_limit(16 << 20)
+                    .build()
+            },
+            || (prefilter::build(&patterns), prefilter::raw_pieces(&patterns)),
+        );
+        let log_set = log_set.map_err(|e| Error::Rules {
+            path: "rules".into(),
+            message: format!("combining log patterns: {e}"),
+        })?;
         Ok(Compiled {
             rules,
             log_set,
@@ -189,9 +193,14 @@ impl RuleSet {
     pub fn embedded() -> Result<RuleSet, Error> {
         static EMBEDDED: OnceLock<Result<RuleSet, (String, String)>> = OnceLock::new();
         let built = EMBEDDED.get_or_init(|| {
+            // Files compile on every core: startup is most of a small run.
+            let files: Vec<Result<Vec<Rule>, Error>> = load::embedded_files()
+                .par_iter()
+                .map(|(path, text)| load::load_file(path, text, load::Checks::DoneAtBuild))
+                .collect();
             let mut rules = Vec::new();
-            for (path, text) in load::embedded_files() {
-                rules.extend(load::load_file(path, text).map_err(split_error)?);
+            for file in files {
+                rules.extend(file.map_err(split_error)?);
             }
             check_unique(&rules).map_err(split_error)?;
             check_explains(&rules).map_err(split_error)?;
@@ -229,7 +238,11 @@ impl RuleSet {
                 path: path.clone(),
                 source,
             })?;
-            user.extend(load::load_file(&path.display().to_string(), &text)?);
+            user.extend(load::load_file(
+                &path.display().to_string(),
+                &text,
+                load::Checks::All,
+            )?);
         }
         check_unique(&user)?;
         let replaced: BTreeSet<&str> = user.iter().map(|r| r.id.as_str()).collect();

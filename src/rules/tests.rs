@@ -261,6 +261,33 @@ fn catalogue_section_1_is_covered() {
     assert_eq!(set.get("OVL-08").unwrap().severity, Severity::Info);
 }
 
+/// The runtime loads embedded files without checks (build.rs checked their
+/// schema); here each passes every check a user's file gets, examples
+/// included, and a file whose example stopped matching would not.
+#[test]
+fn embedded_files_pass_the_checks_a_user_file_gets() {
+    use super::load::{embedded_files, load_file, Checks};
+    for (path, text) in embedded_files() {
+        let checked = load_file(path, text, Checks::All).expect(path);
+        let unchecked = load_file(path, text, Checks::DoneAtBuild).unwrap();
+        let ids = |rules: &[Rule]| rules.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&checked), ids(&unchecked), "{path}");
+    }
+    let (path, text) = embedded_files()
+        .iter()
+        .find(|(_, t)| t.contains("missing network attachments, ip addresses may be exhausted"))
+        .expect("the IPAM rules file");
+    // The log examples' text only (patterns and task examples lack `error="`).
+    let broken = text.replace(
+        "error=\"node is missing network",
+        "error=\"node is mixing network",
+    );
+    assert_ne!(&broken, text, "an example line to break");
+    let err = load_file(path, &broken, Checks::All).unwrap_err().to_string();
+    assert!(err.contains("does not match"), "{err}");
+    assert!(load_file(path, &broken, Checks::DoneAtBuild).is_ok());
+}
+
 #[test]
 fn every_log_example_behaves_through_the_matcher() {
     let set = embedded();
