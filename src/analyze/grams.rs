@@ -1,14 +1,14 @@
-//! A prefilter in front of the needle automaton: for each needle, the one
-//! 3-byte piece (gram) of it that is rarest in a sample of the file being
+//! The needle search of the log scan: for each needle, the one 3-byte
+//! piece (gram) of it that is rarest in a sample of the file being
 //! scanned, looked up at every byte through a bitset that fits the L1
-//! cache. A line where no chosen gram occurs holds no needle, so the
-//! automaton only reads the lines around hits. The automaton reads about
-//! 0.5 GB/s a core; these lookups have no chain from byte to byte and run
-//! several times faster.
+//! cache (eight bytes at once with AVX2); where a chosen gram occurs, its
+//! needles are compared in place. These lookups have no chain from byte
+//! to byte, so they run several times faster than an automaton over a few
+//! hundred needles.
 //!
 //! Grams compare ASCII-case-folded by setting bit 5 of every byte, as a
 //! needle's bytes are: a folded match is only a candidate, which the
-//! automaton then checks, so folding non-letters together costs nothing
+//! comparison then checks, so folding non-letters together costs nothing
 //! but a rare extra check.
 
 use std::collections::BTreeMap;
@@ -24,6 +24,9 @@ const SAMPLE_BYTES: usize = 256 << 10;
 
 /// One chosen gram per needle; see the module doc.
 pub(super) struct Grams {
+    /// Whether [`Grams::next_hit`] looks eight positions up at once
+    /// (x86-64 with AVX2, checked at run time).
+    wide: bool,
     /// Bit `slot(g)` is set for every chosen gram `g`.
     bits: Box<[u64; 1 << (SLOT_BITS - 6)]>,
     /// The chosen grams, sorted, to tell a slot's gram from another one
@@ -46,8 +49,23 @@ fn gram(b: &[u8]) -> u32 {
     (u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16) | 0x0020_2020
 }
 
+/// The multiplier of [`slot`]'s hash (Fibonacci hashing).
+const SLOT_MUL: u32 = 0x9E37_79B1;
+
 fn slot(g: u32) -> usize {
-    (g.wrapping_mul(0x9E37_79B1) >> (32 - SLOT_BITS)) as usize
+    (g.wrapping_mul(SLOT_MUL) >> (32 - SLOT_BITS)) as usize
+}
+
+/// Whether this CPU has AVX2 (see [`Grams::next_hit`]).
+fn avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
 }
 
 impl Grams {
@@ -83,6 +101,7 @@ impl Grams {
         }
         let (grams, owners) = chosen.into_iter().unzip();
         Some(Grams {
+            wide: avx2(),
             bits,
             grams,
             owners,
@@ -98,10 +117,76 @@ impl Grams {
         self.grams.binary_search(&g).ok()
     }
 
+    /// These grams looked up one position at a time, whatever the CPU
+    /// (tests compare both ways).
+    #[cfg(test)]
+    pub(super) fn narrow(mut self) -> Grams {
+        self.wide = false;
+        self
+    }
+
     /// The first byte at or after `from` of `text` where a chosen gram
     /// starts, and the gram's index. Every needle occurrence that starts
     /// at or after `from` holds one.
     fn next_hit(&self, text: &[u8], from: usize) -> Option<(usize, usize)> {
+        #[cfg(target_arch = "x86_64")]
+        if self.wide {
+            // SAFETY: `wide` is set only where the CPU has AVX2.
+            return unsafe { self.next_hit_avx2(text, from) };
+        }
+        self.next_hit_from(text, from)
+    }
+
+    /// [`Grams::next_hit`], eight positions at a time: the grams at
+    /// `at..at + 8` shuffled out of 16 bytes into eight lanes, hashed as
+    /// [`slot`] does, and their bits gathered from the bitset. About twice
+    /// the scalar speed; a lane whose bit is set is then checked as there.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn next_hit_avx2(&self, text: &[u8], from: usize) -> Option<(usize, usize)> {
+        use std::arch::x86_64::*;
+        // Lane k takes bytes k, k + 1, k + 2 (the gram at `at + k`); -128
+        // makes its top byte zero.
+        let lanes = _mm256_setr_epi8(
+            0, 1, 2, -128, 1, 2, 3, -128, 2, 3, 4, -128, 3, 4, 5, -128, //
+            4, 5, 6, -128, 5, 6, 7, -128, 6, 7, 8, -128, 7, 8, 9, -128,
+        );
+        let fold = _mm256_set1_epi32(0x0020_2020);
+        let mul = _mm256_set1_epi32(SLOT_MUL as i32);
+        let shift = _mm_cvtsi32_si128(32 - SLOT_BITS as i32);
+        let low5 = _mm256_set1_epi32(31);
+        let one = _mm256_set1_epi32(1);
+        // The bitset as 32-bit words: little-endian, so bit s is bit s % 32
+        // of word s / 32.
+        let words = self.bits.as_ptr().cast::<i32>();
+        let mut at = from;
+        while at + 16 <= text.len() {
+            // SAFETY: the 16 bytes from `at` are inside `text`.
+            let bytes = unsafe { _mm_loadu_si128(text.as_ptr().add(at).cast()) };
+            let grams = _mm256_or_si256(
+                _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(bytes), lanes),
+                fold,
+            );
+            let slots = _mm256_srl_epi32(_mm256_mullo_epi32(grams, mul), shift);
+            // SAFETY: a slot is below 1 << SLOT_BITS, so its word index is
+            // below the bitset's 1 << (SLOT_BITS - 5) words.
+            let hit = unsafe { _mm256_i32gather_epi32::<4>(words, _mm256_srli_epi32::<5>(slots)) };
+            let bits = _mm256_and_si256(_mm256_srlv_epi32(hit, _mm256_and_si256(slots, low5)), one);
+            let mut set = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(bits, one)));
+            while set != 0 {
+                let k = set.trailing_zeros() as usize;
+                if let Ok(i) = self.grams.binary_search(&gram(&text[at + k..])) {
+                    return Some((at + k, i));
+                }
+                set &= set - 1;
+            }
+            at += 8;
+        }
+        self.next_hit_from(text, at)
+    }
+
+    /// [`Grams::next_hit`] one position at a time.
+    fn next_hit_from(&self, text: &[u8], from: usize) -> Option<(usize, usize)> {
         let mut at = from;
         // Eight bytes read at once give the grams at six positions.
         while let Some(word) = text.get(at..at + 8) {
@@ -207,7 +292,40 @@ mod tests {
         assert_eq!(g.next_needle(&needles, text, 0, 25, all), None);
     }
 
+    /// Every hit from `from` on, one after another.
+    fn hits(g: &Grams, text: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(hit) = g.next_hit(text, at) {
+            out.push(hit);
+            at = hit.0 + 1;
+        }
+        out
+    }
+
+    #[test]
+    fn wide_lookups_find_what_narrow_ones_find_on_real_logs() {
+        let log = include_bytes!("../../testdata/lab/exhausted/node1/logs/dockerd.log");
+        let needles = ["fatal task error", "err", "<3>", "Node join event for "];
+        let g = Grams::new(&needles, &log[..log.len().min(4096)]).unwrap();
+        let wide = hits(&g, log);
+        assert!(wide.len() > 10, "{}", wide.len());
+        assert_eq!(wide, hits(&g.narrow(), log));
+    }
+
     proptest! {
+        /// Eight positions at a time (where the CPU can) or one at a time,
+        /// the same hits, at every offset and up to the last byte.
+        #[test]
+        fn wide_and_narrow_lookups_agree(
+            needles in prop::collection::vec("[a-dA-D<>=]{3,6}", 1..8),
+            text in "[a-dA-D<>= \n]{0,400}",
+        ) {
+            let g = Grams::new(&needles, b"").unwrap();
+            let wide = hits(&g, text.as_bytes());
+            prop_assert_eq!(wide, hits(&g.narrow(), text.as_bytes()));
+        }
+
         /// Whatever the sample, going from line to line as the scan does,
         /// the needle found from each line's start is in the first line
         /// holding one: no line holding a needle is skipped.
