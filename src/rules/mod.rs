@@ -172,7 +172,12 @@ impl Compiled {
                     .dfa_size_limit(16 << 20)
                     .build()
             },
-            || (prefilter::build(&patterns), prefilter::raw_pieces(&patterns)),
+            || {
+                (
+                    prefilter::build(&patterns),
+                    prefilter::raw_pieces(&patterns),
+                )
+            },
         );
         let log_set = log_set.map_err(|e| Error::Rules {
             path: "rules".into(),

@@ -283,7 +283,9 @@ fn embedded_files_pass_the_checks_a_user_file_gets() {
         "error=\"node is mixing network",
     );
     assert_ne!(&broken, text, "an example line to break");
-    let err = load_file(path, &broken, Checks::All).unwrap_err().to_string();
+    let err = load_file(path, &broken, Checks::All)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("does not match"), "{err}");
     assert!(load_file(path, &broken, Checks::DoneAtBuild).is_ok());
 }
