@@ -97,6 +97,10 @@ pub const BLOCK_BYTES: usize = 1 << 20;
 /// lines of about `block_bytes` each. Where blocks end depends only on the
 /// bytes read, never on how the reader returned them, so the blocks of a
 /// file are always the same.
+///
+/// Reads go straight into the block's text (no copy): each read of up to
+/// a chunk is split in place, and only a line cut at the cap, or the
+/// unfinished line at a block's end, is moved.
 pub(crate) fn stream_blocks(
     r: &mut dyn Read,
     max_line: usize,
@@ -108,71 +112,64 @@ pub(crate) fn stream_blocks(
     // No read holds a whole line longer than the cap: a line inside one
     // read is shorter than the read.
     let chunk_len = CHUNK.min(max_line.max(1));
-    let mut buf = vec![0u8; chunk_len];
     let mut block = Block {
         first_line: 1,
-        ..Block::default()
+        text: Vec::new(),
+        cut: Vec::new(),
     };
-    // Bytes of the line being read (already in `block.text`), and whether
-    // it went past the cap (the rest up to its end is dropped).
-    let mut partial = 0usize;
+    // A small file needs no big buffer: this one grows, unless a given-back
+    // one is there to take.
+    let mut text = Filling::new(0);
+    // Where the line being read starts in `text`, and whether it went past
+    // the cap (the rest of it up to its end is dropped).
+    let mut line_start = 0;
     let mut over = false;
     let mut limited = (&mut *r).take(max_bytes);
     loop {
-        let n = match fill(&mut limited, &mut buf) {
-            Ok(0) => break,
+        let before = text.filled;
+        let n = match fill(&mut limited, text.room(chunk_len)) {
             Ok(n) => n,
             Err((n, e)) => {
                 out.error = Some(e);
                 n
             }
         };
+        if n == 0 {
+            break;
+        }
+        text.filled += n;
         out.bytes += n as u64;
-        let mut chunk = &buf[..n];
-        while !chunk.is_empty() {
-            let nl = memchr::memchr(b'\n', chunk);
-            let line_end = nl.unwrap_or(chunk.len());
-            if partial == 0 && !over {
-                // Whole lines from here to the last line end of the read.
-                let whole = memchr::memrchr(b'\n', chunk).map_or(0, |i| i + 1);
-                if whole > 0 {
-                    block.text.extend_from_slice(&chunk[..whole]);
-                    out.lines += memchr::memchr_iter(b'\n', &chunk[..whole]).count();
-                    chunk = &chunk[whole..];
-                    if block.text.len() >= block_bytes {
-                        hand_on(&mut block, &out, emit);
-                    }
-                    continue;
-                }
+        if let Some(first) = memchr::memchr(b'\n', text.new_since(before)) {
+            // The line under way ends here: it may be past the cap.
+            let mut nl = before + first;
+            out.lines += 1;
+            if over || nl - line_start > max_line {
+                let keep = if over { before } else { line_start + max_line };
+                text.drop_range(keep, nl);
+                nl = keep;
+                cut_line(&mut block, &mut out);
             }
-            let piece = &chunk[..line_end];
-            if !over {
-                let room = max_line.saturating_sub(partial);
-                if piece.len() > room {
-                    block.text.extend_from_slice(&piece[..room]);
-                    partial += room;
-                    over = true;
-                } else {
-                    block.text.extend_from_slice(piece);
-                    partial += piece.len();
-                }
-            }
-            match nl {
-                Some(i) => {
-                    block.text.push(b'\n');
-                    out.lines += 1;
-                    if over {
-                        cut_line(&mut block, &mut out);
-                    }
-                    partial = 0;
-                    over = false;
-                    chunk = &chunk[i + 1..];
-                    if block.text.len() >= block_bytes {
-                        hand_on(&mut block, &out, emit);
-                    }
-                }
-                None => chunk = &[],
-            }
+            over = false;
+            // The lines after it are wholly inside this read.
+            let rest = text.new_since(nl);
+            let last = nl + memchr::memrchr(b'\n', rest).unwrap_or(0);
+            out.lines += memchr::memchr_iter(b'\n', &rest[1..=last - nl]).count();
+            line_start = last + 1;
+        } else if over {
+            text.filled = before;
+        }
+        if !over && text.filled - line_start > max_line {
+            text.filled = line_start + max_line;
+            over = true;
+        }
+        if line_start >= block_bytes {
+            block.text = text.hand_on(line_start);
+            let next = Block {
+                first_line: out.lines + 1,
+                ..Block::default()
+            };
+            emit(std::mem::replace(&mut block, next));
+            line_start = 0;
         }
         if out.error.is_some() {
             break;
@@ -182,20 +179,77 @@ pub(crate) fn stream_blocks(
         let mut probe = [0u8; 1];
         if matches!(r.read(&mut probe), Ok(n) if n > 0) {
             out.over_cap = true;
-            over |= partial > 0;
+            over |= line_start < text.filled;
         }
     }
-    if partial > 0 || over {
-        block.text.push(b'\n');
+    if line_start < text.filled || over {
+        text.room(1)[0] = b'\n';
+        text.filled += 1;
         out.lines += 1;
         if over {
             cut_line(&mut block, &mut out);
         }
     }
-    if !block.text.is_empty() {
-        emit(std::mem::take(&mut block));
+    block.text = text.finish();
+    if block.text.is_empty() {
+        give_back(block.text);
+    } else {
+        emit(block);
     }
     out
+}
+
+/// A block's text as it is read into: `buf[..filled]` is the text, the rest
+/// of `buf` initialized room for the next read (so reads go straight in).
+struct Filling {
+    buf: Vec<u8>,
+    filled: usize,
+}
+
+impl Filling {
+    fn new(capacity: usize) -> Filling {
+        let mut buf = spare_text(capacity);
+        // Zeroes only what no earlier block wrote.
+        buf.resize(buf.capacity(), 0);
+        Filling { buf, filled: 0 }
+    }
+
+    /// Room for `n` more bytes after the text.
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        if self.buf.len() < self.filled + n {
+            self.buf.resize(self.filled + n, 0);
+        }
+        &mut self.buf[self.filled..self.filled + n]
+    }
+
+    /// The text from byte `from` on.
+    fn new_since(&self, from: usize) -> &[u8] {
+        &self.buf[from..self.filled]
+    }
+
+    /// Drops bytes `from..to` of the text.
+    fn drop_range(&mut self, from: usize, to: usize) {
+        self.buf.copy_within(to..self.filled, from);
+        self.filled -= to - from;
+    }
+
+    /// The text before `end`, as a block's; the text after it starts a
+    /// new buffer.
+    fn hand_on(&mut self, end: usize) -> Vec<u8> {
+        let mut next = Filling::new(self.buf.capacity());
+        next.room(self.filled - end)
+            .copy_from_slice(&self.buf[end..self.filled]);
+        next.filled = self.filled - end;
+        let mut text = std::mem::replace(self, next).buf;
+        text.truncate(end);
+        text
+    }
+
+    /// The text read.
+    fn finish(mut self) -> Vec<u8> {
+        self.buf.truncate(self.filled);
+        self.buf
+    }
 }
 
 /// Marks the line just ended (the last one counted) as cut at the cap.
@@ -203,16 +257,6 @@ fn cut_line(block: &mut Block, out: &mut Streamed) {
     block.cut.push(out.lines);
     out.cut_lines += 1;
     out.first_cut.get_or_insert(out.lines);
-}
-
-/// Hands on the lines gathered so far and starts the next block after them.
-fn hand_on(block: &mut Block, out: &Streamed, emit: &mut dyn FnMut(Block)) {
-    let next = Block {
-        first_line: out.lines + 1,
-        text: spare_text(block.text.capacity()),
-        cut: Vec::new(),
-    };
-    emit(std::mem::replace(block, next));
 }
 
 /// Texts of blocks already read, given back by [`give_back`] for the next
@@ -224,15 +268,15 @@ static SPARE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 const SPARE_MAX: usize = 8;
 
 /// Gives a block's text back once it is read, to hold a later block.
-pub fn give_back(mut text: Vec<u8>) {
+pub fn give_back(text: Vec<u8>) {
     let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
     if spare.len() < SPARE_MAX && text.capacity() >= BLOCK_BYTES {
-        text.clear();
         spare.push(text);
     }
 }
 
-/// An empty text with room for `capacity` bytes, given back or new.
+/// A text with room for `capacity` bytes, given back (its bytes those of an
+/// earlier block, left so they need not be zeroed again) or new.
 fn spare_text(capacity: usize) -> Vec<u8> {
     let given = SPARE.lock().unwrap_or_else(|e| e.into_inner()).pop();
     match given {
@@ -455,6 +499,48 @@ mod tests {
         assert_eq!(got[0].text, b"0123\nok\nabcd\n");
         assert_eq!(got[0].cut, vec![1, 3]);
         assert!(got[0].was_cut(3) && !got[0].was_cut(2));
+    }
+
+    /// The lines of `input` split plainly: each cut to `max_line` bytes.
+    fn plain_lines(input: &[u8], max_line: usize) -> Vec<(usize, String, bool)> {
+        let mut parts: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
+        if parts.last().is_some_and(|p| p.is_empty()) {
+            parts.pop();
+        }
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let cut = p.len() > max_line;
+                let text = line_text(&p[..p.len().min(max_line)], cut);
+                (i + 1, text.into_owned(), cut)
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Whatever the line cap, block size and read sizes, the blocks
+        /// hold the plain split's lines, and end at the same lines.
+        #[test]
+        fn blocks_hold_the_plain_lines(
+            input in "[ab\r\n]{0,300}",
+            max_line in 1usize..24,
+            block in 1usize..64,
+            step in 1usize..40,
+        ) {
+            let input = input.as_bytes();
+            let whole = blocks(&mut &input[..], max_line, block);
+            proptest::prop_assert_eq!(&blocks(&mut Trickle(input, step), max_line, block), &whole);
+            let got: Vec<(usize, String, bool)> = whole
+                .iter()
+                .flat_map(|b| b.lines().map(|(n, t, c)| (n, t.into_owned(), c)).collect::<Vec<_>>())
+                .collect();
+            let want = plain_lines(input, max_line);
+            proptest::prop_assert_eq!(&got, &want);
+            let cut: Vec<usize> = whole.iter().flat_map(|b| b.cut.clone()).collect();
+            let want_cut: Vec<usize> = want.iter().filter(|l| l.2).map(|l| l.0).collect();
+            proptest::prop_assert_eq!(cut, want_cut);
+        }
     }
 
     #[test]
