@@ -69,13 +69,15 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         return Err(crate::error::Error::Usage(refusal));
     }
     // Older bundles of a node given twice are not analyzed (see the model).
-    events.retain(|e| !cluster.set_aside.contains(&e.node));
+    if !cluster.set_aside.is_empty() {
+        events.retain(|e| !cluster.set_aside.contains(&e.node));
+    }
     crate::timeline::redate(&mut events, &cluster);
-    for e in &mut events {
+    events.par_iter_mut().for_each(|e| {
         if let Some(own) = own_file(&cluster, &e.source.file) {
             e.source.file = own;
         }
-    }
+    });
     // Task errors go through the same matcher as log lines, so a rule that
     // matches both (`distinct = "task"`) counts each task once.
     let tasks_file = cluster.cluster_file("swarm/tasks.json");

@@ -122,9 +122,8 @@ pub(crate) fn stream_blocks(
         text: Vec::new(),
         cut: Vec::new(),
     };
-    // A small file needs no big buffer: this one grows, unless a given-back
-    // one is there to take.
-    let mut text = Filling::new(0);
+    // Room a small file never touches costs no memory.
+    let mut text = Filling::new(block_bytes + 2 * chunk_len);
     // Where the line being read starts in `text`, and whether it went past
     // the cap (the rest of it up to its end is dropped).
     let mut line_start = 0;
@@ -213,13 +212,14 @@ struct Filling {
 
 impl Filling {
     fn new(capacity: usize) -> Filling {
-        let mut buf = spare_text(capacity);
-        // Zeroes only what no earlier block wrote.
-        buf.resize(buf.capacity(), 0);
-        Filling { buf, filled: 0 }
+        Filling {
+            buf: spare_text(capacity),
+            filled: 0,
+        }
     }
 
-    /// Room for `n` more bytes after the text.
+    /// Room for `n` more bytes after the text: the bytes an earlier block
+    /// left there, zeroed only past them.
     fn room(&mut self, n: usize) -> &mut [u8] {
         if self.buf.len() < self.filled + n {
             self.buf.resize(self.filled + n, 0);

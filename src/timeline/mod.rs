@@ -31,6 +31,7 @@ use crate::finding::Finding;
 use crate::model::Cluster;
 use crate::parse::log::{parse_line, LogContext};
 use crate::source::Source;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Duration, OffsetDateTime};
@@ -178,12 +179,17 @@ pub fn redate(events: &mut [Event], cluster: &Cluster) {
     let mut years: BTreeMap<String, i32> = BTreeMap::new();
     for e in events.iter().filter(|e| e.raw.is_none()) {
         if let Some(t) = e.time {
-            let y = years.entry(e.node.clone()).or_insert(t.year());
-            *y = (*y).max(t.year());
+            match years.get_mut(&e.node) {
+                Some(y) => *y = (*y).max(t.year()),
+                None => {
+                    years.insert(e.node.clone(), t.year());
+                }
+            }
         }
     }
-    for e in events.iter_mut() {
-        let Some(raw) = e.raw.take() else { continue };
+    // Each line is parsed again on its own: on every core.
+    events.par_iter_mut().for_each(|e| {
+        let Some(raw) = e.raw.take() else { return };
         let collected = cluster.bundle(&e.node).and_then(|n| n.collected_at);
         let ctx = match (collected, years.get(&e.node)) {
             (Some(c), _) => LogContext::at(c),
@@ -193,11 +199,11 @@ pub fn redate(events: &mut [Event], cluster: &Cluster) {
             },
             (None, None) => {
                 e.time = None;
-                continue;
+                return;
             }
         };
         e.time = parse_line(&raw, &ctx).and_then(|r| r.time);
-    }
+    });
 }
 
 /// `--since`, `--until`, `--node`, `--service`.
