@@ -203,8 +203,8 @@ pub(crate) fn to_json(r: &Rule) -> Value {
     });
     if let Some(log) = &r.log {
         obj["log"] = json!({
-            "patterns": strs(&log.patterns),
-            "exclude": strs(&log.exclude),
+            "patterns": log.patterns.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+            "exclude": log.exclude.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
             "sources": log.sources.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             "levels": log.levels,
             "min_count": log.min_count,

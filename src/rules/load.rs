@@ -3,7 +3,7 @@
 
 use super::example::read_example;
 use super::rule::{
-    Condition, EngineRange, Explains, LogExample, LogExamples, LogSpec, Rule, TaskExample,
+    Condition, EngineRange, Explains, LogExample, LogExamples, LogSpec, Pattern, Rule, TaskExample,
     TaskSpec, VersionSpec, When,
 };
 use super::schema::{self, RawLog, RawRule, RawTask, RawVersion};
@@ -76,7 +76,7 @@ fn compile(raw: RawRule, file: &str, checks: Checks) -> Result<Rule, String> {
         guess: raw.guess || raw.version.is_some(),
         confirm: raw.confirm.map(|c| c.trim().to_string()),
         explains,
-        log: raw.log.map(compile_log).transpose()?,
+        log: raw.log.map(|l| compile_log(l, checks)).transpose()?,
         task: raw.task.map(compile_task).transpose()?,
         version: raw.version.map(compile_version).transpose()?,
         distinct_tasks: raw.distinct.as_deref() == Some("task"),
@@ -112,7 +112,19 @@ fn range(text: Option<String>) -> Result<Option<EngineRange>, String> {
     .transpose()
 }
 
-fn compile_log(raw: RawLog) -> Result<LogSpec, String> {
+/// Log patterns: compiled now for a checked file, on first use for an
+/// embedded one.
+fn patterns(texts: &[String], checks: Checks) -> Result<Vec<Pattern>, String> {
+    texts
+        .iter()
+        .map(|p| match checks {
+            Checks::All => Pattern::checked(p).map_err(|e| format!("pattern {p:?}: {e}")),
+            Checks::DoneAtBuild => Ok(Pattern::unchecked(p)),
+        })
+        .collect()
+}
+
+fn compile_log(raw: RawLog, checks: Checks) -> Result<LogSpec, String> {
     let mut sources = raw
         .sources
         .iter()
@@ -127,8 +139,8 @@ fn compile_log(raw: RawLog) -> Result<LogSpec, String> {
         engine: e.engine().map(String::from),
     };
     Ok(LogSpec {
-        patterns: regexes(&raw.patterns)?,
-        exclude: regexes(&raw.exclude)?,
+        patterns: patterns(&raw.patterns, checks)?,
+        exclude: patterns(&raw.exclude, checks)?,
         sources,
         levels: raw.levels,
         min_count: raw.min_count.unwrap_or(1),

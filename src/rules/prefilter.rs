@@ -21,9 +21,10 @@ pub(crate) fn build(patterns: &[&str]) -> Option<AhoCorasick> {
     }
     literals.sort();
     literals.dedup();
-    // A DFA: the fastest search per byte, and the literals are few enough.
+    // A contiguous NFA: built in a fraction of a DFA's time (startup is
+    // much of a small run), and it reads only lines holding a rule's piece.
     AhoCorasick::builder()
-        .kind(Some(AhoCorasickKind::DFA))
+        .kind(Some(AhoCorasickKind::ContiguousNFA))
         .build(literals)
         .ok()
 }

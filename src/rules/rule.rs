@@ -6,6 +6,7 @@ use crate::finding::Severity;
 use crate::parse::engine_version;
 use regex::Regex;
 use semver::VersionReq;
+use std::sync::OnceLock;
 
 /// One rule or check. `log`, `task` and `version` are the matchers it runs;
 /// a check has none (its code lives in the checks module and only borrows
@@ -109,11 +110,55 @@ impl EngineRange {
     }
 }
 
+/// A log pattern, compiled when first used on its own: the matcher's
+/// `RegexSet` tells which patterns match a line, so most are never needed
+/// alone, and compiling them all was most of startup.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    text: String,
+    compiled: OnceLock<Regex>,
+}
+
+impl Pattern {
+    /// `text` compiled now: a user's rule, refused at load if it is bad.
+    pub fn checked(text: &str) -> Result<Pattern, regex::Error> {
+        let re = Regex::new(text)?;
+        Ok(Pattern {
+            text: text.to_string(),
+            compiled: OnceLock::from(re),
+        })
+    }
+
+    /// `text` compiled on first use: an embedded rule's, which build.rs
+    /// compiled with this same regex crate, so it cannot fail.
+    pub fn unchecked(text: &str) -> Pattern {
+        Pattern {
+            text: text.to_string(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The pattern as written, without compiling it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::ops::Deref for Pattern {
+    type Target = Regex;
+
+    fn deref(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            Regex::new(&self.text).expect("an embedded pattern that build.rs compiled")
+        })
+    }
+}
+
 /// `[rule.log]` compiled.
 #[derive(Debug, Clone)]
 pub struct LogSpec {
-    pub patterns: Vec<Regex>,
-    pub exclude: Vec<Regex>,
+    pub patterns: Vec<Pattern>,
+    pub exclude: Vec<Pattern>,
     /// Sources read; `dockerd` and `info` when the rule names none.
     pub sources: Vec<LogSource>,
     /// Empty = every level; a record without a level always passes.
