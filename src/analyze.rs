@@ -73,11 +73,21 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         events.retain(|e| !cluster.set_aside.contains(&e.node));
     }
     crate::timeline::redate(&mut events, &cluster);
-    events.par_iter_mut().for_each(|e| {
-        if let Some(own) = own_file(&cluster, &e.source.file) {
+    // Events come in runs of one file: each file is looked up once.
+    let mut last: Option<(String, Option<String>)> = None;
+    for e in &mut events {
+        let own = match &last {
+            Some((file, own)) if *file == e.source.file => own.clone(),
+            _ => {
+                let own = own_file(&cluster, &e.source.file);
+                last = Some((e.source.file.clone(), own.clone()));
+                own
+            }
+        };
+        if let Some(own) = own {
             e.source.file = own;
         }
-    });
+    }
     // Task errors go through the same matcher as log lines, so a rule that
     // matches both (`distinct = "task"`) counts each task once.
     let tasks_file = cluster.cluster_file("swarm/tasks.json");
