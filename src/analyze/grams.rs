@@ -71,8 +71,7 @@ fn avx2() -> bool {
 impl Grams {
     /// Grams for `needles`, ranked by how often their slot occurs in
     /// `sample` (the start of the file to scan). `None` when a needle is
-    /// shorter than a gram or spans lines: every byte then goes to the
-    /// automaton.
+    /// shorter than a gram or spans lines: every line is then parsed.
     pub(super) fn new<N: AsRef<[u8]>>(needles: &[N], sample: &[u8]) -> Option<Grams> {
         let needles: Vec<&[u8]> = needles.iter().map(|n| n.as_ref()).collect();
         if needles.is_empty() || needles.iter().any(|n| n.len() < GRAM || n.contains(&b'\n')) {

@@ -988,8 +988,7 @@ mod tests {
     /// with their journals) gives the same matches, events, hosts and
     /// Docker logs when only the lines holding a needle are parsed as when
     /// every line is: the needles miss nothing these real logs hold, found
-    /// through grams (forced on every file, small or not) or by the
-    /// automaton alone.
+    /// through grams ranked on every file (small or not) or on no file.
     #[test]
     fn needles_miss_no_line_of_the_testdata() {
         let rules = RuleSet::embedded().unwrap();

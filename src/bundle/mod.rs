@@ -29,6 +29,7 @@ pub(crate) use lines::stream_blocks;
 pub use lines::{give_back, line_text, Block, BLOCK_BYTES};
 mod path;
 mod read;
+mod seek_buf;
 mod tar;
 mod walk;
 mod zip;

@@ -6,6 +6,7 @@ visitor decides what is safe and what to read. Both passes over an input
 entries.
 */
 
+use super::seek_buf::SeekBuf;
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::Path;
@@ -82,7 +83,7 @@ pub(crate) fn walk_path(
         Some(bytes) => walk_stream(Cursor::new(bytes), format, &name, v),
         None => {
             let file = File::open(path).map_err(|e| e.to_string())?;
-            walk_stream(BufReader::new(file), format, &name, v)
+            walk_stream(SeekBuf::new(file), format, &name, v)
         }
     }
 }
