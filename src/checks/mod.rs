@@ -45,6 +45,7 @@ use crate::finding::{Evidence, Finding};
 use crate::model::Cluster;
 use crate::report::NotRun;
 use crate::rules::RuleSet;
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 /// A check: reads the cluster, reports through `out`.
@@ -141,10 +142,21 @@ impl<'r> Checks<'r> {
 }
 
 /// Runs every check over the cluster.
+/// The checks are independent: they run on every core, and their findings
+/// are joined in the order of [`CHECKS`], as one by one.
 pub fn run(cluster: &Cluster, rules: &RuleSet) -> (Vec<Finding>, Vec<NotRun>) {
+    let each: Vec<Checks> = CHECKS
+        .par_iter()
+        .map(|(_, check)| {
+            let mut out = Checks::new(rules);
+            check(cluster, &mut out);
+            out
+        })
+        .collect();
     let mut out = Checks::new(rules);
-    for (_, check) in CHECKS {
-        check(cluster, &mut out);
+    for part in each {
+        out.findings.extend(part.findings);
+        out.not_run.extend(part.not_run);
     }
     out.not_run.sort();
     out.not_run.dedup();
