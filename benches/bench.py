@@ -194,6 +194,9 @@ def main():
     ap.add_argument("--big", action="store_true", help="also the 30-node, ~3 GB case")
     ap.add_argument("--keep", action="store_true", help="keep the data directory")
     a = ap.parse_args()
+    missing = [t for t in ("rg", "unzip", "taskset", "/usr/bin/time") if not shutil.which(t)]
+    if missing:
+        sys.exit(f"bench.py: missing {', '.join(missing)} (Debian: apt-get install ripgrep unzip util-linux time)")
 
     work = tempfile.mkdtemp(prefix="swarmdiag-bench.")
     try:
