@@ -73,19 +73,22 @@ pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<An
         events.retain(|e| !cluster.set_aside.contains(&e.node));
     }
     crate::timeline::redate(&mut events, &cluster);
-    // Events come in runs of one file: each file is looked up once.
-    let mut last: Option<(String, Option<String>)> = None;
-    for e in &mut events {
-        let own = match &last {
-            Some((file, own)) if *file == e.source.file => own.clone(),
-            _ => {
-                let own = own_file(&cluster, &e.source.file);
-                last = Some((e.source.file.clone(), own.clone()));
-                own
+    // Events come in runs of one file: each file is looked up once, and
+    // not at all when no bundle read a file under another name.
+    if cluster.nodes.iter().any(|n| !n.sources.is_empty()) {
+        let mut last: Option<(String, Option<String>)> = None;
+        for e in &mut events {
+            let own = match &last {
+                Some((file, own)) if *file == e.source.file => own.clone(),
+                _ => {
+                    let own = own_file(&cluster, &e.source.file);
+                    last = Some((e.source.file.clone(), own.clone()));
+                    own
+                }
+            };
+            if let Some(own) = own {
+                e.source.file = own;
             }
-        };
-        if let Some(own) = own {
-            e.source.file = own;
         }
     }
     // Task errors go through the same matcher as log lines, so a rule that

@@ -176,6 +176,11 @@ impl Default for Event {
 /// time (`manifest.json` `collected_at`), or else the latest year of the
 /// node's dated events. Events of a node with neither lose their time.
 pub fn redate(events: &mut [Event], cluster: &Cluster) {
+    // Most sets have no year-less line: one look at each event, not two
+    // walks through their node names.
+    if !events.iter().any(|e| e.raw.is_some()) {
+        return;
+    }
     let mut years: BTreeMap<String, i32> = BTreeMap::new();
     for e in events.iter().filter(|e| e.raw.is_none()) {
         if let Some(t) = e.time {
