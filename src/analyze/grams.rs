@@ -291,7 +291,7 @@ mod tests {
         assert_eq!(g.next_needle(&needles, text, 0, 25, all), None);
     }
 
-    /// Every hit from `from` on, one after another.
+    /// Every hit in `text`, one after another.
     fn hits(g: &Grams, text: &[u8]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut at = 0;

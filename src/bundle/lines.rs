@@ -119,8 +119,7 @@ pub(crate) fn stream_blocks(
     let chunk_len = CHUNK.min(max_line.max(1));
     let mut block = Block {
         first_line: 1,
-        text: Vec::new(),
-        cut: Vec::new(),
+        ..Block::default()
     };
     // Room a small file never touches costs no memory.
     let mut text = Filling::new(block_bytes + 2 * chunk_len);
