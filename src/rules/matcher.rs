@@ -1,5 +1,5 @@
-//! Running the rules: log records through one `RegexSet` scan, tasks and
-//! engine versions rule by rule. Log records and tasks accumulate together,
+//! Running the rules: log records through the patterns their literals
+//! allow, tasks and engine versions rule by rule. Log records and tasks accumulate together,
 //! so a rule with both matchers yields one finding per node.
 
 use super::acc::{Acc, Captures, TaskSeen};
@@ -13,8 +13,8 @@ use std::sync::Arc;
 /// Matches log records against every log rule. One per thread; merge them.
 ///
 /// A line costs one scan for the patterns' literals (`rules::prefilter`),
-/// then, only if it holds one, a `RegexSet::is_match` scan; only lines that
-/// match something pay for `matches`, filters and captures.
+/// then, only if it holds some, a search by each pattern requiring one of
+/// them; only lines that match something pay for filters and captures.
 #[derive(Debug)]
 pub struct LogMatcher {
     set: Arc<Compiled>,
@@ -22,6 +22,8 @@ pub struct LogMatcher {
     acc: HashMap<usize, HashMap<String, Acc>>,
     /// Error-level lines no rule matched.
     unclassified: Unclassified,
+    /// The patterns a line may match (reused from line to line).
+    candidates: Vec<usize>,
 }
 
 impl LogMatcher {
@@ -30,37 +32,37 @@ impl LogMatcher {
             set,
             acc: HashMap::new(),
             unclassified: Unclassified::default(),
+            candidates: Vec::new(),
         }
     }
 
     /// Matches one record. True when some rule counted it.
     pub fn observe(&mut self, ev: &LogEvent) -> bool {
         let set = &*self.set;
-        if set
-            .log_prefilter
-            .as_ref()
-            .is_some_and(|ac| !ac.is_match(ev.haystack))
-        {
-            return false;
-        }
-        if !set.log_set.is_match(ev.haystack) {
-            return false;
-        }
+        set.log_candidates.of(ev.haystack, &mut self.candidates);
         let mut matched = false;
         let mut last_rule = usize::MAX;
-        for si in set.log_set.matches(ev.haystack).iter() {
+        for &si in &self.candidates {
             let Some(&(ri, pi)) = set.log_owner.get(si) else {
                 continue;
             };
-            // Patterns of one rule are adjacent: count a line once per rule.
+            // Patterns of one rule are adjacent: count a line once per
+            // rule, by the first of its patterns that matches.
             if ri == last_rule {
                 continue;
             }
-            last_rule = ri;
             let Some(rule) = set.rules.get(ri) else {
                 continue;
             };
             let Some(spec) = &rule.log else { continue };
+            if !spec
+                .patterns
+                .get(pi)
+                .is_some_and(|re| re.is_match(ev.haystack))
+            {
+                continue;
+            }
+            last_rule = ri;
             if !spec.admits(ev) || spec.excluded(ev.haystack) {
                 continue;
             }

@@ -33,7 +33,6 @@ pub use unclassified::ID_PREFIX as UNCLASSIFIED_PREFIX;
 use crate::error::Error;
 use crate::finding::Finding;
 use rayon::prelude::*;
-use regex::RegexSet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -138,20 +137,18 @@ pub struct RuleSet {
 pub(crate) struct Compiled {
     /// Sorted by id.
     pub rules: Vec<Rule>,
-    /// Every log pattern of every rule, in rule then pattern order.
-    pub log_set: RegexSet,
-    /// `log_set` index → (rule index, pattern index).
+    /// Log pattern index (every log pattern of every rule, in rule then
+    /// pattern order) → (rule index, pattern index).
     pub log_owner: Vec<(usize, usize)>,
-    /// Rejects most texts that `log_set` cannot match, faster than it
-    /// (see [`prefilter::build`]).
-    pub log_prefilter: Option<aho_corasick::AhoCorasick>,
+    /// Which log patterns a text may match (by log pattern index).
+    pub log_candidates: prefilter::Candidates,
     /// What a log line must hold for its record to match (see
     /// [`prefilter::raw_pieces`]).
     pub log_raw_pieces: Option<Vec<String>>,
 }
 
 impl Compiled {
-    fn new(mut rules: Vec<Rule>) -> Result<Compiled, Error> {
+    fn new(mut rules: Vec<Rule>) -> Compiled {
         rules.sort_by(|a, b| a.id.cmp(&b.id));
         let mut patterns = Vec::new();
         let mut log_owner = Vec::new();
@@ -163,33 +160,18 @@ impl Compiled {
                 }
             }
         }
-        // A larger lazy-DFA cache than the default: with every log pattern
-        // in one set, the default cache fills and is rebuilt over and over
-        // on long logs. Only speed depends on it, never what matches.
-        let (log_set, (log_prefilter, log_raw_pieces)) = rayon::join(
-            || {
-                regex::RegexSetBuilder::new(&patterns)
-                    .dfa_size_limit(16 << 20)
-                    .build()
-            },
-            || {
-                (
-                    prefilter::build(&patterns),
-                    prefilter::raw_pieces(&patterns),
-                )
-            },
+        // No combined regex set: compiling every pattern into one took most
+        // of startup, and the candidates leave one or two patterns a line.
+        let (log_candidates, log_raw_pieces) = rayon::join(
+            || prefilter::Candidates::new(&patterns),
+            || prefilter::raw_pieces(&patterns),
         );
-        let log_set = log_set.map_err(|e| Error::Rules {
-            path: "rules".into(),
-            message: format!("combining log patterns: {e}"),
-        })?;
-        Ok(Compiled {
+        Compiled {
             rules,
-            log_set,
-            log_prefilter,
+            log_candidates,
             log_raw_pieces,
             log_owner,
-        })
+        }
     }
 }
 
@@ -210,7 +192,7 @@ impl RuleSet {
             check_unique(&rules).map_err(split_error)?;
             check_explains(&rules).map_err(split_error)?;
             Ok(RuleSet {
-                inner: Arc::new(Compiled::new(rules).map_err(split_error)?),
+                inner: Arc::new(Compiled::new(rules)),
             })
         });
         match built {
@@ -262,7 +244,7 @@ impl RuleSet {
         check_unique(&rules)?;
         check_explains(&rules)?;
         Ok(RuleSet {
-            inner: Arc::new(Compiled::new(rules)?),
+            inner: Arc::new(Compiled::new(rules)),
         })
     }
 

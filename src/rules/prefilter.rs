@@ -1,32 +1,97 @@
-//! A literal prefilter for the log rule set: texts one of which every match of every log pattern holds.
+//! A literal prefilter for the log rules: the texts one of which every match of a log pattern holds.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use regex_syntax::hir::{Hir, HirKind};
+use std::collections::BTreeMap;
 
 /// Literals shorter than this match too many lines to be worth scanning for.
 const MIN_LITERAL: usize = 3;
 
-/// An automaton over, for each pattern, the literals every one of its
-/// matches starts with (or else ends with). A text holding none of them
-/// matches no pattern, so the regex set need not run on it. `None` when
-/// some pattern has no such set of literals of at least [`MIN_LITERAL`]
-/// bytes: then every text goes to the set.
-pub(crate) fn build(patterns: &[&str]) -> Option<AhoCorasick> {
-    let mut literals: Vec<Vec<u8>> = Vec::new();
-    for p in patterns {
-        let hir = regex_syntax::Parser::new().parse(p).ok()?;
-        let seq = required(&hir)?;
-        literals.extend(seq.literals()?.iter().map(|l| l.as_bytes().to_vec()));
+/// Which log patterns a text may match: an automaton over, for each
+/// pattern, the literals every one of its matches starts with (or else ends
+/// with, or holds in a part every match has). A pattern whose literals the
+/// text lacks cannot match it, so only the others need to run.
+#[derive(Debug)]
+pub(crate) struct Candidates {
+    /// `None` when no pattern has literals.
+    literals: Option<AhoCorasick>,
+    /// Literal id → the patterns requiring it (ascending).
+    owners: Vec<Vec<usize>>,
+    /// Patterns without a set of literals of at least [`MIN_LITERAL`]
+    /// bytes: they run on every text.
+    always: Vec<usize>,
+}
+
+impl Candidates {
+    pub(crate) fn new(patterns: &[&str]) -> Candidates {
+        let mut owners: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
+        let mut always = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let literals = regex_syntax::Parser::new()
+                .parse(p)
+                .ok()
+                .and_then(|hir| required(&hir))
+                .and_then(|seq| {
+                    seq.literals()
+                        .map(|ls| ls.iter().map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>())
+                });
+            match literals {
+                Some(ls) => ls
+                    .into_iter()
+                    .for_each(|l| owners.entry(l).or_default().push(i)),
+                None => always.push(i),
+            }
+        }
+        // A contiguous NFA: built in a fraction of a DFA's time (startup is
+        // much of a small run), and it reads only lines holding a rule's piece.
+        let literals = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(owners.keys())
+            .ok()
+            .filter(|_| !owners.is_empty());
+        Candidates {
+            owners: if literals.is_some() {
+                owners
+                    .into_values()
+                    .map(|mut v| {
+                        v.dedup();
+                        v
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            always: if literals.is_some() {
+                always
+            } else {
+                (0..patterns.len()).collect()
+            },
+            literals,
+        }
     }
-    literals.sort();
-    literals.dedup();
-    // A contiguous NFA: built in a fraction of a DFA's time (startup is
-    // much of a small run), and it reads only lines holding a rule's piece.
-    AhoCorasick::builder()
-        .kind(Some(AhoCorasickKind::ContiguousNFA))
-        .build(literals)
-        .ok()
+
+    /// Whether every pattern has literals (no text runs them all).
+    #[cfg(test)]
+    pub(crate) fn all_have_literals(&self) -> bool {
+        self.always.is_empty()
+    }
+
+    /// The patterns `text` may match, ascending, into `out` (cleared first).
+    pub(crate) fn of(&self, text: &str, out: &mut Vec<usize>) {
+        out.clear();
+        out.extend_from_slice(&self.always);
+        let Some(ac) = &self.literals else { return };
+        // Most texts hold no literal: one quick pass says so.
+        if !ac.is_match(text) {
+            return;
+        }
+        for m in ac.find_overlapping_iter(text) {
+            out.extend_from_slice(&self.owners[m.pattern().as_usize()]);
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
 }
 
 /// Texts, one of which every log line holds whose record some pattern
@@ -146,7 +211,7 @@ mod tests {
     fn every_embedded_pattern_has_literals() {
         let set = crate::rules::RuleSet::embedded().unwrap();
         assert!(
-            set.inner.log_prefilter.is_some(),
+            set.inner.log_candidates.all_have_literals(),
             "a log pattern has no literal prefilter"
         );
     }
@@ -179,21 +244,40 @@ mod tests {
         assert_eq!(raw_pieces(&[r"key=ab"]), None);
     }
 
+    fn candidates(patterns: &[&str], text: &str) -> Vec<usize> {
+        let mut out = vec![99];
+        Candidates::new(patterns).of(text, &mut out);
+        out
+    }
+
     #[test]
-    fn a_text_without_the_literals_is_rejected_and_one_with_them_kept() {
-        let ac = build(&[
+    fn a_pattern_runs_only_on_texts_holding_its_literals() {
+        let patterns = [
             "(?i)heartbeat (to|with) manager .* failed",
             r"no route to host$",
-        ])
-        .unwrap();
-        assert!(!ac.is_match("all is well"));
-        assert!(ac.is_match("HeartBeat to Manager x failed"));
-        assert!(ac.is_match("dial: no route to host"));
-        assert!(build(&["a+"]).is_none());
-        assert!(build(&[".*"]).is_none());
-        // A literal inside the pattern, neither at its start nor its end.
-        let ac = build(&[r"\S+ is starting (a|an) election at term \d+"]).unwrap();
-        assert!(ac.is_match("3f2 is starting a election at term 9"));
-        assert!(!ac.is_match("3f2 is starting"));
+            // A literal inside the pattern, neither at its start nor its end.
+            r"\S+ is starting (a|an) election at term \d+",
+            r"route to host",
+        ];
+        assert!(Candidates::new(&patterns).all_have_literals());
+        assert_eq!(candidates(&patterns, "all is well"), [] as [usize; 0]);
+        assert_eq!(candidates(&patterns, "HeartBeat to Manager x failed"), [0]);
+        // Overlapping literals: both patterns, once each, ascending.
+        assert_eq!(
+            candidates(&patterns, "dial: no route to host, no route to host"),
+            [1, 3]
+        );
+        assert_eq!(
+            candidates(&patterns, "3f2 is starting a election at term 9"),
+            [2]
+        );
+        assert_eq!(candidates(&patterns, "3f2 is starting"), [] as [usize; 0]);
+        // A pattern without literals runs on every text; the others still
+        // only on theirs.
+        let patterns = ["a+", "no route to host", ".*"];
+        assert!(!Candidates::new(&patterns).all_have_literals());
+        assert_eq!(candidates(&patterns, "all is well"), [0, 2]);
+        assert_eq!(candidates(&patterns, "no route to host"), [0, 1, 2]);
+        assert_eq!(candidates(&[".*"], "x"), [0]);
     }
 }

@@ -110,9 +110,9 @@ impl EngineRange {
     }
 }
 
-/// A log pattern, compiled when first used on its own: the matcher's
-/// `RegexSet` tells which patterns match a line, so most are never needed
-/// alone, and compiling them all was most of startup.
+/// A log pattern, compiled when first used: the matcher runs a pattern only
+/// on lines holding one of its literals, so most never run on a given log,
+/// and compiling them all was most of startup.
 #[derive(Debug, Clone)]
 pub struct Pattern {
     text: String,
@@ -197,7 +197,7 @@ impl LogSpec {
     }
 
     /// The index of the first pattern matching `ev`, if the rule fires on it.
-    /// The matcher gets the same answer faster through its `RegexSet`.
+    /// The matcher gets the same answer faster through its literals.
     pub fn first_match(&self, ev: &LogEvent) -> Option<usize> {
         if !self.admits(ev) {
             return None;

@@ -1054,7 +1054,14 @@ fn throughput() {
     let healthy: Vec<Line> = HEALTHY
         .iter()
         .map(|l| line_for(l, None))
-        .filter(|l| !set.inner.log_set.is_match(&l.haystack))
+        .filter(|l| {
+            !set.inner
+                .rules
+                .iter()
+                .filter_map(|r| r.log.as_ref())
+                .flat_map(|log| log.patterns.iter())
+                .any(|p| p.is_match(&l.haystack))
+        })
         .collect();
     assert!(healthy.len() > 20);
     let noisy = [
@@ -1167,4 +1174,77 @@ fn lab_lines_fire_what_they_show_and_nothing_else() {
     .map(|(id, line)| (id.to_string(), *line))
     .collect();
     assert_eq!(fired, expect);
+}
+
+/// Every file under `dir` named `name`, recursively.
+fn files_named(dir: &std::path::Path, name: &str, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_named(&p, name, out);
+        } else if p.file_name().is_some_and(|n| n == name) {
+            out.push(p);
+        }
+    }
+}
+
+/// The matcher runs a pattern only on texts holding one of its literals;
+/// what matches must be exactly what one regex set of every pattern finds,
+/// on every example, healthy and lab line, every line of the testdata's
+/// logs, and texts mixing two of them (upper-cased too, for `(?i)`).
+#[test]
+fn candidates_find_what_one_regex_set_of_every_pattern_finds() {
+    let set = embedded();
+    let patterns: Vec<&rule::Pattern> = set
+        .inner
+        .rules
+        .iter()
+        .filter_map(|r| r.log.as_ref())
+        .flat_map(|log| log.patterns.iter())
+        .collect();
+    let regex_set = regex::RegexSet::new(patterns.iter().map(|p| p.as_str())).unwrap();
+    let mut raws: Vec<String> = HEALTHY.iter().chain(LAB).map(|l| l.to_string()).collect();
+    for r in set.rules() {
+        if let Some(spec) = &r.log {
+            let examples = spec.examples.matches.iter().chain(&spec.examples.no_match);
+            raws.extend(examples.map(|ex| ex.line.clone()));
+        }
+    }
+    let mut logs = Vec::new();
+    files_named(std::path::Path::new("testdata"), "dockerd.log", &mut logs);
+    files_named(std::path::Path::new("testdata"), "kernel.log", &mut logs);
+    logs.sort();
+    assert!(logs.len() > 40, "testdata logs: {}", logs.len());
+    for log in &logs {
+        let text = std::fs::read(log).unwrap();
+        raws.extend(String::from_utf8_lossy(&text).lines().map(str::to_string));
+    }
+    let mut haystacks: Vec<String> = raws.iter().map(|r| line_for(r, None).haystack).collect();
+    let examples = haystacks.len();
+    for (i, h) in haystacks.clone().iter().enumerate().step_by(7) {
+        let other = &haystacks[(i * 31 + 5) % examples];
+        haystacks.push(format!("{h} {other}"));
+        haystacks.push(h.to_uppercase());
+    }
+    let mut candidates = Vec::new();
+    let mut matched = 0;
+    for h in &haystacks {
+        let want: Vec<usize> = regex_set.matches(h).into_iter().collect();
+        set.inner.log_candidates.of(h, &mut candidates);
+        let got: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&i| patterns[i].is_match(h))
+            .collect();
+        assert_eq!(got, want, "{h}");
+        matched += usize::from(!want.is_empty());
+    }
+    assert!(
+        haystacks.len() > 5000 && matched > 500,
+        "{} texts, {matched} matched",
+        haystacks.len()
+    );
 }
