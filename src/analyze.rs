@@ -31,13 +31,25 @@ pub struct Analysis {
 
 /// Reads, models and checks `paths` (one node bundle each, or archives holding several).
 pub fn analyze(paths: &[PathBuf], rules: &RuleSet, limits: &Limits) -> Result<Analysis> {
+    analyze_with(paths, rules, limits, true)
+}
+
+/// [`analyze`], extracting the timeline's events only when `timeline`: a
+/// report without a timeline (terminal, JSON, Markdown) need not parse the
+/// lines only the timeline reads, nor hold their events.
+pub fn analyze_with(
+    paths: &[PathBuf],
+    rules: &RuleSet,
+    limits: &Limits,
+    timeline: bool,
+) -> Result<Analysis> {
     let mut inputs: Vec<Input> = paths
         .iter()
         .map(|p| bundle::open(p, limits))
         .collect::<Result<_>>()?;
     bundle::label_uniquely(&mut inputs);
 
-    let needles = scan::Needles::new(rules);
+    let needles = scan::Needles::new(rules, timeline);
     let read: Vec<Result<scan::Read>> = inputs
         .par_iter()
         .map(|input| scan::scan_input(input, rules, &needles))

@@ -34,7 +34,9 @@ fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
             let rules = swarmdiag::load_rules(out.rules.as_deref())?;
             refuse_overwriting(out.output.as_deref(), &paths(&bundles))?;
             let analysis = terminal::reading(&paths(&bundles), color, || {
-                swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())
+                // Only the HTML report shows the timeline.
+                let timeline = out.format == swarmdiag::cli::FormatArg::Html && !quiet;
+                swarmdiag::analyze::analyze_with(&bundles, &rules, &Default::default(), timeline)
             })?;
             let report = analysis.report();
             let style = terminal::style_for(out.output.as_deref(), color);

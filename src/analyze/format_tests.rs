@@ -12,7 +12,7 @@ use proptest::prelude::*;
 fn scan(text: &str) -> Vec<Finding> {
     let rules = RuleSet::embedded().expect("rules");
     static NEEDLES: std::sync::OnceLock<scan::Needles> = std::sync::OnceLock::new();
-    let needles = NEEDLES.get_or_init(|| scan::Needles::new(&rules));
+    let needles = NEEDLES.get_or_init(|| scan::Needles::new(&rules, true));
     let (matcher, ..) = scan::scan_text(
         &rules,
         needles,

@@ -100,6 +100,8 @@ pub(super) struct Needles {
     /// The journal `"MESSAGE"` needle, which counts only with
     /// [`message_is_array`].
     message: Option<usize>,
+    /// Whether timeline events are extracted (and their texts searched).
+    timeline: bool,
 }
 
 /// Files whose first block is smaller than this use the unranked grams:
@@ -118,7 +120,7 @@ struct Candidate {
 
 impl Needles {
     /// No needles: every line is parsed.
-    pub(super) fn every_line() -> Needles {
+    pub(super) fn every_line(timeline: bool) -> Needles {
         Needles {
             texts: Vec::new(),
             rule_pieces: 0,
@@ -126,15 +128,20 @@ impl Needles {
             ranked_from: usize::MAX,
             priority: None,
             message: None,
+            timeline,
         }
     }
 
-    pub(super) fn new(rules: &RuleSet) -> Needles {
+    /// The needles of `rules`, and of the timeline's events when
+    /// `timeline` (a report without a timeline need not read its lines).
+    pub(super) fn new(rules: &RuleSet, timeline: bool) -> Needles {
         let Some(pieces) = rules.log_line_needles() else {
-            return Needles::every_line();
+            return Needles::every_line(timeline);
         };
         let mut texts: Vec<String> = pieces.to_vec();
-        texts.extend(crate::timeline::NEEDLES.iter().map(|n| n.to_string()));
+        if timeline {
+            texts.extend(crate::timeline::NEEDLES.iter().map(|n| n.to_string()));
+        }
         texts.extend(ERROR_NEEDLES.iter().map(|n| n.to_string()));
         texts.extend(crate::parse::log::priority_needles());
         texts.push(MESSAGE_FIELD.to_string());
@@ -146,6 +153,7 @@ impl Needles {
             rule_pieces: pieces.len(),
             texts,
             ranked_from: RANKED_FROM,
+            timeline,
         }
     }
 
@@ -300,10 +308,11 @@ struct Seen {
 }
 
 impl LogScan {
-    pub(super) fn new(rules: &RuleSet) -> Self {
+    /// A scan that extracts timeline events only when `timeline`.
+    pub(super) fn new(rules: &RuleSet, timeline: bool) -> Self {
         LogScan {
             matcher: rules.log_matcher(),
-            events: Default::default(),
+            events: crate::timeline::Collector::new(timeline),
             file: Default::default(),
             panic_at: None,
             haystack: String::new(),
@@ -580,7 +589,7 @@ fn scan_block(job: &Job, rules: &RuleSet, needles: &Needles, docker_known: bool)
         year: None,
         scanned: 0,
         out: BlockScan {
-            scan: LogScan::new(rules),
+            scan: LogScan::new(rules, needles.timeline),
             deferred: Vec::new(),
             host: None,
             docker: false,
@@ -667,9 +676,9 @@ struct Merge {
 }
 
 impl Merge {
-    fn new(rules: &RuleSet) -> Merge {
+    fn new(rules: &RuleSet, timeline: bool) -> Merge {
         Merge {
-            scan: LogScan::new(rules),
+            scan: LogScan::new(rules, timeline),
             file: FileState::default(),
             hosts: BTreeMap::new(),
             docker: BTreeSet::new(),
@@ -872,7 +881,7 @@ pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> R
                 let _ = work_tx.send(job);
             })
         });
-        let mut merge = Merge::new(rules);
+        let mut merge = Merge::new(rules, needles.timeline);
         let mut waiting: BTreeMap<usize, Done> = BTreeMap::new();
         let mut next = 0usize;
         for (index, done) in done_rx {
@@ -930,7 +939,7 @@ pub(super) fn scan_text(
         .first()
         .filter(|_| !joined)
         .and_then(|b| needles.grams_for(&b.text));
-    let mut merge = Merge::new(rules);
+    let mut merge = Merge::new(rules, needles.timeline);
     for (index, block) in blocks.into_iter().enumerate() {
         let job = Job {
             index,
@@ -989,12 +998,16 @@ mod tests {
     /// Docker logs when only the lines holding a needle are parsed as when
     /// every line is: the needles miss nothing these real logs hold, found
     /// through grams ranked on every file (small or not) or on no file.
+    /// Without the timeline, the same matches, hosts and Docker logs, and
+    /// no event.
     #[test]
     fn needles_miss_no_line_of_the_testdata() {
         let rules = RuleSet::embedded().unwrap();
-        let all = Needles::every_line();
-        let with_grams = Needles::new(&rules).ranked_from(0);
-        let without = Needles::new(&rules).ranked_from(usize::MAX);
+        let all = Needles::every_line(true);
+        let with_grams = Needles::new(&rules, true).ranked_from(0);
+        let without = Needles::new(&rules, true).ranked_from(usize::MAX);
+        let no_timeline = Needles::new(&rules, false).ranked_from(0);
+        assert!(no_timeline.texts.len() < with_grams.texts.len());
         let limits = crate::bundle::Limits::default();
         let mut inputs = testdata("bundles");
         inputs.extend(testdata("lab"));
@@ -1012,6 +1025,11 @@ mod tests {
                 assert_eq!(events(e1), e2, "{what}");
                 assert_eq!((h1, d1), (h2.clone(), d2.clone()), "{what}");
             }
+            let (_, m1, h1, e1, d1) = scan_input(&input[0], &rules, &no_timeline).unwrap();
+            let what = path.display();
+            assert_eq!(findings(m1), m2, "{what} without the timeline");
+            assert_eq!(events(e1), [], "{what} without the timeline");
+            assert_eq!((h1, d1), (h2, d2), "{what} without the timeline");
         }
     }
 
@@ -1021,7 +1039,7 @@ mod tests {
     #[test]
     fn small_blocks_give_what_one_block_gives() {
         let rules = RuleSet::embedded().unwrap();
-        let needles = Needles::new(&rules).ranked_from(0);
+        let needles = Needles::new(&rules, true).ranked_from(0);
         let mut logs = Vec::new();
         for dir in testdata("bundles").into_iter().chain(testdata("lab")) {
             for node in std::fs::read_dir(&dir).unwrap() {

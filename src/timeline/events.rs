@@ -433,15 +433,34 @@ pub fn is_boot_marker(text: &str) -> bool {
 
 /// Per-input event collection for `LogScan`: bounded, with reboot markers
 /// dated by the first line after them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Collector {
     events: Vec<Event>,
     dropped: u64,
     /// A boot marker seen, per (node, file), waiting for the next dated line.
     pending_boot: Vec<(String, String, usize)>,
+    /// Lines are looked at (false: a report without a timeline; nothing
+    /// is collected).
+    on: bool,
+}
+
+impl Default for Collector {
+    fn default() -> Collector {
+        Collector::new(true)
+    }
 }
 
 impl Collector {
+    /// A collector, taking in lines only when `on`.
+    pub fn new(on: bool) -> Collector {
+        Collector {
+            events: Vec::new(),
+            dropped: 0,
+            pending_boot: Vec::new(),
+            on,
+        }
+    }
+
     /// Takes in the events another collector gathered (a parallel log worker's).
     pub fn absorb(&mut self, other: Collector) {
         let mut events = other.events;
@@ -458,7 +477,7 @@ impl Collector {
 
     /// A line that carried no record: remembers a boot marker.
     pub fn marker(&mut self, l: &LogLine<'_>) {
-        if l.path == "logs/dockerd.log" && is_boot_marker(l.text) {
+        if self.on && l.path == "logs/dockerd.log" && is_boot_marker(l.text) {
             let file = format!("{}/{}", l.node, l.path);
             self.pending_boot.push((l.node.to_string(), file, l.line));
         }
@@ -466,6 +485,9 @@ impl Collector {
 
     /// A parsed daemon or kernel record.
     pub fn line(&mut self, l: &LogLine<'_>, file: &str, rec: &LogRecord) {
+        if !self.on {
+            return;
+        }
         self.date_boot(l, file, rec);
         if let Some(e) = from_log(l.node, file, l.line, l.text, rec) {
             self.push(e);
