@@ -188,7 +188,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=600_000, help="daemon log lines per node (1x)")
     ap.add_argument("--scenario", default="exhausted", help="testdata/lab scenario")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the big cases")
+    ap.add_argument("--log-rounds", type=int, default=5,
+                    help="rounds of the log cases (at least --rounds): they are short and the machine noisy")
     ap.add_argument("--scale", type=int, default=100_000, help="services, tasks and namespaces (0: skip)")
     ap.add_argument("--roots", type=int, default=40_000, help="node roots (0: skip)")
     ap.add_argument("--big", action="store_true", help="also the 30-node, ~3 GB case")
@@ -215,7 +217,8 @@ def run(a, work):
     two = build_set(work, "2x", a.scenario, 2 * a.lines, pat)
     size = lambda files: sum(os.path.getsize(f) for f in files) / MIB
     nproc = os.cpu_count()
-    print(f"swarmdiag benchmark: {a.scenario}, 3 nodes; {npat} rule patterns; {a.rounds} rounds; "
+    print(f"swarmdiag benchmark: {a.scenario}, 3 nodes; {npat} rule patterns; {max(a.rounds, a.log_rounds)} rounds "
+          f"of the log cases, {a.rounds} of the big ones; "
           f"{nproc} CPUs; load average {os.getloadavg()[0]:.1f} at start")
     print(f"  1x: {a.lines:,} daemon log lines per node, {size(logs_of(one)):.0f} MiB of logs, "
           f"zip {os.path.getsize(os.path.join(work, '1x', 'cluster.zip')) / MIB:.1f} MiB")
@@ -226,17 +229,22 @@ def run(a, work):
     analyze = lambda target: f"{q(BIN)} analyze --format json {q(target)} >/dev/null"
     rg = lambda cluster: f"rg -c -f {q(pat)} " + " ".join(q(f) for f in logs_of(cluster)) + " >/dev/null"
     zipped = os.path.join(work, "1x", "cluster.zip")
+    html = lambda target: f"{q(BIN)} analyze --format html {q(target)} >/dev/null"
+    # The log cases; each pair of a ratio runs back to back in a round.
     cases = {
         "analyze 1x dir": (analyze(one), {}),
-        "rg 1x": (rg(one), {}),
-        "analyze 1x zip": (analyze(zipped), {}),
-        "unzip -p | rg 1x": (f"unzip -p {q(zipped)} 'cluster/*/logs/*' | rg -c -f {q(pat)} >/dev/null", {}),
         # One core for the whole process: RAYON_NUM_THREADS=1 gives one log
         # worker, but the reader and the merge are threads of their own.
         "analyze 1x 1 core": ("taskset -c 0 " + analyze(one), {"RAYON_NUM_THREADS": "1"}),
+        "rg 1x": (rg(one), {}),
+        # The HTML report also extracts the timeline's events (for reference).
+        "analyze 1x html": (html(one), {}),
+        "analyze 1x zip": (analyze(zipped), {}),
+        "unzip -p | rg 1x": (f"unzip -p {q(zipped)} 'cluster/*/logs/*' | rg -c -f {q(pat)} >/dev/null", {}),
         "analyze 2x dir": (analyze(two), {}),
         "rg 2x": (rg(two), {}),
     }
+    log_cases = set(cases)
     if a.scale:
         sdir = os.path.join(work, "scale")
         sh(f"python3 {q(os.path.join(ROOT, 'benches', 'scale.py'))} {a.scale} {q(sdir)}")
@@ -266,9 +274,10 @@ def run(a, work):
             sys.exit(f"analyze did not read every log of {cluster}: {unread or len(nodes)}")
 
     res = {k: [] for k in cases}
-    for r in range(a.rounds):
+    for r in range(max(a.rounds, a.log_rounds)):
         for name, (cmd, env) in cases.items():
-            res[name].append(t.run(cmd, env))
+            if r < a.rounds or name in log_cases:
+                res[name].append(t.run(cmd, env))
     print(f"load average {os.getloadavg()[0]:.1f} at the end (other work on the machine slows runs)")
     print()
     print(f"{'case':24} {'wall s (median)':>16} {'CPU s (median)':>15} {'peak RSS MiB':>13}")
@@ -291,6 +300,7 @@ def run(a, work):
     print("ratios (median of per-round ratios; each round runs both sides on the same files)")
     target("analyze / rg, wall", ratios("analyze 1x dir", "rg 1x"), lambda v: v <= 1.0, "<= 1.0")
     print(f"{'analyze / rg, CPU':44} {fmt_ratio(ratios('analyze 1x dir', 'rg 1x', 1))}")
+    print(f"{'analyze --format html / rg, wall (reference)':44} {fmt_ratio(ratios('analyze 1x html', 'rg 1x'))}")
     target("analyze zip / unzip -p | rg, wall", ratios("analyze 1x zip", "unzip -p | rg 1x"),
            lambda v: v <= 1.0, "<= 1.0")
     target("1 core / all cores, wall", ratios("analyze 1x 1 core", "analyze 1x dir"),
