@@ -243,6 +243,8 @@ def run(a, work):
         # worker, but the reader and the merge are threads of their own.
         "analyze 1x 1 core": ("taskset -c 0 " + analyze(one), {"RAYON_NUM_THREADS": "1"}),
         "rg 1x": (rg(one), {}),
+        # How two cores scale on this machine, for reference.
+        "rg 1x 1 core": ("taskset -c 0 " + rg(one), {}),
         # The HTML report also extracts the timeline's events (for reference).
         "analyze 1x html": (html(one), {}),
         "analyze 1x zip": (analyze(zipped), {}),
@@ -311,6 +313,7 @@ def run(a, work):
            lambda v: v <= 1.0, "<= 1.0")
     target("1 core / all cores, wall", ratios("analyze 1x 1 core", "analyze 1x dir"),
            lambda v: v >= 1.7, ">= 1.7")
+    print(f"{'rg 1 core / all cores, wall (for reference)':44} {fmt_ratio(ratios('rg 1x 1 core', 'rg 1x'))}")
     target("2x data / 1x data, wall", ratios("analyze 2x dir", "analyze 1x dir"),
            lambda v: v <= 2.1, "<= 2.1")
     print(f"{'2x data / 1x data, CPU':44} {fmt_ratio(ratios('analyze 2x dir', 'analyze 1x dir', 1))}")
