@@ -24,9 +24,11 @@ pub mod verdict;
 use report::Format;
 use std::path::Path;
 
-/// The analyze report as one HTML file, with the cluster's timeline.
-pub fn report_html(analysis: &analyze::Analysis, report: &report::Report) -> String {
-    let t = timeline::build(analysis, &timeline::Filter::default());
+/// The analyze report as one HTML file, with the cluster's timeline (built
+/// from the analysis's events, taken out of it).
+pub fn report_html(analysis: &mut analyze::Analysis, report: &report::Report) -> String {
+    let events = std::mem::take(&mut analysis.events);
+    let t = timeline::build_from(analysis, events, &timeline::Filter::default());
     report::html::render_with(report, Some(&timeline::html_section(&t)))
 }
 

@@ -33,7 +33,7 @@ fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
         } => {
             let rules = swarmdiag::load_rules(out.rules.as_deref())?;
             refuse_overwriting(out.output.as_deref(), &paths(&bundles))?;
-            let analysis = terminal::reading(&paths(&bundles), color, || {
+            let mut analysis = terminal::reading(&paths(&bundles), color, || {
                 // Only the HTML report shows the timeline.
                 let timeline = out.format == swarmdiag::cli::FormatArg::Html && !quiet;
                 swarmdiag::analyze::analyze_with(&bundles, &rules, &Default::default(), timeline)
@@ -43,7 +43,7 @@ fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
             let text = if quiet {
                 swarmdiag::report::quiet(&report, style)
             } else if out.format == swarmdiag::cli::FormatArg::Html {
-                swarmdiag::report_html(&analysis, &report)
+                swarmdiag::report_html(&mut analysis, &report)
             } else {
                 swarmdiag::report::render_with(&report, out.format.into(), style)
             };
@@ -114,12 +114,13 @@ fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
             }
             let rules = swarmdiag::load_rules(rules.as_deref())?;
             refuse_overwriting(output.as_deref(), &paths(&bundles))?;
-            let analysis = terminal::reading(&paths(&bundles), color, || {
+            let mut analysis = terminal::reading(&paths(&bundles), color, || {
                 swarmdiag::analyze::analyze(&bundles, &rules, &Default::default())
             })?;
             check_names("--node", &filter.nodes, &node_names(&analysis))?;
             check_names("--service", &filter.services, &service_names(&analysis))?;
-            let timeline = swarmdiag::timeline::build(&analysis, &filter);
+            let events = std::mem::take(&mut analysis.events);
+            let timeline = swarmdiag::timeline::build_from(&analysis, events, &filter);
             write_output(
                 output.as_deref(),
                 &swarmdiag::timeline::render(&timeline, format.into()),
@@ -131,10 +132,16 @@ fn run(command: Command, color: ColorWhen) -> anyhow::Result<ExitCode> {
             refuse_overwriting(out.output.as_deref(), &[&before, &after])?;
             let limits = Default::default();
             let (b, a) = terminal::reading(&[&before, &after], color, || {
-                rayon::join(
-                    || swarmdiag::analyze::analyze(std::slice::from_ref(&before), &rules, &limits),
-                    || swarmdiag::analyze::analyze(std::slice::from_ref(&after), &rules, &limits),
-                )
+                // A diff compares facts and findings, not timelines.
+                let analyze = |path: &PathBuf| {
+                    swarmdiag::analyze::analyze_with(
+                        std::slice::from_ref(path),
+                        &rules,
+                        &limits,
+                        false,
+                    )
+                };
+                rayon::join(|| analyze(&before), || analyze(&after))
             });
             let diff = swarmdiag::diff::diff(&b?, &a?, &before, &after);
             write_output(

@@ -273,8 +273,16 @@ pub struct Entry {
 
 /// Builds the timeline of `analysis`, filtered.
 pub fn build(analysis: &Analysis, filter: &Filter) -> Timeline {
+    build_from(analysis, analysis.events.clone(), filter)
+}
+
+/// [`build`] from `events`, the analysis's own taken out of it (no copy of
+/// what may be a hundred thousand events).
+pub fn build_from(analysis: &Analysis, events: Vec<Event>, filter: &Filter) -> Timeline {
     let cluster = &analysis.cluster;
-    let mut events = merge_form_data(analysis.events.clone());
+    // Nodes with log events (before any is merged, resolved or dropped).
+    let logged: BTreeSet<String> = events.iter().map(|e| e.node.clone()).collect();
+    let mut events = merge_form_data(events);
     let labels: BTreeMap<String, String> = cluster
         .nodes
         .iter()
@@ -298,7 +306,6 @@ pub fn build(analysis: &Analysis, filter: &Filter) -> Timeline {
             message: format!("{undated} event(s) had no usable time and are not shown"),
         });
     }
-    let logged: BTreeSet<&str> = analysis.events.iter().map(|e| e.node.as_str()).collect();
     for n in &cluster.nodes {
         if n.collected_at.is_none() && logged.contains(n.label.as_str()) {
             notes.push(TimelineNote {
@@ -418,26 +425,29 @@ fn keep(e: &Entry, f: &Filter) -> bool {
 /// it in the same file, and drops bodies that follow no kept call.
 fn merge_form_data(mut events: Vec<Event>) -> Vec<Event> {
     events.sort_by(|a, b| a.source.cmp(&b.source));
-    let mut out: Vec<Event> = Vec::with_capacity(events.len());
-    for e in events {
-        if e.kind != Kind::FormData {
-            out.push(e);
+    // In place: events are big, and there may be a hundred thousand.
+    let mut prev: Option<usize> = None;
+    for i in 0..events.len() {
+        if events[i].kind != Kind::FormData {
+            prev = Some(i);
             continue;
         }
-        if let Some(prev) = out.last_mut() {
-            let close = prev.source.file == e.source.file
-                && e.source.line > prev.source.line
-                && e.source.line - prev.source.line <= 3;
-            let call = matches!(
-                prev.kind,
-                Kind::NodeUpdate | Kind::ApiCall | Kind::SwarmInit | Kind::SwarmJoin
-            );
-            if close && call && prev.form.is_empty() {
-                prev.form = e.form;
-            }
+        let Some(p) = prev else { continue };
+        let (before, rest) = events.split_at_mut(i);
+        let (prev, e) = (&mut before[p], &mut rest[0]);
+        let close = prev.source.file == e.source.file
+            && e.source.line > prev.source.line
+            && e.source.line - prev.source.line <= 3;
+        let call = matches!(
+            prev.kind,
+            Kind::NodeUpdate | Kind::ApiCall | Kind::SwarmInit | Kind::SwarmJoin
+        );
+        if close && call && prev.form.is_empty() {
+            prev.form = std::mem::take(&mut e.form);
         }
     }
-    out
+    events.retain(|e| e.kind != Kind::FormData);
+    events
 }
 
 /// Raft member id → hostname, learned from each manager's own raft lines.
@@ -662,11 +672,20 @@ fn add_signatures(
     cluster: &Cluster,
     labels: &BTreeMap<String, String>,
 ) {
-    let mut at: BTreeMap<(String, usize), usize> = events
+    // The last event at each log line some finding quotes (only those are
+    // looked up: no key is built for each of maybe 100,000 events).
+    let mut at: BTreeMap<(String, usize), usize> = BTreeMap::new();
+    let quoted: BTreeSet<(&str, usize)> = findings
         .iter()
-        .enumerate()
-        .map(|(i, e)| ((e.source.file.clone(), e.source.line), i))
+        .flat_map(|f| &f.evidence)
+        .filter(|ev| ev.file.ends_with(".log"))
+        .map(|ev| (ev.file.as_str(), ev.line))
         .collect();
+    for (i, e) in events.iter().enumerate() {
+        if quoted.contains(&(e.source.file.as_str(), e.source.line)) {
+            at.insert((e.source.file.clone(), e.source.line), i);
+        }
+    }
     let tasks_file = cluster.cluster_file("swarm/tasks.json");
     // The first task at each tasks.json line, and the task error events of
     // each task (only signature events are added below, so these stay put).
@@ -792,8 +811,16 @@ fn add_signatures(
 
 /// Drops repeats of the same event (overlapping bundles of one node).
 fn dedup(events: &mut Vec<Event>) {
-    let mut seen: BTreeSet<(String, Option<OffsetDateTime>, Kind, String)> = BTreeSet::new();
-    events.retain(|e| seen.insert((e.node.clone(), e.time, e.kind, e.text.clone())));
+    // Which to keep first, by borrowed keys: no copy of each event's texts.
+    let mut seen: std::collections::HashSet<(&str, Option<OffsetDateTime>, Kind, &str)> =
+        std::collections::HashSet::with_capacity(events.len());
+    let keep: Vec<bool> = events
+        .iter()
+        .map(|e| seen.insert((e.node.as_str(), e.time, e.kind, e.text.as_str())))
+        .collect();
+    drop(seen);
+    let mut keep = keep.into_iter();
+    events.retain(|_| keep.next().unwrap_or(true));
 }
 
 #[cfg(test)]
