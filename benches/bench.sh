@@ -6,7 +6,7 @@
 # deterministically from testdata/lab; it prints ratios against the targets of
 # issue 13. Not run by CI. Needs python3, rg, unzip, taskset and GNU time.
 # Usage: benches/bench.sh [--lines N] [--scenario NAME] [--rounds R]
-#                         [--scale N] [--roots N] [--big] [--keep]
+#                         [--log-rounds R] [--scale N] [--roots N] [--big] [--keep]
 # (benches/bench.py --help explains each option.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
