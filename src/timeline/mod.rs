@@ -33,7 +33,7 @@ use crate::parse::log::{parse_line, LogContext};
 use crate::source::Source;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use time::{Duration, OffsetDateTime};
 
 /// Version of the JSON timeline schema (`docs/timeline-json.md`).
@@ -281,7 +281,15 @@ pub fn build(analysis: &Analysis, filter: &Filter) -> Timeline {
 pub fn build_from(analysis: &Analysis, events: Vec<Event>, filter: &Filter) -> Timeline {
     let cluster = &analysis.cluster;
     // Nodes with log events (before any is merged, resolved or dropped).
-    let logged: BTreeSet<String> = events.iter().map(|e| e.node.clone()).collect();
+    let mut logged: BTreeSet<String> = BTreeSet::new();
+    let mut last: Option<&str> = None;
+    for e in &events {
+        // Events come in runs of one node: one look-up per run.
+        if last != Some(e.node.as_str()) {
+            last = Some(e.node.as_str());
+            logged.insert(e.node.clone());
+        }
+    }
     let mut events = merge_form_data(events);
     let labels: BTreeMap<String, String> = cluster
         .nodes
@@ -631,11 +639,15 @@ fn task_history(cluster: &Cluster, events: &[Event]) -> Vec<Event> {
 fn node_status(cluster: &Cluster, events: &[Event]) -> Vec<Event> {
     let file = cluster.cluster_file("swarm/nodes.json");
     let mut out = Vec::new();
+    // One pass over what may be 100,000 events, not one per node.
+    let updates: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.kind == Kind::NodeUpdate)
+        .collect();
     for n in &cluster.swarm_nodes {
         let Some(t) = n.updated_at else { continue };
-        let logged = events.iter().any(|e| {
-            e.kind == Kind::NodeUpdate
-                && e.subject_ids.contains(&n.id)
+        let logged = updates.iter().any(|e| {
+            e.subject_ids.contains(&n.id)
                 && e.time
                     .is_some_and(|et| (et - t).abs() <= Duration::seconds(5))
         });
@@ -675,14 +687,15 @@ fn add_signatures(
     // The last event at each log line some finding quotes (only those are
     // looked up: no key is built for each of maybe 100,000 events).
     let mut at: BTreeMap<(String, usize), usize> = BTreeMap::new();
-    let quoted: BTreeSet<(&str, usize)> = findings
+    // (line, file): lines tell most events apart without a text compare.
+    let quoted: BTreeSet<(usize, &str)> = findings
         .iter()
         .flat_map(|f| &f.evidence)
         .filter(|ev| ev.file.ends_with(".log"))
-        .map(|ev| (ev.file.as_str(), ev.line))
+        .map(|ev| (ev.line, ev.file.as_str()))
         .collect();
     for (i, e) in events.iter().enumerate() {
-        if quoted.contains(&(e.source.file.as_str(), e.source.line)) {
+        if quoted.contains(&(e.source.line, e.source.file.as_str())) {
             at.insert((e.source.file.clone(), e.source.line), i);
         }
     }
@@ -812,11 +825,11 @@ fn add_signatures(
 /// Drops repeats of the same event (overlapping bundles of one node).
 fn dedup(events: &mut Vec<Event>) {
     // Which to keep first, by borrowed keys: no copy of each event's texts.
-    let mut seen: std::collections::HashSet<(&str, Option<OffsetDateTime>, Kind, &str)> =
-        std::collections::HashSet::with_capacity(events.len());
+    let mut seen: HashSet<(Option<OffsetDateTime>, Kind, &str, &str)> =
+        HashSet::with_capacity(events.len());
     let keep: Vec<bool> = events
         .iter()
-        .map(|e| seen.insert((e.node.as_str(), e.time, e.kind, e.text.as_str())))
+        .map(|e| seen.insert((e.time, e.kind, e.node.as_str(), e.text.as_str())))
         .collect();
     drop(seen);
     let mut keep = keep.into_iter();
