@@ -1,6 +1,7 @@
 //! Running the rules: log records through the patterns their literals
-//! allow, tasks and engine versions rule by rule. Log records and tasks accumulate together,
-//! so a rule with both matchers yields one finding per node.
+//! allow, tasks and engine versions rule by rule. Log records and tasks
+//! accumulate together, so a rule with both matchers yields one finding per
+//! node.
 
 use super::acc::{Acc, Captures, TaskSeen};
 use super::schema::DISTINCT_TASK_CAPTURE;

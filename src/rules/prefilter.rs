@@ -28,18 +28,13 @@ impl Candidates {
         let mut owners: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
         let mut always = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
-            let literals = regex_syntax::Parser::new()
-                .parse(p)
-                .ok()
-                .and_then(|hir| required(&hir))
-                .and_then(|seq| {
-                    seq.literals()
-                        .map(|ls| ls.iter().map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>())
-                });
-            match literals {
-                Some(ls) => ls
-                    .into_iter()
-                    .for_each(|l| owners.entry(l).or_default().push(i)),
+            let hir = regex_syntax::Parser::new().parse(p).ok();
+            match hir.as_ref().and_then(required) {
+                Some(seq) => {
+                    for l in seq.literals().into_iter().flatten() {
+                        owners.entry(l.as_bytes().to_vec()).or_default().push(i);
+                    }
+                }
                 None => always.push(i),
             }
         }
@@ -50,24 +45,14 @@ impl Candidates {
             .build(owners.keys())
             .ok()
             .filter(|_| !owners.is_empty());
+        if literals.is_none() {
+            // Every text runs every pattern.
+            always = (0..patterns.len()).collect();
+        }
         Candidates {
-            owners: if literals.is_some() {
-                owners
-                    .into_values()
-                    .map(|mut v| {
-                        v.dedup();
-                        v
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            always: if literals.is_some() {
-                always
-            } else {
-                (0..patterns.len()).collect()
-            },
             literals,
+            owners: owners.into_values().collect(),
+            always,
         }
     }
 

@@ -280,16 +280,14 @@ pub fn build(analysis: &Analysis, filter: &Filter) -> Timeline {
 /// what may be a hundred thousand events).
 pub fn build_from(analysis: &Analysis, events: Vec<Event>, filter: &Filter) -> Timeline {
     let cluster = &analysis.cluster;
-    // Nodes with log events (before any is merged, resolved or dropped).
-    let mut logged: BTreeSet<String> = BTreeSet::new();
-    let mut last: Option<&str> = None;
-    for e in &events {
-        // Events come in runs of one node: one look-up per run.
-        if last != Some(e.node.as_str()) {
-            last = Some(e.node.as_str());
-            logged.insert(e.node.clone());
-        }
-    }
+    // Nodes without a collection time that have log events (before any is
+    // merged, resolved or dropped): their year-less lines were re-dated.
+    let redated: Vec<&str> = cluster
+        .nodes
+        .iter()
+        .filter(|n| n.collected_at.is_none() && events.iter().any(|e| e.node == n.label))
+        .map(|n| n.hostname.as_str())
+        .collect();
     let mut events = merge_form_data(events);
     let labels: BTreeMap<String, String> = cluster
         .nodes
@@ -314,16 +312,14 @@ pub fn build_from(analysis: &Analysis, events: Vec<Event>, filter: &Filter) -> T
             message: format!("{undated} event(s) had no usable time and are not shown"),
         });
     }
-    for n in &cluster.nodes {
-        if n.collected_at.is_none() && logged.contains(n.label.as_str()) {
-            notes.push(TimelineNote {
-                kind: "redated",
-                node: Some(n.hostname.clone()),
-                message: "no manifest.json collected_at: lines without a year (short syslog \
-                          stamps) take the year of this node's other lines, or are left out"
-                    .into(),
-            });
-        }
+    for host in redated {
+        notes.push(TimelineNote {
+            kind: "redated",
+            node: Some(host.to_string()),
+            message: "no manifest.json collected_at: lines without a year (short syslog \
+                      stamps) take the year of this node's other lines, or are left out"
+                .into(),
+        });
     }
     events.retain(|e| e.time.is_some());
     dedup(&mut events);
