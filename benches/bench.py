@@ -28,10 +28,10 @@ import os
 import re
 import shutil
 import statistics
-import time
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -236,7 +236,8 @@ def run(a, work):
     rg = lambda cluster: f"rg -c -f {q(pat)} " + " ".join(q(f) for f in logs_of(cluster)) + " >/dev/null"
     zipped = os.path.join(work, "1x", "cluster.zip")
     html = lambda target: f"{q(BIN)} analyze --format html {q(target)} >/dev/null"
-    # The log cases; each pair of a ratio runs back to back in a round.
+    # The log cases, each round in this order: the 1-core run right after
+    # the all-core one it is compared with.
     cases = {
         "analyze 1x dir": (analyze(one), {}),
         # One core for the whole process: RAYON_NUM_THREADS=1 gives one log
