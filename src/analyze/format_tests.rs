@@ -16,10 +16,10 @@ fn scan(text: &str) -> Vec<Finding> {
     let (matcher, ..) = scan::scan_text(
         &rules,
         needles,
-        "n1",
-        "logs/dockerd.log",
+        ("n1", "logs/dockerd.log"),
         text,
         crate::bundle::BLOCK_BYTES,
+        scan::Feed::Streamed,
     );
     consolidate(matcher.finish())
 }

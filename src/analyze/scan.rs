@@ -12,7 +12,7 @@
 //! is handed to the merge, which knows what every earlier block ended with.
 
 use super::grams::{Found, Grams};
-use crate::bundle::{line_text, Block, Input, LogBlock, LogLine};
+use crate::bundle::{line_text, Block, Input, LogBlock, LogLine, LogSink, RangedLog, Streamed};
 use crate::error::Result;
 use crate::parse::log::records::{self, Records};
 use crate::parse::log::{
@@ -443,6 +443,132 @@ struct BlockScan {
     first_timed: Option<Deferred>,
 }
 
+/// A block to scan, as the reader hands it to the workers: read already,
+/// or a range of a log on disk for the worker to read itself (the copy
+/// then lands in the cache of the core that scans it).
+struct Work {
+    index: usize,
+    file: FileJob,
+    data: Data,
+}
+
+enum Data {
+    Read(Block),
+    Range(Arc<RangedLog>, usize),
+}
+
+impl Work {
+    fn into_job(self) -> Job {
+        let block = match self.data {
+            Data::Read(block) => block,
+            Data::Range(log, k) => log.read(k),
+        };
+        let FileJob {
+            node,
+            path,
+            source,
+            joined,
+            grams,
+        } = self.file;
+        Job {
+            index: self.index,
+            node,
+            path,
+            source,
+            joined,
+            grams,
+            block,
+        }
+    }
+}
+
+/// What every block of one file shares.
+#[derive(Clone)]
+struct FileJob {
+    node: Arc<str>,
+    path: Arc<str>,
+    source: LogSource,
+    joined: bool,
+    grams: Option<Arc<Grams>>,
+}
+
+/// The reader's side of the scan: hands each block of a log the rules read
+/// to the workers, in order.
+struct Feeder<'a> {
+    needles: &'a Needles,
+    tx: mpsc::SyncSender<Work>,
+    index: usize,
+    /// The file being read, once its first block told how to scan it.
+    file: Option<FileJob>,
+}
+
+impl Feeder<'_> {
+    /// Starts on a file whose first block is `first`: whether it holds
+    /// multi-line records, and the grams to search it with.
+    fn start(&mut self, node: &str, path: &str, source: LogSource, first: &Block) {
+        let joined = holds_records(first);
+        let grams = (!joined)
+            .then(|| self.needles.grams_for(&first.text))
+            .flatten();
+        self.file = Some(FileJob {
+            node: node.into(),
+            path: path.into(),
+            source,
+            joined,
+            grams,
+        });
+    }
+
+    fn send(&mut self, data: Data) {
+        let Some(file) = self.file.clone() else {
+            return;
+        };
+        let work = Work {
+            index: self.index,
+            file,
+            data,
+        };
+        self.index += 1;
+        // A send fails only when every worker has stopped (a panic,
+        // reported by the join in `scan_input`).
+        let _ = self.tx.send(work);
+    }
+}
+
+impl LogSink for Feeder<'_> {
+    fn block(&mut self, b: LogBlock<'_>) {
+        let Some(source) = source_of(b.path) else {
+            return;
+        };
+        let same = self
+            .file
+            .as_ref()
+            .is_some_and(|f| f.node.as_ref() == b.node && f.path.as_ref() == b.path);
+        if !same {
+            self.start(b.node, b.path, source, &b.block);
+        }
+        self.send(Data::Read(b.block));
+    }
+
+    /// The first range is read here (it tells how to scan the file), the
+    /// others by the workers.
+    fn ranged(&mut self, node: &str, path: &str, log: Arc<RangedLog>) -> Streamed {
+        let Some(source) = source_of(path) else {
+            // Read only to be counted.
+            return crate::bundle::read_in_order(&mut |_: LogBlock<'_>| {}, node, path, &log);
+        };
+        if log.ranges() > 0 {
+            let first = log.read(0);
+            self.start(node, path, source, &first);
+            self.send(Data::Read(first));
+        }
+        for k in 1..log.ranges() {
+            self.send(Data::Range(log.clone(), k));
+        }
+        log.finish()
+    }
+}
+
 /// One block handed from the reader to the workers.
 struct Job {
     index: usize,
@@ -804,14 +930,35 @@ impl Deferred {
 /// their results in block order, so reading (and decompressing) overlaps
 /// with scanning and the result does not depend on the thread count.
 pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> Result<Read> {
+    scan_with(rules, needles, &input.labels(), |sink| {
+        input.read_blocks(sink)
+    })
+}
+
+/// What [`scan_with`] gives: what `read` returned, then as [`Read`].
+type Scanned<T> = (
+    T,
+    LogMatcher,
+    BTreeMap<String, String>,
+    crate::timeline::Collector,
+    BTreeSet<String>,
+);
+
+/// Runs `read` (which hands the logs of nodes `labels` to its sink) on a
+/// reader thread while workers scan the blocks and this thread merges them.
+fn scan_with<T: Send>(
+    rules: &RuleSet,
+    needles: &Needles,
+    labels: &[&str],
+    read: impl FnOnce(&mut dyn LogSink) -> Result<T> + Send,
+) -> Result<Scanned<T>> {
     let workers = rayon::current_num_threads().max(1);
-    let docker_known: HashMap<String, AtomicBool> = input
-        .labels()
-        .into_iter()
+    let docker_known: HashMap<String, AtomicBool> = labels
+        .iter()
         .map(|l| (l.to_string(), AtomicBool::new(false)))
         .collect();
     std::thread::scope(|s| {
-        let (work_tx, work_rx) = mpsc::sync_channel::<Job>(2 * workers);
+        let (work_tx, work_rx) = mpsc::sync_channel::<Work>(2 * workers);
         let work_rx = Arc::new(Mutex::new(work_rx));
         let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Done)>(2 * workers);
         let mut handles = Vec::new();
@@ -819,8 +966,9 @@ pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> R
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
             let docker_known = &docker_known;
             handles.push(s.spawn(move || loop {
-                let job = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                let Ok(job) = job else { break };
+                let work = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                let Ok(work) = work else { break };
+                let job = work.into_job();
                 let index = job.index;
                 let done = if job.joined {
                     Done::Whole(job)
@@ -846,40 +994,13 @@ pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> R
         drop(work_rx);
         drop(done_tx);
         let reader = s.spawn(move || {
-            let mut index = 0usize;
-            type File = (Arc<str>, Arc<str>, bool, Option<Arc<Grams>>);
-            let mut file: Option<File> = None;
-            input.read_blocks(&mut |b: LogBlock<'_>| {
-                let Some(source) = source_of(b.path) else {
-                    return;
-                };
-                let same = file
-                    .as_ref()
-                    .is_some_and(|(n, p, ..)| n.as_ref() == b.node && p.as_ref() == b.path);
-                if !same {
-                    let joined = holds_records(&b.block);
-                    let grams = (!joined)
-                        .then(|| needles.grams_for(&b.block.text))
-                        .flatten();
-                    file = Some((b.node.into(), b.path.into(), joined, grams));
-                }
-                let Some((node, path, joined, grams)) = file.clone() else {
-                    return;
-                };
-                let job = Job {
-                    index,
-                    node,
-                    path,
-                    source,
-                    joined,
-                    grams,
-                    block: b.block,
-                };
-                index += 1;
-                // A send fails only when every worker has stopped (a
-                // panic, reported by the join below).
-                let _ = work_tx.send(job);
-            })
+            let mut feeder = Feeder {
+                needles,
+                tx: work_tx,
+                index: 0,
+                file: None,
+            };
+            read(&mut feeder)
         });
         let mut merge = Merge::new(rules, needles.timeline);
         let mut waiting: BTreeMap<usize, Done> = BTreeMap::new();
@@ -894,12 +1015,12 @@ pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> R
         for h in handles {
             h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         }
-        let bundles = reader
+        let read = reader
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
         merge.end_file();
         Ok((
-            bundles,
+            read,
             merge.scan.matcher,
             merge.hosts,
             merge.scan.events,
@@ -908,63 +1029,56 @@ pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> R
     })
 }
 
-/// Scans `text` as one node's log through the same blocks, workers and
-/// merge as an input, for tests.
+/// How [`scan_text`] hands a text to the scan.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Feed {
+    /// Streamed in blocks (as an archive's log is).
+    Streamed,
+    /// As a file on disk, in ranges the workers read.
+    Ranged,
+}
+
+/// Scans `text` as one node's log through the same blocks (of about
+/// `block_bytes`), workers and merge as an input, for tests.
 #[cfg(test)]
 pub(super) fn scan_text(
     rules: &RuleSet,
     needles: &Needles,
-    node: &str,
-    path: &str,
+    (node, path): (&str, &str),
     text: &str,
     block_bytes: usize,
+    feed: Feed,
 ) -> (
     LogMatcher,
     crate::timeline::Collector,
     BTreeMap<String, String>,
     BTreeSet<String>,
 ) {
-    let mut blocks = Vec::new();
-    crate::bundle::stream_blocks(
-        &mut text.as_bytes(),
-        crate::bundle::Limits::default().max_line_bytes,
-        u64::MAX,
-        block_bytes,
-        &mut |b| blocks.push(b),
-    );
-    let source = source_of(path).expect("a log the rules read");
-    let (node, path): (Arc<str>, Arc<str>) = (node.into(), path.into());
-    let joined = blocks.first().is_some_and(holds_records);
-    let grams = blocks
-        .first()
-        .filter(|_| !joined)
-        .and_then(|b| needles.grams_for(&b.text));
-    let mut merge = Merge::new(rules, needles.timeline);
-    for (index, block) in blocks.into_iter().enumerate() {
-        let job = Job {
-            index,
-            node: node.clone(),
-            path: path.clone(),
-            source,
-            joined,
-            grams: grams.clone(),
-            block,
-        };
-        let done = if joined {
-            Done::Whole(job)
-        } else {
-            let b = scan_block(&job, rules, needles, false);
-            Done::Scanned(job, Box::new(b))
-        };
-        merge.block(done);
-    }
-    merge.end_file();
-    (
-        merge.scan.matcher,
-        merge.scan.events,
-        merge.hosts,
-        merge.docker,
-    )
+    let max_line = crate::bundle::Limits::default().max_line_bytes;
+    let read = |sink: &mut dyn LogSink| {
+        match feed {
+            Feed::Streamed => {
+                let mut emit = |block| sink.block(LogBlock { node, path, block });
+                crate::bundle::stream_blocks(
+                    &mut text.as_bytes(),
+                    max_line,
+                    u64::MAX,
+                    block_bytes,
+                    &mut emit,
+                );
+            }
+            Feed::Ranged => {
+                let file = tempfile::NamedTempFile::new().unwrap();
+                std::fs::write(file.path(), text).unwrap();
+                let log = RangedLog::open(file.path(), max_line, u64::MAX, block_bytes).unwrap();
+                sink.ranged(node, path, Arc::new(log));
+            }
+        }
+        Ok(())
+    };
+    let ((), matcher, hosts, events, docker) = scan_with(rules, needles, &[node], read).unwrap();
+    (matcher, events, hosts, docker)
 }
 
 #[cfg(test)]
@@ -1034,8 +1148,8 @@ mod tests {
     }
 
     /// Each testdata log cut into small blocks (so lines are dated, panics
-    /// paired and boot markers dated across blocks) gives what it gives
-    /// read whole.
+    /// paired and boot markers dated across blocks), streamed or read in
+    /// ranges by the workers, gives what it gives read whole.
     #[test]
     fn small_blocks_give_what_one_block_gives() {
         let rules = RuleSet::embedded().unwrap();
@@ -1054,14 +1168,16 @@ mod tests {
         assert!(logs.len() > 50);
         for (file, log) in logs {
             let text = std::fs::read_to_string(&file).unwrap();
-            let run = |block| {
-                let (m, e, h, d) = scan_text(&rules, &needles, "n1", log, &text, block);
+            let run = |block, feed| {
+                let (m, e, h, d) = scan_text(&rules, &needles, ("n1", log), &text, block, feed);
                 (findings(m), events(e), h, d)
             };
-            let whole = run(crate::bundle::BLOCK_BYTES);
+            let whole = run(crate::bundle::BLOCK_BYTES, Feed::Streamed);
             for block in [4096, 700] {
-                let what = format!("{} in blocks of {block}", file.display());
-                assert_eq!(run(block), whole, "{what}");
+                for feed in [Feed::Streamed, Feed::Ranged] {
+                    let what = format!("{} in blocks of {block}, {feed:?}", file.display());
+                    assert_eq!(run(block, feed), whole, "{what}");
+                }
             }
         }
     }

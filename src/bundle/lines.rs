@@ -284,7 +284,7 @@ pub fn give_back(text: Vec<u8>) {
 
 /// A text with room for `capacity` bytes, given back (its bytes those of an
 /// earlier block, left so they need not be zeroed again) or new.
-fn spare_text(capacity: usize) -> Vec<u8> {
+pub(super) fn spare_text(capacity: usize) -> Vec<u8> {
     let given = SPARE.lock().unwrap_or_else(|e| e.into_inner()).pop();
     match given {
         Some(text) if text.capacity() >= capacity => text,

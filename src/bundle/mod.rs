@@ -26,8 +26,11 @@ mod limits;
 mod lines;
 #[cfg(test)]
 pub(crate) use lines::stream_blocks;
+pub(crate) use lines::Streamed;
 pub use lines::{give_back, line_text, Block, BLOCK_BYTES};
+pub use ranges::RangedLog;
 mod path;
+mod ranges;
 mod read;
 mod seek_buf;
 mod tar;
@@ -142,6 +145,40 @@ impl LogBlock<'_> {
                 truncated,
             });
         }
+    }
+}
+
+/// Where [`Input::read_blocks`] hands the logs it reads.
+pub(crate) trait LogSink {
+    /// A block of whole lines of a log, in file order.
+    fn block(&mut self, b: LogBlock<'_>);
+
+    /// A log on disk, whose ranges can be read on any thread (in order of
+    /// their handing out): returns what reading it found, once every range
+    /// is read. By default the ranges are read here, in order, and handed
+    /// to [`LogSink::block`].
+    fn ranged(&mut self, node: &str, path: &str, log: std::sync::Arc<RangedLog>) -> Streamed {
+        read_in_order(self, node, path, &log)
+    }
+}
+
+/// Reads every range of `log` in order, handing each to `sink` as a block.
+pub(crate) fn read_in_order(
+    sink: &mut (impl LogSink + ?Sized),
+    node: &str,
+    path: &str,
+    log: &RangedLog,
+) -> Streamed {
+    for k in 0..log.ranges() {
+        let block = log.read(k);
+        sink.block(LogBlock { node, path, block });
+    }
+    log.finish()
+}
+
+impl<F: FnMut(LogBlock<'_>)> LogSink for F {
+    fn block(&mut self, b: LogBlock<'_>) {
+        self(b)
     }
 }
 

@@ -19,8 +19,9 @@ use super::lines::{cut_long_lines, stream_blocks, BLOCK_BYTES};
 use super::path::{
     archive_ext, base_name, display, is_clutter, normalize, one_line, parent, stem, Format, Unsafe,
 };
+use super::ranges::RangedLog;
 use super::walk::{detect, walk_nested, walk_path, Entry, EntryKind, Flow, Visit};
-use super::{Bundles, LogBlock, LogLine, LogSummary, NodeBundle, Note};
+use super::{Bundles, LogBlock, LogLine, LogSink, LogSummary, NodeBundle, Note};
 use crate::error::{Error, Result};
 use std::sync::Arc;
 
@@ -253,9 +254,10 @@ impl Input {
         self.read_blocks(&mut |b: LogBlock<'_>| b.each_line(on_line))
     }
 
-    /// Reads the input like [`Input::read`], handing each log on in blocks
-    /// of whole lines ([`super::Block`]), in file order.
-    pub fn read_blocks(&self, on_block: &mut dyn FnMut(LogBlock<'_>)) -> Result<Bundles> {
+    /// Reads the input like [`Input::read`], handing each log to `sink`: in
+    /// blocks of whole lines ([`super::Block`]), in file order, or, for a
+    /// log on disk, as ranges the sink may read on other threads.
+    pub(crate) fn read_blocks(&self, sink: &mut dyn LogSink) -> Result<Bundles> {
         let mut reader = Reader {
             input: self,
             budget: Budget::default(),
@@ -277,7 +279,7 @@ impl Input {
             current: 0,
             kept: 0,
             seen: BTreeSet::new(),
-            on_block,
+            sink,
         };
         let memory = self.memory.as_deref().map(Vec::as_slice);
         let walked =
@@ -510,7 +512,7 @@ struct Reader<'a> {
     /// Non-log bytes held so far.
     kept: u64,
     seen: BTreeSet<(usize, String)>,
-    on_block: &'a mut dyn FnMut(LogBlock<'_>),
+    sink: &'a mut dyn LogSink,
 }
 
 impl Visit for Reader<'_> {
@@ -632,7 +634,7 @@ impl Reader<'_> {
             if !self.budget.spend(read_cost, limits) {
                 return Flow::Stop;
             }
-            self.stream_log(node, rel, e.data);
+            self.stream_log(node, rel, e.data, e.disk_path);
             return flow(
                 self.budget
                     .spend(skip_cost.saturating_sub(read_cost), limits),
@@ -688,25 +690,28 @@ impl Reader<'_> {
         Flow::Continue
     }
 
-    fn stream_log(&mut self, node: usize, rel: &str, data: &mut dyn Read) {
+    /// Hands a log to the sink: one on disk as ranges, any other streamed.
+    fn stream_log(&mut self, node: usize, rel: &str, data: &mut dyn Read, disk: Option<&Path>) {
         let input = self.input;
         let limits = &input.limits;
         let label = input.nodes[node].label.as_str();
-        let on_block = &mut *self.on_block;
-        let mut emit = |block| {
-            on_block(LogBlock {
-                node: label,
-                path: rel,
-                block,
-            })
+        let (max_line, max_bytes) = (limits.max_line_bytes, limits.max_log_bytes);
+        // A file that cannot be opened so is streamed, which notes why.
+        let ranged = disk.and_then(|p| RangedLog::open(p, max_line, max_bytes, BLOCK_BYTES).ok());
+        let s = match ranged {
+            Some(log) => self.sink.ranged(label, rel, Arc::new(log)),
+            None => {
+                let sink = &mut *self.sink;
+                let mut emit = |block| {
+                    sink.block(LogBlock {
+                        node: label,
+                        path: rel,
+                        block,
+                    })
+                };
+                stream_blocks(data, max_line, max_bytes, BLOCK_BYTES, &mut emit)
+            }
         };
-        let s = stream_blocks(
-            data,
-            limits.max_line_bytes,
-            limits.max_log_bytes,
-            BLOCK_BYTES,
-            &mut emit,
-        );
         if let Some(first) = s.first_cut {
             let why = format!(
                 "{} line(s) longer than {} (max_line_bytes) were cut, the first at line {first}",
