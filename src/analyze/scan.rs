@@ -982,6 +982,10 @@ fn scan_with<T: Send>(
                             f.store(true, Ordering::Relaxed);
                         }
                     }
+                    // The merge needs only what the scan found: the text
+                    // holds this worker's next block.
+                    let mut job = job;
+                    crate::bundle::give_back(std::mem::take(&mut job.block.text));
                     Done::Scanned(job, Box::new(b))
                 };
                 if done_tx.send((index, done)).is_err() {

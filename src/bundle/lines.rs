@@ -274,18 +274,34 @@ static SPARE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 /// At most this many texts wait in [`SPARE`].
 const SPARE_MAX: usize = 8;
 
+std::thread_local! {
+    /// The text this thread gave back last: a worker that reads its own
+    /// blocks reuses it, and a buffer another core wrote would have its
+    /// lines fetched from that core's cache before each is overwritten.
+    static OWN_SPARE: std::cell::Cell<Option<Vec<u8>>> = const { std::cell::Cell::new(None) };
+}
+
 /// Gives a block's text back once it is read, to hold a later block.
 pub fn give_back(text: Vec<u8>) {
+    if text.capacity() < BLOCK_BYTES {
+        return;
+    }
+    let Some(text) = OWN_SPARE.with(|own| own.replace(Some(text))) else {
+        return;
+    };
     let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
-    if spare.len() < SPARE_MAX && text.capacity() >= BLOCK_BYTES {
+    if spare.len() < SPARE_MAX {
         spare.push(text);
     }
 }
 
 /// A text with room for `capacity` bytes, given back (its bytes those of an
-/// earlier block, left so they need not be zeroed again) or new.
+/// earlier block, left so they need not be zeroed again) or new: this
+/// thread's own first.
 pub(super) fn spare_text(capacity: usize) -> Vec<u8> {
-    let given = SPARE.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let given = OWN_SPARE
+        .with(|own| own.take())
+        .or_else(|| SPARE.lock().unwrap_or_else(|e| e.into_inner()).pop());
     match given {
         Some(text) if text.capacity() >= capacity => text,
         _ => Vec::with_capacity(capacity),
