@@ -496,7 +496,11 @@ struct FileJob {
 /// to the workers, in order.
 struct Feeder<'a> {
     needles: &'a Needles,
-    tx: mpsc::SyncSender<Work>,
+    /// The workers' queue: without bound, as a range holds no text.
+    tx: mpsc::Sender<Work>,
+    /// One permit per block already read in the queue, so that at most
+    /// this channel's bound of them wait there.
+    permits: mpsc::SyncSender<()>,
     index: usize,
     /// The file being read, once its first block told how to scan it.
     file: Option<FileJob>,
@@ -529,8 +533,11 @@ impl Feeder<'_> {
             data,
         };
         self.index += 1;
-        // A send fails only when every worker has stopped (a panic,
-        // reported by the join in `scan_input`).
+        // Sends fail only when the workers' queue is gone, which it is not
+        // while the feeder lives (see `scan_with`).
+        if matches!(work.data, Data::Read(_)) {
+            let _ = self.permits.send(());
+        }
         let _ = self.tx.send(work);
     }
 }
@@ -946,91 +953,130 @@ type Scanned<T> = (
 
 /// Runs `read` (which hands the logs of nodes `labels` to its sink) on a
 /// reader thread while workers scan the blocks and this thread merges them.
-fn scan_with<T: Send>(
+fn scan_with<T>(
     rules: &RuleSet,
     needles: &Needles,
     labels: &[&str],
-    read: impl FnOnce(&mut dyn LogSink) -> Result<T> + Send,
+    read: impl FnOnce(&mut dyn LogSink) -> Result<T>,
 ) -> Result<Scanned<T>> {
     let workers = rayon::current_num_threads().max(1);
     let docker_known: HashMap<String, AtomicBool> = labels
         .iter()
         .map(|l| (l.to_string(), AtomicBool::new(false)))
         .collect();
-    std::thread::scope(|s| {
-        let (work_tx, work_rx) = mpsc::sync_channel::<Work>(2 * workers);
-        let work_rx = Arc::new(Mutex::new(work_rx));
-        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Done)>(2 * workers);
-        let mut handles = Vec::new();
+    let (work_tx, work_rx) = mpsc::channel::<Work>();
+    let (permits, permits_rx) = mpsc::sync_channel::<()>(2 * workers);
+    let queue = Mutex::new((work_rx, permits_rx));
+    let ordered = Mutex::new(Ordered {
+        merge: Merge::new(rules, needles.timeline),
+        waiting: BTreeMap::new(),
+        next: 0,
+    });
+    // A worker that panics records it and goes on taking work (reading
+    // ranges without scanning them), so no file's reader waits forever;
+    // the panic is raised again at the end.
+    let panicked: Mutex<Option<Box<dyn std::any::Any + Send>>> = Mutex::new(None);
+    let read = std::thread::scope(|s| {
         for _ in 0..workers {
-            let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
-            let docker_known = &docker_known;
-            handles.push(s.spawn(move || loop {
-                let work = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                let Ok(work) = work else { break };
-                let job = work.into_job();
-                let index = job.index;
-                let done = if job.joined {
-                    Done::Whole(job)
-                } else {
-                    let known = docker_known
-                        .get(job.node.as_ref())
-                        .is_some_and(|f| f.load(Ordering::Relaxed));
-                    let b = scan_block(&job, rules, needles, known);
-                    if b.docker {
-                        if let Some(f) = docker_known.get(job.node.as_ref()) {
-                            f.store(true, Ordering::Relaxed);
-                        }
+            s.spawn(|| loop {
+                let work = {
+                    let q = queue.lock().unwrap_or_else(|e| e.into_inner());
+                    let work = q.0.recv();
+                    if let Ok(Work {
+                        data: Data::Read(_),
+                        ..
+                    }) = &work
+                    {
+                        let _ = q.1.recv();
                     }
-                    // The merge needs only what the scan found: the text
-                    // holds this worker's next block.
-                    let mut job = job;
-                    crate::bundle::give_back(std::mem::take(&mut job.block.text));
-                    Done::Scanned(job, Box::new(b))
+                    work
                 };
-                if done_tx.send((index, done)).is_err() {
-                    break;
+                let Ok(work) = work else { break };
+                if panicked.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+                    drop(work.into_job());
+                    continue;
                 }
-            }));
+                let scan = || {
+                    let done = scan_job(work.into_job(), rules, needles, &docker_known);
+                    ordered.lock().unwrap_or_else(|e| e.into_inner()).push(done);
+                };
+                if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(scan)) {
+                    panicked
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get_or_insert(p);
+                }
+            });
         }
-        // Workers alone hold the queue's receiver now: if they all stop,
-        // the reader's sends fail instead of waiting forever.
-        drop(work_rx);
-        drop(done_tx);
-        let reader = s.spawn(move || {
-            let mut feeder = Feeder {
-                needles,
-                tx: work_tx,
-                index: 0,
-                file: None,
-            };
-            read(&mut feeder)
-        });
-        let mut merge = Merge::new(rules, needles.timeline);
-        let mut waiting: BTreeMap<usize, Done> = BTreeMap::new();
-        let mut next = 0usize;
-        for (index, done) in done_rx {
-            waiting.insert(index, done);
-            while let Some(done) = waiting.remove(&next) {
-                merge.block(done);
-                next += 1;
-            }
+        // The reader runs here; dropping its queue ends the workers.
+        let mut feeder = Feeder {
+            needles,
+            tx: work_tx,
+            permits,
+            index: 0,
+            file: None,
+        };
+        read(&mut feeder)
+    });
+    if let Some(p) = panicked.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        std::panic::resume_unwind(p);
+    }
+    let read = read?;
+    let Ordered { mut merge, .. } = ordered.into_inner().unwrap_or_else(|e| e.into_inner());
+    merge.end_file();
+    Ok((
+        read,
+        merge.scan.matcher,
+        merge.hosts,
+        merge.scan.events,
+        merge.docker,
+    ))
+}
+
+/// Scans one block (or leaves it to the merge, for a file of multi-line
+/// records): what the merge takes in.
+fn scan_job(
+    job: Job,
+    rules: &RuleSet,
+    needles: &Needles,
+    docker_known: &HashMap<String, AtomicBool>,
+) -> (usize, Done) {
+    let index = job.index;
+    if job.joined {
+        return (index, Done::Whole(job));
+    }
+    let flag = docker_known.get(job.node.as_ref());
+    let known = flag.is_some_and(|f| f.load(Ordering::Relaxed));
+    let b = scan_block(&job, rules, needles, known);
+    if b.docker {
+        if let Some(f) = flag {
+            f.store(true, Ordering::Relaxed);
         }
-        for h in handles {
-            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+    }
+    // The merge needs only what the scan found: the text holds this
+    // worker's next block.
+    let mut job = job;
+    crate::bundle::give_back(std::mem::take(&mut job.block.text));
+    (index, Done::Scanned(job, Box::new(b)))
+}
+
+/// The merge, and the blocks scanned ahead of the next one it takes: the
+/// worker that scans the next block merges it and every one after it that
+/// is ready (no thread waits for each block to be merged).
+struct Ordered {
+    merge: Merge,
+    waiting: BTreeMap<usize, Done>,
+    next: usize,
+}
+
+impl Ordered {
+    fn push(&mut self, (index, done): (usize, Done)) {
+        self.waiting.insert(index, done);
+        while let Some(done) = self.waiting.remove(&self.next) {
+            self.merge.block(done);
+            self.next += 1;
         }
-        let read = reader
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-        merge.end_file();
-        Ok((
-            read,
-            merge.scan.matcher,
-            merge.hosts,
-            merge.scan.events,
-            merge.docker,
-        ))
-    })
+    }
 }
 
 /// How [`scan_text`] hands a text to the scan.

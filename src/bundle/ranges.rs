@@ -65,6 +65,8 @@ struct Chain {
     /// The first range whose read failed: it and the ranges after it give
     /// no lines.
     failed: Option<(usize, io::Error)>,
+    /// For each thread waiting, how many ranges it waits to see numbered.
+    waiting: Vec<usize>,
 }
 
 impl RangedLog {
@@ -132,10 +134,7 @@ impl RangedLog {
 
     /// What reading the file found; waits until every range is read.
     pub(crate) fn finish(&self) -> Streamed {
-        let mut chain = self.lock();
-        while chain.numbered < self.ranges {
-            chain = self.counted.wait(chain).unwrap_or_else(|e| e.into_inner());
-        }
+        let mut chain = self.wait_until(self.ranges);
         let (lines, bytes, error) = match chain.failed.take() {
             Some((k, e)) => (
                 chain.first_line[k] - 1,
@@ -184,16 +183,31 @@ impl RangedLog {
                 chain.first_cut = cut.first().map(|i| first + i);
             }
         }
-        self.counted.notify_all();
+        // Waking a thread that would only wait again costs the other core.
+        if chain.waiting.iter().any(|&n| n <= chain.numbered) {
+            self.counted.notify_all();
+        }
+    }
+
+    /// The chain once `n` ranges are numbered.
+    fn wait_until(&self, n: usize) -> MutexGuard<'_, Chain> {
+        let mut chain = self.lock();
+        if chain.numbered < n {
+            chain.waiting.push(n);
+            while chain.numbered < n {
+                chain = self.counted.wait(chain).unwrap_or_else(|e| e.into_inner());
+            }
+            if let Some(i) = chain.waiting.iter().position(|&w| w == n) {
+                chain.waiting.swap_remove(i);
+            }
+        }
+        chain
     }
 
     /// Waits until range `k` is numbered: its first line's number, or
     /// `None` when a read failed at or before it.
     fn numbered(&self, k: usize) -> Option<usize> {
-        let mut chain = self.lock();
-        while chain.numbered <= k {
-            chain = self.counted.wait(chain).unwrap_or_else(|e| e.into_inner());
-        }
+        let chain = self.wait_until(k + 1);
         match &chain.failed {
             Some((at, _)) if *at <= k => None,
             _ => Some(chain.first_line[k]),
