@@ -12,7 +12,7 @@
 //! is handed to the merge, which knows what every earlier block ended with.
 
 use super::grams::{Found, Grams};
-use crate::bundle::{line_text, Block, Input, LogBlock, LogLine, LogSink, RangedLog, Streamed};
+use crate::bundle::{line_text, Block, Input, LogBlock, LogLine, LogSink, RangedLog};
 use crate::error::Result;
 use crate::parse::log::records::{self, Records};
 use crate::parse::log::{
@@ -559,7 +559,7 @@ impl LogSink for Feeder<'_> {
 
     /// The first range is read here (it tells how to scan the file), the
     /// others by the workers.
-    fn ranged(&mut self, node: &str, path: &str, log: Arc<RangedLog>) -> Streamed {
+    fn ranged(&mut self, node: &str, path: &str, log: Arc<RangedLog>) {
         let Some(source) = source_of(path) else {
             // Read only to be counted.
             return crate::bundle::read_in_order(&mut |_: LogBlock<'_>| {}, node, path, &log);
@@ -572,7 +572,6 @@ impl LogSink for Feeder<'_> {
         for k in 1..log.ranges() {
             self.send(Data::Range(log.clone(), k));
         }
-        log.finish()
     }
 }
 
@@ -1122,7 +1121,9 @@ pub(super) fn scan_text(
                 let file = tempfile::NamedTempFile::new().unwrap();
                 std::fs::write(file.path(), text).unwrap();
                 let log = RangedLog::open(file.path(), max_line, u64::MAX, block_bytes).unwrap();
-                sink.ranged(node, path, Arc::new(log));
+                let log = Arc::new(log);
+                sink.ranged(node, path, log.clone());
+                log.finish();
             }
         }
         Ok(())

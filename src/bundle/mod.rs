@@ -153,11 +153,11 @@ pub(crate) trait LogSink {
     /// A block of whole lines of a log, in file order.
     fn block(&mut self, b: LogBlock<'_>);
 
-    /// A log on disk, whose ranges can be read on any thread (in order of
-    /// their handing out): returns what reading it found, once every range
-    /// is read. By default the ranges are read here, in order, and handed
-    /// to [`LogSink::block`].
-    fn ranged(&mut self, node: &str, path: &str, log: std::sync::Arc<RangedLog>) -> Streamed {
+    /// A log on disk, whose ranges can be read on any thread, each after
+    /// the one before it is handed to a reader. Every range must be read:
+    /// the caller waits for that ([`RangedLog::finish`]). By default the
+    /// ranges are read here, in order, and handed to [`LogSink::block`].
+    fn ranged(&mut self, node: &str, path: &str, log: std::sync::Arc<RangedLog>) {
         read_in_order(self, node, path, &log)
     }
 }
@@ -168,12 +168,11 @@ pub(crate) fn read_in_order(
     node: &str,
     path: &str,
     log: &RangedLog,
-) -> Streamed {
+) {
     for k in 0..log.ranges() {
         let block = log.read(k);
         sink.block(LogBlock { node, path, block });
     }
-    log.finish()
 }
 
 impl<F: FnMut(LogBlock<'_>)> LogSink for F {

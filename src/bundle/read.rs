@@ -5,7 +5,7 @@ The two passes over an input. `Scanner` lists entry paths per container
 logs are streamed, known sources kept, everything else noted.
 */
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use super::path::{
 };
 use super::ranges::RangedLog;
 use super::walk::{detect, walk_nested, walk_path, Entry, EntryKind, Flow, Visit};
-use super::{Bundles, LogBlock, LogLine, LogSink, LogSummary, NodeBundle, Note};
+use super::{Bundles, LogBlock, LogLine, LogSink, LogSummary, NodeBundle, Note, Streamed};
 use crate::error::{Error, Result};
 use std::sync::Arc;
 
@@ -280,6 +280,7 @@ impl Input {
             kept: 0,
             seen: BTreeSet::new(),
             sink,
+            pending: VecDeque::new(),
         };
         let memory = self.memory.as_deref().map(Vec::as_slice);
         let walked =
@@ -289,6 +290,9 @@ impl Input {
                     message: one_line(&message),
                 }
             })?;
+        while !reader.pending.is_empty() {
+            reader.settle_oldest();
+        }
         reader.container_problems(0, &walked.problems);
         if let Some(stop) = reader.budget.stop.take() {
             for node in &mut reader.nodes {
@@ -513,7 +517,15 @@ struct Reader<'a> {
     kept: u64,
     seen: BTreeSet<(usize, String)>,
     sink: &'a mut dyn LogSink,
+    /// Logs handed on in ranges whose reading is not yet summed up (node,
+    /// path, log), oldest first.
+    pending: VecDeque<(usize, String, Arc<RangedLog>)>,
 }
+
+/// Logs handed on in ranges that may be read at once: the next file's
+/// first range is read (and its scan set up) while the workers still read
+/// the last one's, and few files are held open.
+const PENDING_LOGS: usize = 2;
 
 impl Visit for Reader<'_> {
     fn entry(&mut self, e: Entry<'_>) -> Flow {
@@ -699,7 +711,15 @@ impl Reader<'_> {
         // A file that cannot be opened so is streamed, which notes why.
         let ranged = disk.and_then(|p| RangedLog::open(p, max_line, max_bytes, BLOCK_BYTES).ok());
         let s = match ranged {
-            Some(log) => self.sink.ranged(label, rel, Arc::new(log)),
+            Some(log) => {
+                let log = Arc::new(log);
+                self.sink.ranged(label, rel, log.clone());
+                self.pending.push_back((node, rel.to_string(), log));
+                if self.pending.len() > PENDING_LOGS {
+                    self.settle_oldest();
+                }
+                return;
+            }
             None => {
                 let sink = &mut *self.sink;
                 let mut emit = |block| {
@@ -712,6 +732,21 @@ impl Reader<'_> {
                 stream_blocks(data, max_line, max_bytes, BLOCK_BYTES, &mut emit)
             }
         };
+        self.logged(node, rel, s);
+    }
+
+    /// Notes and sums up the oldest log handed on in ranges, once every
+    /// range of it is read.
+    fn settle_oldest(&mut self) {
+        if let Some((node, rel, log)) = self.pending.pop_front() {
+            let s = log.finish();
+            self.logged(node, &rel, s);
+        }
+    }
+
+    /// Notes what reading a log found, and sums it up.
+    fn logged(&mut self, node: usize, rel: &str, s: Streamed) {
+        let limits = &self.input.limits;
         if let Some(first) = s.first_cut {
             let why = format!(
                 "{} line(s) longer than {} (max_line_bytes) were cut, the first at line {first}",
