@@ -771,6 +771,42 @@ fn long_lines_are_cut_and_noted_once_per_file() {
     ));
 }
 
+/// A log on disk is read in ranges (by whoever scans them), an archived one
+/// streamed: over many ranges, with lines longer than the line cap and a
+/// byte cap inside a line, both give the same lines, summary and notes.
+#[test]
+fn a_log_on_disk_reads_as_the_same_log_archived() {
+    let tmp = TempDir::new().unwrap();
+    let mut log = Vec::new();
+    for i in 0..40_000 {
+        let width = [10, 200, 3000, 90][i % 4];
+        log.extend(format!("line {i} {}\r\n", "y".repeat(width)).into_bytes());
+    }
+    let files: Files = vec![("node1/logs/dockerd.log".into(), log)];
+    write_dir(tmp.path(), &files);
+    let zip = tmp.path().join("node1.zip");
+    write_zip(&zip, &files);
+    let dir = tmp.path().join("node1");
+    for limits in [
+        Limits::default(),
+        Limits {
+            max_line_bytes: 1000,
+            max_log_bytes: 20_000_123,
+            ..Limits::default()
+        },
+    ] {
+        let (on_disk, disk_lines) = read_with(&[&dir], &limits).unwrap();
+        let (archived, zip_lines) = read_with(&[&zip], &limits).unwrap();
+        assert!(disk_lines.len() > 10_000, "{}", disk_lines.len());
+        assert_eq!(disk_lines, zip_lines);
+        let (d, z) = (node(&on_disk, "node1"), node(&archived, "node1"));
+        assert_eq!(d.logs, z.logs);
+        assert_eq!(d.notes, z.notes);
+        let capped = limits != Limits::default();
+        assert_eq!(d.notes.len(), if capped { 2 } else { 0 }, "{:?}", d.notes);
+    }
+}
+
 #[test]
 fn cluster_archive_with_three_roots() {
     let tmp = TempDir::new().unwrap();
