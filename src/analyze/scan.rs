@@ -1,5 +1,5 @@
-//! The log scan: each log read in blocks of whole lines; blocks searched in
-//! parallel, as raw bytes, for the texts a line must hold to matter (a rule's,
+//! The log scan: each log read in blocks of whole lines (a log on disk by the
+//! worker that scans the block); blocks searched in parallel, as raw bytes, for the texts a line must hold to matter (a rule's,
 //! a timeline event's, an error level's), and only those lines parsed; the
 //! blocks' results merged in block order, so the output is the same whatever
 //! the number of threads.
@@ -932,9 +932,10 @@ impl Deferred {
     }
 }
 
-/// Reads one input while workers scan its log blocks and this thread merges
-/// their results in block order, so reading (and decompressing) overlaps
-/// with scanning and the result does not depend on the thread count.
+/// Reads one input on this thread while workers read (a log on disk) and
+/// scan its log blocks and merge their results in block order, so reading
+/// (and decompressing) overlaps with scanning and the result does not
+/// depend on the thread count.
 pub(super) fn scan_input(input: &Input, rules: &RuleSet, needles: &Needles) -> Result<Read> {
     scan_with(rules, needles, &input.labels(), |sink| {
         input.read_blocks(sink)
