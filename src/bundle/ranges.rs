@@ -9,7 +9,8 @@ range's end), cut at the line cap as [`super::lines::stream_blocks`] cuts
 them; a range inside one long line holds none. Its lines' numbers follow
 from how many lines the ranges before it hold: reading range `k` counts its
 lines, then waits until every range before it is counted (ranges are handed
-out in order, so that wait is short or none).
+out in order, so that wait is short or none). The file's size is taken
+when it is opened: a log still being written is read up to that size.
 */
 
 use super::lines::{spare_text, Block, Streamed};
